@@ -1,0 +1,270 @@
+"""Read one inbox file into a table of text cells named by contract column, before any typing.
+
+What it handles: title rows above the table, headers spread over several rows with merged cells, a row of
+column numbers under the header, totals rows, blank rows, CSV in UTF-8 or a legacy single-byte encoding.
+What it refuses (FileError): a file that cannot be opened, a sheet with no header, a missing column.
+Typing and unit matching happen in etl.convert, on distinct values, so large exports stay fast.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl.contracts import TOTAL_ROW_KEYS, Column, Source
+from etl.textnorm import norm_key
+from etl.vnencoding import fix_text
+
+HEADER_SEARCH_ROWS = 30
+SEP = " › "
+
+
+class FileError(Exception):
+    """A file the ETL refuses. Carries where the problem is, for the quarantine report."""
+
+    def __init__(self, reason: str, *, sheet: str | None = None, row: int | None = None,
+                 column: str | None = None, details: list[str] | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.sheet = sheet
+        self.row = row
+        self.column = column
+        self.details = details or []
+
+    def where(self) -> str:
+        parts = []
+        if self.sheet:
+            parts.append(f'trang "{self.sheet}"')
+        if self.row:
+            parts.append(f"dòng {self.row}")
+        if self.column:
+            parts.append(f"cột {self.column}")
+        return ", ".join(parts)
+
+    def message(self, file_name: str) -> str:
+        where = self.where()
+        head = f'Tệp "{file_name}"' + (f", {where}" if where else "") + f": {self.reason}"
+        return "\n".join([head, *(f"  - {d}" for d in self.details)])
+
+
+@dataclass
+class RawTable:
+    """Text cells of one file: columns named by contract column, plus _row (the row number in the file)."""
+
+    frame: pd.DataFrame | None            # small files (xlsx)
+    relation_sql: str | None              # large files: a DuckDB SELECT yielding the same columns
+    sheet: str | None
+    headers: dict[str, tuple[str, str]]   # column name -> (column letter, header as written)
+    title_cells: list[tuple[int, list[object]]] = field(default_factory=list)  # rows above the header
+    legacy_cells: int = 0                 # cells converted from TCVN3/VNI
+
+
+def col_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _alias_index(source: Source) -> dict[str, Column]:
+    index: dict[str, Column] = {}
+    for column in source.columns:
+        for alias in column.aliases:
+            index.setdefault(norm_key(alias), column)
+    return index
+
+
+def _match_headers(source: Source, names: list[str], sheet: str | None, header_row: int | None
+                   ) -> dict[str, tuple[int, str]]:
+    """Map contract columns to positions; refuse when a required one is missing."""
+    index = _alias_index(source)
+    found: dict[str, tuple[int, str]] = {}
+    for pos, name in enumerate(names):
+        if not name:
+            continue
+        candidates = [name]
+        if SEP in name:  # a group label over a single column: also try the lowest label alone
+            candidates.append(name.split(SEP)[-1])
+        for cand in candidates:
+            column = index.get(norm_key(cand))
+            if column is not None and column.name not in found:
+                found[column.name] = (pos, name)
+                break
+    missing = [c for c in source.columns if c.required and c.name not in found]
+    if missing:
+        raise FileError(
+            "thiếu cột bắt buộc: " + "; ".join(f'"{c.header}"' for c in missing),
+            sheet=sheet, row=header_row,
+            details=["Các cột đọc được: " + "; ".join(f'"{n}"' for n in names if n)],
+        )
+    return found
+
+
+def _cell_text(value: object) -> str | None:
+    """Excel cell -> text, keeping what the contract parsers expect (ISO dates, integers without '.0')."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    text = str(value).strip()
+    return text or None
+
+
+def _expand_merged(ws) -> dict[tuple[int, int], object]:
+    """Value of every cell inside a merged range = the value of its top-left cell (1-based row, col)."""
+    filled: dict[tuple[int, int], object] = {}
+    for rng in ws.merged_cells.ranges:
+        top_left = ws.cell(rng.min_row, rng.min_col).value
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                filled[(r, c)] = top_left
+    return filled
+
+
+def _is_number_row(values: list[str | None]) -> bool:
+    """The '(1) (2) (3)…' row many forms put under the header."""
+    cells = [v.strip("() ") for v in values if v]
+    return bool(cells) and all(c.isdigit() for c in cells) and len(cells) >= 3 and cells[:3] == ["1", "2", "3"]
+
+
+def read_xlsx(path: Path, source: Source) -> RawTable:
+    import openpyxl  # imported here: CSV-only runs should not pay for it
+
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise FileError(f"không mở được tệp Excel ({type(exc).__name__}: {exc})") from exc
+    ws = wb.worksheets[0]
+    sheet = ws.title
+    merged = _expand_merged(ws)
+    legacy = 0
+    rows: list[list[str | None]] = []
+    for r_idx, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        out = []
+        for c_idx, value in enumerate(row, start=1):
+            if value is None and (r_idx, c_idx) in merged:
+                value = merged[(r_idx, c_idx)]
+            text = _cell_text(value)
+            if text is not None and isinstance(value, str):
+                fixed = fix_text(text)
+                if fixed != text:
+                    legacy += 1
+                text = fixed
+            out.append(text)
+        rows.append(out)
+    anchor_keys = {norm_key(a) for a in source.anchor.aliases}
+    header_idx = next(
+        (i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if any(norm_key(v) in anchor_keys for v in row if v)),
+        None,
+    )
+    if header_idx is None:
+        raise FileError(
+            f'không tìm thấy dòng tiêu đề bảng (cột "{source.anchor.header}") trong {HEADER_SEARCH_ROWS} dòng đầu',
+            sheet=sheet,
+        )
+    anchor_col = next(i for i, v in enumerate(rows[header_idx]) if v and norm_key(v) in anchor_keys)
+    header_rows = [rows[header_idx]]
+    body_start = header_idx + 1
+    while body_start < len(rows):
+        row = rows[body_start]
+        anchor_value = row[anchor_col] if anchor_col < len(row) else None
+        if anchor_value is not None and norm_key(anchor_value) in anchor_keys:
+            header_rows.append(row)  # a vertically merged anchor: still inside the header
+        elif anchor_value is None and any(row) and not any(_looks_numeric(v) for v in row if v):
+            header_rows.append(row)
+        elif _is_number_row(row):
+            pass
+        else:
+            break
+        body_start += 1
+    width = max(len(r) for r in rows)
+    names = []
+    for c in range(width):
+        parts: list[str] = []
+        for hr in header_rows:
+            v = hr[c] if c < len(hr) else None
+            if v and (not parts or parts[-1] != v):
+                parts.append(v)
+        names.append(SEP.join(parts))
+    found = _match_headers(source, names, sheet, header_idx + 1)
+    data: dict[str, list[str | None]] = {name: [] for name in found}
+    row_numbers: list[int] = []
+    for r in range(body_start, len(rows)):
+        row = rows[r]
+        if not any(row):
+            continue
+        first_cells = [norm_key(v) for v in row[: max(anchor_col + 1, 3)] if v]
+        if any(k in TOTAL_ROW_KEYS for k in first_cells):
+            continue
+        for name, (pos, _) in found.items():
+            data[name].append(row[pos] if pos < len(row) else None)
+        row_numbers.append(r + 1)
+    frame = pd.DataFrame({name: pd.Series(values, dtype="object") for name, values in data.items()})
+    frame["_row"] = pd.Series(row_numbers, dtype="int64")
+    headers = {name: (col_letter(pos), header) for name, (pos, header) in found.items()}
+    title = [(i + 1, rows[i]) for i in range(header_idx)]
+    return RawTable(frame=frame, relation_sql=None, sheet=sheet, headers=headers, title_cells=title,
+                    legacy_cells=legacy)
+
+
+def _looks_numeric(text: str) -> bool:
+    t = text.replace(".", "").replace(",", "").replace(" ", "")
+    return t.lstrip("-").isdigit()
+
+
+def read_csv(path: Path, source: Source, con: duckdb.DuckDBPyConnection) -> RawTable:
+    """CSV stays inside DuckDB: a national platform export has tens of millions of rows."""
+    encoding = "utf-8"
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1 << 20).decode("utf-8")
+    except UnicodeDecodeError:
+        encoding = "latin-1"  # legacy single-byte file: bytes kept as code points, fixed per value later
+    except OSError as exc:
+        raise FileError(f"không đọc được tệp ({exc})") from exc
+    spath = str(path).replace("'", "''")
+    try:
+        names = [d[0] for d in con.execute(
+            f"SELECT * FROM read_csv('{spath}', all_varchar=true, header=true, encoding='{encoding}') LIMIT 0"
+        ).description]
+    except duckdb.Error as exc:
+        raise FileError(f"không đọc được tệp CSV ({exc.__class__.__name__}: {str(exc).splitlines()[0]})") from exc
+    raw_names = names
+    if encoding != "utf-8":
+        names = [fix_text(n) for n in names]
+    found = _match_headers(source, names, None, 1)
+    select = ", ".join(
+        f'NULLIF(trim("{raw_names[pos]}"), \'\') AS {name}' for name, (pos, _) in found.items()
+    )
+    relation_sql = (
+        f"SELECT {select}, (row_number() OVER () + 1)::BIGINT AS _row FROM "
+        f"read_csv('{spath}', all_varchar=true, header=true, encoding='{encoding}', "
+        f"columns={{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in raw_names)}}})"
+    )
+    headers = {name: (col_letter(pos), header) for name, (pos, header) in found.items()}
+    return RawTable(frame=None, relation_sql=relation_sql, sheet=None, headers=headers)
+
+
+def read_file(path: Path, source: Source, con: duckdb.DuckDBPyConnection) -> RawTable:
+    suffix = path.suffix.lower()
+    if suffix not in source.formats:
+        raise FileError(
+            f"định dạng {suffix or '(không có)'} không được nhận cho nguồn này; cần: {', '.join(source.formats)}"
+        )
+    if suffix == ".xlsx":
+        return read_xlsx(path, source)
+    return read_csv(path, source, con)

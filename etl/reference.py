@@ -1,0 +1,77 @@
+"""Units of the configured province and their district boundaries, written into every snapshot.
+
+The dashboard opens only the snapshot, so boundaries travel with it (as GeoJSON text per district).
+A province with no polygons in the shipped files (Quảng Ninh) gets no shapes and a reason the pages show.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from etl.units import UnitRegistry
+
+GEO_DIR = Path(__file__).resolve().parent.parent / "geo"
+NATIONAL_DISTRICTS = "districts_vn_simpl0.002.geojson"
+
+
+def district_shapes(province_code: str, geo_dir: Path = GEO_DIR) -> tuple[list[dict], str, str | None]:
+    """Features of the province's districts, the file they came from, and why there are none (or None)."""
+    own = sorted(geo_dir.glob(f"districts_{province_code}_*.geojson"))
+    path = own[0] if own else geo_dir / NATIONAL_DISTRICTS
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    features = [f for f in doc["features"] if str(f["properties"].get("province_code")).zfill(2) == province_code]
+    reason = None
+    if not features:
+        reason = (f"Tệp ranh giới {path.name} không có ranh giới các huyện của tỉnh này "
+                  "(nguồn daohoangson/dvhcvn thiếu dữ liệu); bản đồ được thay bằng bảng.")
+    return features, path.name, reason
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, province_code: str, progress: Callable[[str], None]) -> UnitRegistry:
+    registry = UnitRegistry.load(province_code)
+    con.execute("CREATE SCHEMA IF NOT EXISTS ref")
+    units = [{
+        "unit_code": province_code, "unit_level": "province", "unit_name": registry.province_name,
+        "short_name": registry.province_short, "unit_type": None, "district_code": None,
+        "province_code": province_code, "parent_code": None,
+    }]
+    for d in registry.districts.itertuples(index=False):
+        units.append({
+            "unit_code": d.district_code, "unit_level": "district", "unit_name": d.district_name,
+            "short_name": d.district_short, "unit_type": d.district_type, "district_code": d.district_code,
+            "province_code": province_code, "parent_code": province_code,
+        })
+    for c in registry.communes.itertuples(index=False):
+        units.append({
+            "unit_code": c.commune_code, "unit_level": "commune", "unit_name": c.commune_name,
+            "short_name": c.commune_name, "unit_type": c.commune_type, "district_code": c.district_code,
+            "province_code": province_code, "parent_code": c.district_code,
+        })
+    frame = pd.DataFrame(units)
+    con.register("_units", frame)
+    con.execute("CREATE OR REPLACE TABLE ref.units AS SELECT unit_code::VARCHAR unit_code, unit_level::VARCHAR unit_level, "
+                "unit_name::VARCHAR unit_name, short_name::VARCHAR short_name, unit_type::VARCHAR unit_type, "
+                "district_code::VARCHAR district_code, province_code::VARCHAR province_code, "
+                "parent_code::VARCHAR parent_code FROM _units")
+    con.unregister("_units")
+    features, file_name, reason = district_shapes(province_code)
+    shapes = pd.DataFrame([{
+        "district_code": str(f["properties"]["district_code"]).zfill(3),
+        "geometry_geojson": json.dumps(f["geometry"], separators=(",", ":")),
+        "gap_filled": bool(f["properties"].get("gap_filled", False)),
+        "area_km2": float(f["properties"].get("area_km2") or 0.0),
+    } for f in features], columns=["district_code", "geometry_geojson", "gap_filled", "area_km2"])
+    con.register("_shapes", shapes)
+    con.execute("CREATE OR REPLACE TABLE ref.district_shapes AS SELECT district_code::VARCHAR district_code, "
+                "geometry_geojson::VARCHAR geometry_geojson, gap_filled::BOOLEAN gap_filled, area_km2::DOUBLE area_km2 "
+                "FROM _shapes")
+    con.unregister("_shapes")
+    con.execute("CREATE OR REPLACE TABLE ref.geo_source AS SELECT ? AS file_name, ? AS missing_reason, ? AS districts_with_shape",
+                [file_name, reason, len(features)])
+    progress(f"đơn vị hành chính: {registry.province_name}, {len(registry.districts)} huyện, "
+             f"{len(registry.communes)} xã; ranh giới {len(features)} huyện ({file_name})")
+    return registry

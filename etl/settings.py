@@ -1,0 +1,64 @@
+"""Where the data lives and which province it is: command line > environment > data/settings.toml > defaults."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_DIR / "data"
+DEFAULT_PROVINCE = "26"  # Vĩnh Phúc, the bundled demo
+DEFAULT_KEEP = 7
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    province_code: str
+    keep_snapshots: int
+
+    @property
+    def inbox(self) -> Path:
+        return self.data_dir / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.data_dir / "settings.toml"
+
+
+def load_settings(data_dir: str | Path | None = None, province: str | None = None,
+                  keep: int | None = None) -> Settings:
+    root = Path(data_dir or os.environ.get("COVID_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
+    stored: dict = {}
+    settings_file = root / "settings.toml"
+    if settings_file.exists():
+        stored = tomllib.loads(settings_file.read_text(encoding="utf-8"))
+    code = province or os.environ.get("COVID_PROVINCE") or stored.get("province") or DEFAULT_PROVINCE
+    return Settings(
+        data_dir=root,
+        province_code=str(code).zfill(2),
+        keep_snapshots=int(keep or stored.get("keep_snapshots") or DEFAULT_KEEP),
+    )
+
+
+def save_province(settings: Settings) -> None:
+    """Record the province of a data directory, so later runs and the dashboard agree on it."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.settings_file.write_text(
+        f'# Tỉnh của kho dữ liệu này (mã GSO)\nprovince = "{settings.province_code}"\n'
+        f"keep_snapshots = {settings.keep_snapshots}\n",
+        encoding="utf-8",
+    )

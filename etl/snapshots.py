@@ -1,0 +1,135 @@
+"""Versioned snapshot files and the CURRENT pointer; the run log beside them.
+
+The dashboard holds a snapshot open read-only while the ETL writes a different, new file, then switches
+CURRENT with os.replace: a reader sees the old file or the new one, never half of one. DuckDB locks a file
+it writes, and reuses an open database for the same path inside one process, so every build gets a new name.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from etl.settings import Settings
+
+
+def snapshots_dir(settings: Settings) -> Path:
+    return settings.warehouse / "snapshots"
+
+
+def building_dir(settings: Settings) -> Path:
+    return settings.warehouse / "building"
+
+
+def new_snapshot_name(now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now()
+    return now.strftime("%Y-%m-%dT%H%M%S_%f") + ".duckdb"
+
+
+def current_snapshot(settings: Settings) -> Path | None:
+    pointer = settings.warehouse / "CURRENT"
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    path = snapshots_dir(settings) / name
+    return path if name and path.exists() else None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def publish(settings: Settings, built: Path) -> Path:
+    """Move a finished, closed database into place and point CURRENT at it."""
+    wal = built.with_name(built.name + ".wal")
+    if wal.exists():  # a stale WAL beside a swapped-in file makes every later open fail
+        raise RuntimeError(f"{wal.name} còn tồn tại: cơ sở dữ liệu chưa được đóng đúng cách")
+    target = snapshots_dir(settings) / built.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(built, target)
+    _write_atomic(settings.warehouse / "CURRENT", target.name + "\n")
+    return target
+
+
+def pins(settings: Settings) -> dict[str, str]:
+    path = settings.warehouse / "pins.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def pin(settings: Settings, snapshot_name: str, label: str) -> None:
+    """Keep a snapshot for a briefing, whatever the retention count."""
+    if not (snapshots_dir(settings) / snapshot_name).exists():
+        raise FileNotFoundError(snapshot_name)
+    current = pins(settings)
+    current[snapshot_name] = label
+    _write_atomic(settings.warehouse / "pins.json", json.dumps(current, ensure_ascii=False, indent=1))
+
+
+def unpin(settings: Settings, snapshot_name: str) -> None:
+    current = pins(settings)
+    current.pop(snapshot_name, None)
+    _write_atomic(settings.warehouse / "pins.json", json.dumps(current, ensure_ascii=False, indent=1))
+
+
+def list_snapshots(settings: Settings) -> list[Path]:
+    folder = snapshots_dir(settings)
+    return sorted(folder.glob("*.duckdb")) if folder.exists() else []
+
+
+def prune(settings: Settings) -> list[str]:
+    """Delete snapshots beyond the newest N, sparing pinned ones and the current one."""
+    keep = {p.name for p in list_snapshots(settings)[-settings.keep_snapshots:]}
+    keep |= set(pins(settings))
+    cur = current_snapshot(settings)
+    if cur:
+        keep.add(cur.name)
+    removed = []
+    for path in list_snapshots(settings):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
+
+
+def clean_building(settings: Settings) -> None:
+    """Remove what a killed build left behind; it was never published."""
+    folder = building_dir(settings)
+    if folder.exists():
+        for leftover in folder.iterdir():
+            leftover.unlink(missing_ok=True)
+
+
+class RunLog:
+    """Append-only JSON lines beside the snapshots: a failed run publishes nothing, yet must be recorded."""
+
+    def __init__(self, settings: Settings):
+        self.path = settings.warehouse / "runs.jsonl"
+
+    def append(self, record: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(record, ensure_ascii=False, default=str)
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def runs(self) -> list[dict]:
+        """One dict per run: its start merged with its end; a run with no end was interrupted."""
+        if not self.path.exists():
+            return []
+        merged: dict[str, dict] = {}
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut short by a killed run
+            run = merged.setdefault(rec["run_id"], {"status": "interrupted"})
+            run.update(rec)
+        return list(merged.values())

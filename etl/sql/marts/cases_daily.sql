@@ -1,0 +1,44 @@
+-- grain: report_date × unit_code, dense daily from the first to the latest report date. Date basis: report date.
+-- A commune with no row for a day has not reported: its counts are 0 in the sums and communes_reporting shows it.
+WITH bounds AS (SELECT min(report_date) AS d0, max(report_date) AS d1 FROM staging.cases),
+dates AS (SELECT unnest(generate_series(d0, d1, INTERVAL 1 DAY))::DATE AS report_date FROM bounds),
+commune AS (
+    SELECT t.report_date, u.unit_code, u.district_code,
+           coalesce(c.new_f0, 0) AS new_f0, coalesce(c.new_f0_from_f1, 0) AS new_f0_from_f1,
+           coalesce(c.active_home, 0) AS active_home, coalesce(c.active_facility, 0) AS active_facility,
+           coalesce(c.recovered, 0) AS recovered, coalesce(c.new_severe, 0) AS new_severe, coalesce(c.deaths, 0) AS deaths,
+           coalesce(c.active_with_antiviral, 0) AS active_with_antiviral, coalesce(c.active_monitored, 0) AS active_monitored,
+           (c.commune_code IS NOT NULL)::INTEGER AS communes_reporting, 1 AS communes_expected
+    FROM ref.units u CROSS JOIN dates t
+    LEFT JOIN staging.cases c ON c.commune_code = u.unit_code AND c.report_date = t.report_date
+    WHERE u.unit_level = 'commune'
+),
+district AS (
+    SELECT report_date, district_code AS unit_code, district_code,
+           sum(new_f0), sum(new_f0_from_f1), sum(active_home), sum(active_facility), sum(recovered), sum(new_severe),
+           sum(deaths), sum(active_with_antiviral), sum(active_monitored), sum(communes_reporting), sum(communes_expected)
+    FROM commune GROUP BY ALL
+),
+province AS (
+    SELECT report_date, (SELECT unit_code FROM ref.units WHERE unit_level = 'province'), NULL::VARCHAR,
+           sum(new_f0), sum(new_f0_from_f1), sum(active_home), sum(active_facility), sum(recovered), sum(new_severe),
+           sum(deaths), sum(active_with_antiviral), sum(active_monitored), sum(communes_reporting), sum(communes_expected)
+    FROM commune GROUP BY ALL
+),
+all_levels AS (
+    SELECT *, 'commune' AS unit_level FROM commune
+    UNION ALL SELECT *, 'district' FROM district
+    UNION ALL SELECT *, 'province' FROM province
+)
+SELECT a.report_date, a.unit_code, a.unit_level, a.district_code,
+       a.new_f0::BIGINT AS new_f0, a.new_f0_from_f1::BIGINT AS new_f0_from_f1,
+       a.active_home::BIGINT AS active_home, a.active_facility::BIGINT AS active_facility,
+       a.recovered::BIGINT AS recovered, a.new_severe::BIGINT AS new_severe, a.deaths::BIGINT AS deaths,
+       a.active_with_antiviral::BIGINT AS active_with_antiviral, a.active_monitored::BIGINT AS active_monitored,
+       p.total_start AS population_total,
+       a.communes_reporting::INTEGER AS communes_reporting, a.communes_expected::INTEGER AS communes_expected,
+       sum(a.new_f0) OVER (PARTITION BY a.unit_code ORDER BY a.report_date ROWS UNBOUNDED PRECEDING)::BIGINT AS cumulative_f0,
+       sum(a.deaths) OVER (PARTITION BY a.unit_code ORDER BY a.report_date ROWS UNBOUNDED PRECEDING)::BIGINT AS cumulative_deaths
+FROM all_levels a
+LEFT JOIN (SELECT DISTINCT unit_code, total_start FROM marts.population) p ON p.unit_code = a.unit_code
+ORDER BY a.report_date, a.unit_level DESC, a.unit_code

@@ -1,0 +1,4 @@
+-- grain: status_date × facility_code; the latest received file wins
+SELECT r.* EXCLUDE (source_row)
+FROM raw.facility_status r JOIN staging.files f USING (file_id)
+QUALIFY row_number() OVER (PARTITION BY r.status_date, r.facility_code ORDER BY f.received_rank DESC, r.source_row DESC) = 1

@@ -138,9 +138,10 @@ def _int_sql(col: str) -> str:
         f"THEN replace(replace({v}, '.', ''), ',', '.') "
         f"WHEN regexp_matches({v}, '^-?[0-9]+,[0-9]+$') THEN replace({v}, ',', '.') ELSE {v} END AS DOUBLE)"
     )
+    # DuckDB casts '6.990' to 7: only text without '.' or ',' takes the fast path; the rest is read the Vietnamese way
     return (
-        f"COALESCE(TRY_CAST({col} AS BIGINT), "
-        f"CASE WHEN {dbl} = round({dbl}) THEN CAST({dbl} AS BIGINT) END)"
+        f"CASE WHEN NOT contains({col}, '.') AND NOT contains({col}, ',') THEN TRY_CAST({col} AS BIGINT) "
+        f"WHEN {dbl} = round({dbl}) THEN CAST({dbl} AS BIGINT) END"
     )
 
 
@@ -208,7 +209,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
         name, kind = column.name, column.kind
         out = OUT_NAME.get(kind, name)
         letter, header = raw.headers[name]
-        where = f"cột {letter} (\"{header}\")".replace("'", "''")
+        where = f"{letter} (\"{header}\")".replace("'", "''")
         blank_ok = kind == C.INT or not column.required
         if kind == C.INT:
             expr = _int_sql(f"_raw.{name}")
@@ -255,7 +256,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
         more = len(errors) > MAX_ERRORS_LISTED
         raise FileError(
             first_msg, sheet=raw.sheet, row=int(first_row), column=first_col,
-            details=[f"dòng {r}, {c}: {m}" for r, c, m in errors[1:MAX_ERRORS_LISTED]]
+            details=[f"dòng {r}, cột {c}: {m}" for r, c, m in errors[1:MAX_ERRORS_LISTED]]
             + (["… và các lỗi khác"] if more else []),
         )
     meta_cols = "".join(f", CAST('{v}' AS {'DATE' if k.endswith('date') else 'VARCHAR'}) AS {k}" for k, v in meta.items())

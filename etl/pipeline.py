@@ -104,7 +104,7 @@ def _report(item_name: str, exc: FileError) -> str:
 def run(settings: Settings, progress: Progress | None = None) -> RunResult:
     progress = progress or Progress()
     started = time.monotonic()
-    run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S.%f")
     log = S.RunLog(settings)
     log.append({"run_id": run_id, "event": "start", "status": "running", "pid": os.getpid(),
                 "started_at": dt.datetime.now().isoformat(timespec="seconds"), "province": settings.province_code})

@@ -16,7 +16,7 @@ import pandas as pd
 
 from etl.contracts import TOTAL_ROW_KEYS, Column, Source
 from etl.textnorm import norm_key
-from etl.vnencoding import fix_text
+from etl.vnencoding import fix_column, fix_text
 
 HEADER_SEARCH_ROWS = 30
 SEP = " › "
@@ -151,8 +151,8 @@ def read_xlsx(path: Path, source: Source) -> RawTable:
     ws = wb.worksheets[0]
     sheet = ws.title
     merged = _expand_merged(ws)
-    legacy = 0
     rows: list[list[str | None]] = []
+    typed_text: list[tuple[int, int]] = []  # cells typed as text, where a legacy encoding can hide
     for r_idx, row in enumerate(ws.iter_rows(values_only=True), start=1):
         out = []
         for c_idx, value in enumerate(row, start=1):
@@ -160,12 +160,18 @@ def read_xlsx(path: Path, source: Source) -> RawTable:
                 value = merged[(r_idx, c_idx)]
             text = _cell_text(value)
             if text is not None and isinstance(value, str):
-                fixed = fix_text(text)
-                if fixed != text:
-                    legacy += 1
-                text = fixed
+                typed_text.append((r_idx - 1, c_idx - 1))
             out.append(text)
         rows.append(out)
+    # One file is typed in one encoding: decide on all its text cells together, since a short
+    # TCVN3 word can also read as Unicode ("Mòi" is TCVN3 for "Mũi").
+    originals = [rows[r][c] for r, c in typed_text]
+    fixed = fix_column(originals)
+    legacy = 0
+    for (r, c), before, after in zip(typed_text, originals, fixed):
+        if after != before:
+            legacy += 1
+            rows[r][c] = after
     anchor_keys = {norm_key(a) for a in source.anchor.aliases}
     header_idx = next(
         (i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if any(norm_key(v) in anchor_keys for v in row if v)),

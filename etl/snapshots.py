@@ -130,6 +130,20 @@ class RunLog:
                 rec = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a line cut short by a killed run
-            run = merged.setdefault(rec["run_id"], {"status": "interrupted"})
-            run.update(rec)
+            merged.setdefault(rec["run_id"], {}).update(rec)
+        for run in merged.values():
+            if run.get("status") == "running" and not _alive(run.get("pid")):
+                run["status"] = "interrupted"  # started, never ended: the process was killed
         return list(merged.values())
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -6,13 +6,14 @@ A province with no polygons in the shipped files (Quảng Ninh) gets no shapes a
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Callable
 
 import duckdb
 import pandas as pd
 
-from etl.units import UnitRegistry
+from etl.units import NATIONAL, UnitRegistry
 
 GEO_DIR = Path(__file__).resolve().parent.parent / "geo"
 NATIONAL_DISTRICTS = "districts_vn_simpl0.002.geojson"
@@ -23,7 +24,8 @@ def district_shapes(province_code: str, geo_dir: Path = GEO_DIR) -> tuple[list[d
     own = sorted(geo_dir.glob(f"districts_{province_code}_*.geojson"))
     path = own[0] if own else geo_dir / NATIONAL_DISTRICTS
     doc = json.loads(path.read_text(encoding="utf-8"))
-    features = [f for f in doc["features"] if str(f["properties"].get("province_code")).zfill(2) == province_code]
+    features = [f for f in doc["features"]
+                if province_code == NATIONAL or str(f["properties"].get("province_code")).zfill(2) == province_code]
     reason = None
     if not features:
         reason = (f"Tệp ranh giới {path.name} không có ranh giới các huyện của tỉnh này "
@@ -35,21 +37,21 @@ def load_reference(con: duckdb.DuckDBPyConnection, province_code: str, progress:
     registry = UnitRegistry.load(province_code)
     con.execute("CREATE SCHEMA IF NOT EXISTS ref")
     units = [{
-        "unit_code": province_code, "unit_level": "province", "unit_name": registry.province_name,
-        "short_name": registry.province_short, "unit_type": None, "district_code": None,
-        "province_code": province_code, "parent_code": None,
-    }]
+        "unit_code": p.province_code, "unit_level": "province", "unit_name": p.province_name,
+        "short_name": re.sub(r"^(Tỉnh|Thành phố)\s+", "", p.province_name), "unit_type": None, "district_code": None,
+        "province_code": p.province_code, "parent_code": None,
+    } for p in registry.provinces.itertuples(index=False)]
     for d in registry.districts.itertuples(index=False):
         units.append({
             "unit_code": d.district_code, "unit_level": "district", "unit_name": d.district_name,
             "short_name": d.district_short, "unit_type": d.district_type, "district_code": d.district_code,
-            "province_code": province_code, "parent_code": province_code,
+            "province_code": d.province_code, "parent_code": d.province_code,
         })
     for c in registry.communes.itertuples(index=False):
         units.append({
             "unit_code": c.commune_code, "unit_level": "commune", "unit_name": c.commune_name,
             "short_name": c.commune_name, "unit_type": c.commune_type, "district_code": c.district_code,
-            "province_code": province_code, "parent_code": c.district_code,
+            "province_code": c.province_code, "parent_code": c.district_code,
         })
     frame = pd.DataFrame(units)
     con.register("_units", frame)

@@ -72,6 +72,9 @@ def provinces(path: Path | None = None) -> pd.DataFrame:
     return out.sort_values("province_code").reset_index(drop=True)
 
 
+NATIONAL = "00"
+
+
 class UnitRegistry:
     """Districts and communes of one province, with cached code/name matching.
 
@@ -80,7 +83,9 @@ class UnitRegistry:
 
     def __init__(self, province_code: str, rows: pd.DataFrame, national: pd.DataFrame):
         self.province_code = province_code
-        self.province_name = rows["province_name"].iloc[0]
+        # "00" is the whole country (the national committee's view): every province is a top-level unit
+        self.national = province_code == NATIONAL
+        self.province_name = "Toàn quốc" if self.national else rows["province_name"].iloc[0]
         self.province_short = re.sub(r"^(Tỉnh|Thành phố)\s+", "", self.province_name)
         d = rows.drop_duplicates("district_code").sort_values("district_code")
         self.districts = pd.DataFrame({
@@ -88,13 +93,18 @@ class UnitRegistry:
             "district_name": d["district_name"].to_numpy(),
             "district_type": d["district_type"].to_numpy(),
             "district_short": [_strip_type(n, t) for n, t in zip(d["district_name"], d["district_type"])],
+            "province_code": d["province_code"].to_numpy(),
         })
+        p = rows.drop_duplicates("province_code").sort_values("province_code")
+        self.provinces = pd.DataFrame({"province_code": p["province_code"].to_numpy(),
+                                       "province_name": p["province_name"].to_numpy()})
         c = rows.sort_values("ward_code")
         self.communes = pd.DataFrame({
             "commune_code": c["ward_code"].to_numpy(),
             "commune_name": c["ward_name"].to_numpy(),
             "commune_type": c["ward_type"].to_numpy(),
             "district_code": c["district_code"].to_numpy(),
+            "province_code": c["province_code"].to_numpy(),
         })
         self._national = national
         self._names = {self.province_code: self.province_name}
@@ -275,7 +285,7 @@ def _as_code(value: object) -> str | None:
 @functools.lru_cache(maxsize=8)
 def _load(province_code: str, path: str) -> UnitRegistry:
     national = _read(path)
-    rows = national[national["province_code"] == province_code]
+    rows = national if province_code == NATIONAL else national[national["province_code"] == province_code]
     if rows.empty:
         raise KeyError(f'không có tỉnh mã "{province_code}" trong {Path(path).name}')
     return UnitRegistry(province_code, rows, national)

@@ -15,13 +15,22 @@ def test_province_and_tables(vp):
     assert vp.province_code == "26"
     assert vp.province_name == "Tỉnh Vĩnh Phúc"
     assert vp.province_short == "Vĩnh Phúc"
-    assert list(vp.districts.columns) == ["district_code", "district_name", "district_type", "district_short"]
-    assert list(vp.communes.columns) == ["commune_code", "commune_name", "commune_type", "district_code"]
+    assert list(vp.districts.columns) == ["district_code", "district_name", "district_type", "district_short",
+                                          "province_code"]
+    assert list(vp.communes.columns) == ["commune_code", "commune_name", "commune_type", "district_code", "province_code"]
     assert vp.districts["district_code"].tolist() == ["243", "244", "246", "247", "248", "249", "251", "252", "253"]
-    assert vp.districts.iloc[0].tolist() == ["243", "Thành phố Vĩnh Yên", "Thành phố", "Vĩnh Yên"]
+    assert vp.districts.iloc[0].tolist() == ["243", "Thành phố Vĩnh Yên", "Thành phố", "Vĩnh Yên", "26"]
     assert len(vp.communes) == 136
     assert vp.communes["commune_code"].is_monotonic_increasing
-    assert vp.communes.iloc[0].tolist() == ["08707", "Phường Tích Sơn", "Phường", "243"]
+    assert vp.communes.iloc[0].tolist() == ["08707", "Phường Tích Sơn", "Phường", "243", "26"]
+
+
+def test_national_registry_has_every_province_district_and_commune():
+    from etl.units import UnitRegistry
+    vn = UnitRegistry.load("00")
+    assert vn.national and vn.province_name == "Toàn quốc"
+    assert (len(vn.provinces), len(vn.communes)) == (63, 10599)
+    assert vn.match_commune("08914") == "08914" and vn.match_commune("00001") == "00001"
 
 
 def test_load_is_cached(vp):

@@ -1,7 +1,7 @@
 -- severity: warning
 -- title: Cơ sở điều trị vượt định mức giường được giao
 -- Latest status date, each facility with more patients than its assigned quota.
-SELECT coalesce(district_code, (SELECT unit_code FROM ref.units WHERE unit_level = 'province')) AS unit_code,
+SELECT coalesce(district_code, province_code) AS unit_code,
        status_date AS ref_date,
        facility_name || ': đang điều trị ' || occupied || ' / định mức ' || bed_quota AS detail
 FROM marts.facility_daily

@@ -3,7 +3,7 @@
 WITH bounds AS (SELECT min(report_date) AS d0, max(report_date) AS d1 FROM staging.cases),
 dates AS (SELECT unnest(generate_series(d0, d1, INTERVAL 1 DAY))::DATE AS report_date FROM bounds),
 commune AS (
-    SELECT t.report_date, u.unit_code, u.district_code,
+    SELECT t.report_date, u.unit_code, u.district_code, u.province_code,
            coalesce(c.new_f0, 0) AS new_f0, coalesce(c.new_f0_from_f1, 0) AS new_f0_from_f1,
            coalesce(c.active_home, 0) AS active_home, coalesce(c.active_facility, 0) AS active_facility,
            coalesce(c.recovered, 0) AS recovered, coalesce(c.new_severe, 0) AS new_severe, coalesce(c.deaths, 0) AS deaths,
@@ -14,13 +14,13 @@ commune AS (
     WHERE u.unit_level = 'commune'
 ),
 district AS (
-    SELECT report_date, district_code AS unit_code, district_code,
+    SELECT report_date, district_code AS unit_code, district_code, province_code,
            sum(new_f0), sum(new_f0_from_f1), sum(active_home), sum(active_facility), sum(recovered), sum(new_severe),
            sum(deaths), sum(active_with_antiviral), sum(active_monitored), sum(communes_reporting), sum(communes_expected)
     FROM commune GROUP BY ALL
 ),
 province AS (
-    SELECT report_date, (SELECT unit_code FROM ref.units WHERE unit_level = 'province'), NULL::VARCHAR,
+    SELECT report_date, province_code, NULL::VARCHAR, province_code,
            sum(new_f0), sum(new_f0_from_f1), sum(active_home), sum(active_facility), sum(recovered), sum(new_severe),
            sum(deaths), sum(active_with_antiviral), sum(active_monitored), sum(communes_reporting), sum(communes_expected)
     FROM commune GROUP BY ALL
@@ -30,7 +30,7 @@ all_levels AS (
     UNION ALL SELECT *, 'district' FROM district
     UNION ALL SELECT *, 'province' FROM province
 )
-SELECT a.report_date, a.unit_code, a.unit_level, a.district_code,
+SELECT a.report_date, a.unit_code, a.unit_level, a.district_code, a.province_code,
        a.new_f0::BIGINT AS new_f0, a.new_f0_from_f1::BIGINT AS new_f0_from_f1,
        a.active_home::BIGINT AS active_home, a.active_facility::BIGINT AS active_facility,
        a.recovered::BIGINT AS recovered, a.new_severe::BIGINT AS new_severe, a.deaths::BIGINT AS deaths,

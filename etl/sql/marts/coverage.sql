@@ -12,14 +12,14 @@ daily AS (
     FROM staging.platform_doses GROUP BY ALL
 ),
 keys AS (
-    SELECT u.unit_code AS commune_code, u.district_code, c.cohort, d.dose
+    SELECT u.unit_code AS commune_code, u.district_code, u.province_code, c.cohort, d.dose
     FROM ref.units u
     CROSS JOIN (VALUES ('18+'), ('12-17'), ('5-11')) c(cohort)
     CROSS JOIN (VALUES (1), (2), (3), (4)) d(dose)
     WHERE u.unit_level = 'commune'
 ),
 commune AS (
-    SELECT t.as_of_date, k.commune_code AS unit_code, k.district_code, k.cohort, k.dose,
+    SELECT t.as_of_date, k.commune_code AS unit_code, k.district_code, k.province_code, k.cohort, k.dose,
            coalesce(daily.doses_given, 0)::BIGINT AS doses_given,
            sum(coalesce(daily.doses_given, 0)) OVER (
                PARTITION BY k.commune_code, k.cohort, k.dose ORDER BY t.as_of_date ROWS UNBOUNDED PRECEDING
@@ -30,13 +30,12 @@ commune AS (
                    AND daily.dose = k.dose AND daily.as_of_date = t.as_of_date
 ),
 district AS (
-    SELECT as_of_date, district_code AS unit_code, district_code, cohort, dose,
+    SELECT as_of_date, district_code AS unit_code, district_code, province_code, cohort, dose,
            sum(doses_given)::BIGINT AS doses_given, sum(people_vaccinated)::BIGINT AS people_vaccinated
     FROM commune GROUP BY ALL
 ),
 province AS (
-    SELECT as_of_date, (SELECT unit_code FROM ref.units WHERE unit_level = 'province') AS unit_code,
-           NULL::VARCHAR AS district_code, cohort, dose,
+    SELECT as_of_date, province_code AS unit_code, NULL::VARCHAR AS district_code, province_code, cohort, dose,
            sum(doses_given)::BIGINT AS doses_given, sum(people_vaccinated)::BIGINT AS people_vaccinated
     FROM district GROUP BY ALL
 ),
@@ -45,7 +44,7 @@ all_levels AS (
     UNION ALL SELECT *, 'district' FROM district
     UNION ALL SELECT *, 'commune' FROM commune
 )
-SELECT a.as_of_date, a.unit_code, a.unit_level, a.district_code, a.cohort, a.dose::INTEGER AS dose,
+SELECT a.as_of_date, a.unit_code, a.unit_level, a.district_code, a.province_code, a.cohort, a.dose::INTEGER AS dose,
        a.doses_given, a.people_vaccinated,
        p.population_start, p.population_current
 FROM all_levels a

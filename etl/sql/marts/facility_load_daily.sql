@@ -3,7 +3,7 @@
 -- quota_x2 = twice the assigned quota (seed 002: prepare capacity "lên gấp đôi so với định mức được giao").
 -- occupancy_pct = occupied ÷ beds ready × 100; load_vs_quota = occupied ÷ assigned quota (escalate at 1 and at 2).
 WITH per_unit AS (
-    SELECT status_date, district_code AS unit_code, 'district' AS unit_level, district_code, tier_group,
+    SELECT status_date, district_code AS unit_code, 'district' AS unit_level, district_code, province_code, tier_group,
            count(*) FILTER (WHERE is_open) AS facilities_open, count(*) FILTER (WHERE reported) AS facilities_reporting,
            sum(bed_quota) AS bed_quota, sum(beds_ready) AS beds_ready, sum(occupied) AS occupied,
            sum(admissions) AS admissions, sum(discharges) AS discharges, sum(referred_up) AS referred_up,
@@ -11,14 +11,14 @@ WITH per_unit AS (
     FROM marts.facility_daily WHERE district_code IS NOT NULL
     GROUP BY ALL
     UNION ALL
-    SELECT status_date, (SELECT unit_code FROM ref.units WHERE unit_level = 'province'), 'province', NULL, tier_group,
+    SELECT status_date, province_code, 'province', NULL, province_code, tier_group,
            count(*) FILTER (WHERE is_open), count(*) FILTER (WHERE reported),
            sum(bed_quota), sum(beds_ready), sum(occupied), sum(admissions), sum(discharges), sum(referred_up),
            sum(staff_on_duty)
     FROM marts.facility_daily
     GROUP BY ALL
 )
-SELECT status_date, unit_code, unit_level, district_code, tier_group,
+SELECT status_date, unit_code, unit_level, district_code, province_code, tier_group,
        facilities_open::INTEGER AS facilities_open, facilities_reporting::INTEGER AS facilities_reporting,
        bed_quota::BIGINT AS bed_quota, (2 * bed_quota)::BIGINT AS quota_x2,
        beds_ready::BIGINT AS beds_ready, occupied::BIGINT AS occupied, admissions::BIGINT AS admissions,

@@ -1,6 +1,6 @@
 -- grain: unit_code × cohort; population_start = dân số đầu kỳ, population_current = dân số hiện có (source: population files)
 WITH commune AS (
-    SELECT u.unit_code, u.district_code, c.cohort,
+    SELECT u.unit_code, u.district_code, u.province_code, c.cohort,
            max(CASE WHEN p.version = 'start' THEN CASE c.cohort WHEN '18+' THEN p.pop_18 WHEN '12-17' THEN p.pop_12_17 ELSE p.pop_5_11 END END) AS population_start,
            max(CASE WHEN p.version = 'current' THEN CASE c.cohort WHEN '18+' THEN p.pop_18 WHEN '12-17' THEN p.pop_12_17 ELSE p.pop_5_11 END END) AS population_current,
            max(CASE WHEN p.version = 'start' THEN p.pop_total END) AS total_start,
@@ -23,7 +23,7 @@ SELECT district_code, 'district', district_code, cohort,
        string_agg(DISTINCT source_start, '; '), string_agg(DISTINCT source_current, '; ')
 FROM commune GROUP BY district_code, cohort
 UNION ALL
-SELECT (SELECT unit_code FROM ref.units WHERE unit_level = 'province'), 'province', NULL, cohort,
+SELECT province_code, 'province', NULL, cohort,
        sum(population_start)::BIGINT, sum(population_current)::BIGINT, sum(total_start)::BIGINT, sum(total_current)::BIGINT,
        string_agg(DISTINCT source_start, '; '), string_agg(DISTINCT source_current, '; ')
-FROM commune GROUP BY cohort
+FROM commune GROUP BY province_code, cohort

@@ -10,23 +10,24 @@ WITH reported AS (
                                right(col, 1)::INTEGER AS dose)
 ),
 commune AS (
-    SELECT r.report_date, r.commune_code AS unit_code, r.district_code, r.cohort, r.dose,
+    SELECT r.report_date, r.commune_code AS unit_code, r.district_code, u.province_code, r.cohort, r.dose,
            r.reported, c.people_vaccinated AS platform
     FROM reported r
+    JOIN ref.units u ON u.unit_code = r.commune_code
     LEFT JOIN marts.coverage c ON c.as_of_date = r.report_date AND c.unit_code = r.commune_code
                                AND c.cohort = r.cohort AND c.dose = r.dose
 ),
 levels AS (
     SELECT *, 'commune' AS unit_level FROM commune
     UNION ALL
-    SELECT report_date, district_code, district_code, cohort, dose, sum(reported), sum(platform), 'district'
+    SELECT report_date, district_code, district_code, province_code, cohort, dose, sum(reported), sum(platform), 'district'
     FROM commune GROUP BY ALL
     UNION ALL
-    SELECT report_date, (SELECT unit_code FROM ref.units WHERE unit_level = 'province'), NULL, cohort, dose,
+    SELECT report_date, province_code, NULL, province_code, cohort, dose,
            sum(reported), sum(platform), 'province'
     FROM commune GROUP BY ALL
 )
-SELECT report_date, unit_code, unit_level, district_code, cohort, dose,
+SELECT report_date, unit_code, unit_level, district_code, province_code, cohort, dose,
        reported::BIGINT AS reported, platform::BIGINT AS platform, (reported - platform)::BIGINT AS difference,
        round(100.0 * reported / nullif(platform, 0), 2) AS ratio_pct,
        coalesce(abs(100.0 * reported / nullif(platform, 0) - 100) > 10, reported > 0) AS flagged

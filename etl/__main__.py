@@ -32,7 +32,7 @@ def cmd_run(args) -> int:
     settings = _settings(args)
     if args.inbox:
         settings = _with_inbox(settings, Path(args.inbox))
-    return main_run(settings)
+    return main_run(settings, rebuild=args.rebuild)
 
 
 def _with_inbox(settings, inbox: Path):
@@ -106,6 +106,17 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def cmd_docs(args) -> int:
+    from etl.docs import write
+
+    path = S.current_snapshot(_settings(args))
+    if path is None:
+        print("Chưa có bản dữ liệu: chạy python -m etl demo trước", file=sys.stderr)
+        return 1
+    print(write(path))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -118,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = common(sub.add_parser("run", help="chạy ETL hằng đêm"))
     p.add_argument("--inbox", help="lấy tệp mới từ thư mục này")
+    p.add_argument("--rebuild", action="store_true",
+                   help="dựng lại bản dữ liệu từ kho lưu trữ kể cả khi không có tệp mới (sau khi nâng cấp)")
     p.set_defaults(func=cmd_run)
     common(sub.add_parser("current", help="in đường dẫn bản dữ liệu đang dùng")).set_defaults(func=cmd_current)
     common(sub.add_parser("demo", help="tạo hộp thư mẫu và dựng dữ liệu")).set_defaults(func=cmd_demo)
@@ -130,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_unpin)
     common(sub.add_parser("snapshots", help="liệt kê các bản dữ liệu")).set_defaults(func=cmd_snapshots)
     common(sub.add_parser("runs", help="nhật ký các lần chạy")).set_defaults(func=cmd_runs)
+    common(sub.add_parser("docs", help="viết lại docs/marts.md từ bản dữ liệu hiện tại")).set_defaults(func=cmd_docs)
     args = parser.parse_args(argv)
     return args.func(args)
 

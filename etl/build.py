@@ -8,13 +8,14 @@ its header comments give `severity:` (error, warning, info) and `title:` (Vietna
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import duckdb
 
-from etl.vnformat import fmt_int
+from etl.vnformat import fmt_int, fmt_num
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 MODEL_SCHEMAS = ("staging", "marts")
@@ -75,13 +76,14 @@ def run_models(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None], 
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     models = discover(sql_dir)
     for model in models:
+        started = time.monotonic()
         try:
             con.execute(f"CREATE OR REPLACE TABLE {model.table} AS {model.sql()}")
         except duckdb.Error as exc:
             first = str(exc).split("\n\tCandidate")[0].splitlines()[0]
             raise RuntimeError(f"mô hình {model.table} ({model.path.name}) lỗi: {first}") from exc
         rows = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
-        progress(f"{model.table}: {fmt_int(rows)} dòng")
+        progress(f"{model.table}: {fmt_int(rows)} dòng ({fmt_num(time.monotonic() - started, 1)} s)")
     return len(models)
 
 

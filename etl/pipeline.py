@@ -95,13 +95,15 @@ def _create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
             cols += ["report_date DATE", "district_code VARCHAR"]
         cols += [f"{OUT_NAME.get(c.kind, c.name)} {SQL_TYPE[c.kind]}" for c in source.columns]
         con.execute(f"CREATE TABLE raw.{source.name} ({', '.join(cols)})")
+    con.execute("CREATE TABLE raw.platform_daily (file_id VARCHAR, vaccination_date DATE, commune_code VARCHAR, "
+                "cohort VARCHAR, dose INTEGER, doses BIGINT)")
 
 
 def _report(item_name: str, exc: FileError) -> str:
     return exc.message(item_name)
 
 
-def run(settings: Settings, progress: Progress | None = None) -> RunResult:
+def run(settings: Settings, progress: Progress | None = None, rebuild: bool = False) -> RunResult:
     progress = progress or Progress()
     started = time.monotonic()
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S.%f")
@@ -111,7 +113,7 @@ def run(settings: Settings, progress: Progress | None = None) -> RunResult:
     result = RunResult(run_id=run_id, status="failed", exit_code=EXIT_FAILED)
     building: Path | None = None
     try:
-        _run(settings, progress, result, run_id)
+        _run(settings, progress, result, run_id, rebuild)
     except Exception as exc:  # any failure: nothing is published, the previous snapshot keeps serving
         result.status, result.exit_code = "failed", EXIT_FAILED
         progress(f"LỖI: {str(exc)[:2000]}")
@@ -127,7 +129,7 @@ def run(settings: Settings, progress: Progress | None = None) -> RunResult:
     return result
 
 
-def _run(settings: Settings, progress: Progress, result: RunResult, run_id: str) -> None:
+def _run(settings: Settings, progress: Progress, result: RunResult, run_id: str, rebuild: bool) -> None:
     manifest = Manifest(settings)
     S.clean_building(settings)
 
@@ -154,7 +156,7 @@ def _run(settings: Settings, progress: Progress, result: RunResult, run_id: str)
         progress(f"{rel}: lưu trữ ({fmt_int(item.size)} byte, sha256 {item.sha256[:12]})")
         new_items.append(item)
 
-    if not new_items:
+    if not new_items and not rebuild:
         for item in done_items:
             item.path.unlink(missing_ok=True)
         result.status = "rejected_only" if result.rejected else "nothing_new"
@@ -165,7 +167,11 @@ def _run(settings: Settings, progress: Progress, result: RunResult, run_id: str)
     progress.start("load")
     S.building_dir(settings).mkdir(parents=True, exist_ok=True)
     building = S.building_dir(settings) / S.new_snapshot_name()
-    con = duckdb.connect(str(building))
+    con = duckdb.connect(str(building), config={
+        # Bounded so a national build fits the machine; DuckDB spills the rest beside the file being built.
+        "memory_limit": os.environ.get("ETL_MEMORY_LIMIT", "4GB"),
+        "temp_directory": str(S.building_dir(settings) / "spill"),
+    })
     try:
         _create_raw_tables(con)
         registry = load_reference(con, settings.province_code, progress)
@@ -182,6 +188,7 @@ def _run(settings: Settings, progress: Progress, result: RunResult, run_id: str)
             if f["source"] == C.TARGETS_SOURCE:
                 targets_file = f  # the latest received targets file wins whole; loaded after the loop
                 continue
+            started = time.monotonic()
             try:
                 res = load_file(con, path, C.TABULAR_SOURCES[f["source"]], registry, f["file_id"])
             except FileError as exc:
@@ -192,7 +199,7 @@ def _run(settings: Settings, progress: Progress, result: RunResult, run_id: str)
                 progress(f"{tag}: TỪ CHỐI — {report}")
                 continue
             extra = f", {res.legacy_cells} ô chuyển từ mã TCVN3/VNI" if res.legacy_cells else ""
-            progress(f"{tag}: {fmt_int(res.rows)} dòng{extra}")
+            progress(f"{tag}: {fmt_int(res.rows)} dòng{extra} ({fmt_num(time.monotonic() - started, 1)} s)")
             loaded.append({**f, "rows": res.rows, **{f"meta_{k}": v for k, v in res.meta.items()}})
             result.rows += res.rows
             if f["sha256"] in new_shas:
@@ -215,7 +222,7 @@ def _run(settings: Settings, progress: Progress, result: RunResult, run_id: str)
             load_targets(con, None, "mac_dinh")
         _write_files_table(con, loaded)
 
-        if not result.accepted:
+        if not result.accepted and not rebuild:
             con.close()
             building.unlink(missing_ok=True)
             for item in new_items + done_items:
@@ -292,8 +299,8 @@ def _write_run_meta(con, settings: Settings, run_id: str, progress: Progress, re
     )
 
 
-def main_run(settings: Settings) -> int:
-    result = run(settings)
+def main_run(settings: Settings, rebuild: bool = False) -> int:
+    result = run(settings, rebuild=rebuild)
     print(result.summary(), flush=True)
     return result.exit_code
 

@@ -257,7 +257,7 @@ def read_csv(path: Path, source: Source, con: duckdb.DuckDBPyConnection) -> RawT
         f'NULLIF(trim("{raw_names[pos]}"), \'\') AS {name}' for name, (pos, _) in found.items()
     )
     relation_sql = (
-        f"SELECT {select}, (row_number() OVER () + 1)::BIGINT AS _row FROM "
+        f"SELECT {select} FROM "
         f"read_csv('{spath}', all_varchar=true, header=true, encoding='{encoding}', "
         f"columns={{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in raw_names)}}})"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 from pathlib import Path
 
 from etl.settings import Settings
@@ -102,8 +103,7 @@ def clean_building(settings: Settings) -> None:
     """Remove what a killed build left behind; it was never published."""
     folder = building_dir(settings)
     if folder.exists():
-        for leftover in folder.iterdir():
-            leftover.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class RunLog:

@@ -1,51 +1,56 @@
 -- grain: as_of_date × unit_code × cohort × dose, dense daily from the first dose given to the latest platform date.
 -- Date basis: vaccination date (platform export). people_vaccinated = people with at least `dose` doses = running sum
 -- of dose `dose` given. Denominators from marts.population (start of period and currently present); percentages 0–100.
+-- How: the running sum is taken over the days doses were given only (plus a zero row on the first day for every
+-- commune, cohort and dose), and each of those rows is then spread over the days until the next one. This avoids
+-- joining a dense grid to the doses, which at national scale (≈ 93 M rows) costs more than everything else.
 WITH bounds AS (
-    SELECT min(vaccination_date) AS d0, max(vaccination_date) AS d1 FROM staging.platform_doses
+    SELECT min(vaccination_date) AS d0, max(vaccination_date) AS d1 FROM staging.platform_daily
 ),
-dates AS (
-    SELECT unnest(generate_series(d0, d1, INTERVAL 1 DAY))::DATE AS as_of_date FROM bounds
+communes AS (
+    SELECT unit_code, unit_code::INTEGER AS ck, district_code, province_code FROM ref.units WHERE unit_level = 'commune'
 ),
-daily AS (
-    SELECT vaccination_date AS as_of_date, commune_code, cohort, dose, sum(doses_given)::BIGINT AS doses_given
-    FROM staging.platform_doses GROUP BY ALL
+events AS (
+    SELECT p.vaccination_date AS d, p.commune_code::INTEGER AS ck, p.cohort, p.dose::UTINYINT AS dose, p.doses_given AS n
+    FROM staging.platform_daily p
+    UNION ALL
+    SELECT b.d0, c.ck, k.cohort, ds.dose::UTINYINT, 0
+    FROM communes c
+    CROSS JOIN (VALUES ('18+'), ('12-17'), ('5-11')) k(cohort)
+    CROSS JOIN (VALUES (1), (2), (3), (4)) ds(dose)
+    CROSS JOIN bounds b
 ),
-keys AS (
-    SELECT u.unit_code AS commune_code, u.district_code, u.province_code, c.cohort, d.dose
-    FROM ref.units u
-    CROSS JOIN (VALUES ('18+'), ('12-17'), ('5-11')) c(cohort)
-    CROSS JOIN (VALUES (1), (2), (3), (4)) d(dose)
-    WHERE u.unit_level = 'commune'
+runs AS (
+    SELECT d, ck, cohort, dose, n,
+           sum(n) OVER w AS pv,
+           coalesce(lead(d) OVER w, (SELECT d1 FROM bounds) + 1) AS next_d
+    FROM events
+    WINDOW w AS (PARTITION BY ck, cohort, dose ORDER BY d, n ROWS UNBOUNDED PRECEDING)
 ),
-commune AS (
-    SELECT t.as_of_date, k.commune_code AS unit_code, k.district_code, k.province_code, k.cohort, k.dose,
-           coalesce(daily.doses_given, 0)::BIGINT AS doses_given,
-           sum(coalesce(daily.doses_given, 0)) OVER (
-               PARTITION BY k.commune_code, k.cohort, k.dose ORDER BY t.as_of_date ROWS UNBOUNDED PRECEDING
-           )::BIGINT AS people_vaccinated
-    FROM keys k
-    CROSS JOIN dates t
-    LEFT JOIN daily ON daily.commune_code = k.commune_code AND daily.cohort = k.cohort
-                   AND daily.dose = k.dose AND daily.as_of_date = t.as_of_date
+commune AS MATERIALIZED (
+    SELECT d + i::INTEGER AS as_of_date, ck, cohort, dose,
+           CASE WHEN i = 0 THEN n ELSE 0 END AS doses_given, pv AS people_vaccinated
+    FROM (SELECT *, unnest(range(0, next_d - d)) AS i FROM runs)
 ),
-district AS (
-    SELECT as_of_date, district_code AS unit_code, district_code, province_code, cohort, dose,
-           sum(doses_given)::BIGINT AS doses_given, sum(people_vaccinated)::BIGINT AS people_vaccinated
-    FROM commune GROUP BY ALL
-),
-province AS (
-    SELECT as_of_date, province_code AS unit_code, NULL::VARCHAR AS district_code, province_code, cohort, dose,
-           sum(doses_given)::BIGINT AS doses_given, sum(people_vaccinated)::BIGINT AS people_vaccinated
-    FROM district GROUP BY ALL
+district AS MATERIALIZED (
+    SELECT x.as_of_date, c.district_code, c.province_code, x.cohort, x.dose,
+           sum(x.doses_given) AS doses_given, sum(x.people_vaccinated) AS people_vaccinated
+    FROM commune x JOIN communes c USING (ck)
+    GROUP BY ALL
 ),
 all_levels AS (
-    SELECT *, 'province' AS unit_level FROM province
-    UNION ALL SELECT *, 'district' FROM district
-    UNION ALL SELECT *, 'commune' FROM commune
+    SELECT x.as_of_date, c.unit_code, 'commune' AS unit_level, c.district_code, c.province_code, x.cohort, x.dose,
+           x.doses_given, x.people_vaccinated
+    FROM commune x JOIN communes c USING (ck)
+    UNION ALL
+    SELECT as_of_date, district_code, 'district', district_code, province_code, cohort, dose, doses_given, people_vaccinated
+    FROM district
+    UNION ALL
+    SELECT as_of_date, province_code, 'province', NULL, province_code, cohort, dose, sum(doses_given), sum(people_vaccinated)
+    FROM district GROUP BY ALL
 )
 SELECT a.as_of_date, a.unit_code, a.unit_level, a.district_code, a.province_code, a.cohort, a.dose::INTEGER AS dose,
-       a.doses_given, a.people_vaccinated,
+       a.doses_given::BIGINT AS doses_given, a.people_vaccinated::BIGINT AS people_vaccinated,
        p.population_start, p.population_current
 FROM all_levels a
 LEFT JOIN marts.population p ON p.unit_code = a.unit_code AND p.cohort = a.cohort

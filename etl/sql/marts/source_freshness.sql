@@ -1,6 +1,6 @@
 -- grain: source. The latest date each source's data speaks of, and when its latest file arrived.
 WITH latest AS (
-    SELECT 'platform' AS source, max(vaccination_date) AS latest_data_date FROM staging.platform_doses
+    SELECT 'platform' AS source, max(vaccination_date) AS latest_data_date FROM staging.platform_daily
     UNION ALL SELECT 'district_reports', max(report_date) FROM staging.district_reports
     UNION ALL SELECT 'cases', max(report_date) FROM staging.cases
     UNION ALL SELECT 'facility_status', max(status_date) FROM staging.facility_status

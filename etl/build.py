@@ -39,6 +39,10 @@ class Model:
         first = self.sql().splitlines()[0]
         return first.removeprefix("--").strip()
 
+    def is_view(self) -> bool:
+        """A model whose header says `-- materialized: view` is a view over other models, not stored twice."""
+        return re.search(r"^-- materialized: view$", self.sql(), re.MULTILINE) is not None
+
     def depends_on(self) -> set[str]:
         body = re.sub(r"--[^\n]*", "", self.sql())
         return {f"{s}.{n}" for s, n in _REF.findall(body)} - {self.table}
@@ -78,7 +82,8 @@ def run_models(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None], 
     for model in models:
         started = time.monotonic()
         try:
-            con.execute(f"CREATE OR REPLACE TABLE {model.table} AS {model.sql()}")
+            kind = "VIEW" if model.is_view() else "TABLE"
+            con.execute(f"CREATE OR REPLACE {kind} {model.table} AS {model.sql()}")
         except duckdb.Error as exc:
             first = str(exc).split("\n\tCandidate")[0].splitlines()[0]
             raise RuntimeError(f"mô hình {model.table} ({model.path.name}) lỗi: {first}") from exc

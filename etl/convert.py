@@ -145,6 +145,23 @@ def _int_sql(col: str) -> str:
     )
 
 
+def _load_platform(con: duckdb.DuckDBPyConnection, typed_sql: str) -> int:
+    """A platform export is kept summed, one file at a time: per commune without products (what coverage needs) and
+    per district with products (what stock and allocation need); the file itself stays in the archive. At national
+    scale (≈ 93 M rows) this keeps the build linear instead of one huge GROUP BY over every row ever received."""
+    con.execute("DROP TABLE IF EXISTS _typed")
+    con.execute(f"CREATE TEMP TABLE _typed AS {typed_sql}")
+    con.execute(
+        "INSERT INTO raw.platform_daily SELECT file_id, vaccination_date, commune_code, cohort, dose, "
+        "sum(doses)::BIGINT FROM _typed GROUP BY ALL")
+    con.execute(
+        "INSERT INTO raw.platform_products SELECT t.file_id, t.vaccination_date, u.district_code, t.cohort, t.dose, "
+        "t.product, sum(t.doses)::BIGINT FROM _typed t JOIN ref.units u ON u.unit_code = t.commune_code GROUP BY ALL")
+    rows = con.execute("SELECT count(*) FROM _typed").fetchone()[0]
+    con.execute("DROP TABLE _typed")
+    return rows
+
+
 def read_report_title(raw: RawTable, registry: UnitRegistry) -> dict:
     """District and report date of a district report form, from the rows above its table."""
     district = report_date = None
@@ -268,24 +285,13 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
         f"SELECT '{file_id}' AS file_id, _raw._row AS source_row{meta_cols}, {', '.join(selects)} "
         f"FROM _raw {' '.join(joins)}"
     )
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     skip_filter = " WHERE NOT _skip" if source.anchor.kind != C.INT and source.anchor.name in raw.headers else ""
     cols_sql = f"SELECT * EXCLUDE (_skip) FROM ({typed}){skip_filter}" if skip_filter else f"SELECT * FROM ({typed})"
-    table = f"raw.{source.name}"
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?", [source.name]
-    ).fetchone()[0]
-    if exists:
-        con.execute(f"INSERT INTO {table} BY NAME {cols_sql}")
-    else:
-        con.execute(f"CREATE TABLE {table} AS {cols_sql}")
-    rows = con.execute(f"SELECT count(*) FROM {table} WHERE file_id = ?", [file_id]).fetchone()[0]
     if source is C.PLATFORM:
-        # Coverage needs doses per commune, date, cohort and dose only; summing products here, one file at a time,
-        # keeps the nightly build linear at national scale (≈ 93 M rows) instead of one huge GROUP BY later.
-        con.execute(
-            "INSERT INTO raw.platform_daily SELECT file_id, vaccination_date, commune_code, cohort, dose, "
-            "sum(doses)::BIGINT FROM raw.platform WHERE file_id = ? GROUP BY ALL", [file_id])
+        rows = _load_platform(con, cols_sql)
+    else:
+        con.execute(f"INSERT INTO raw.{source.name} BY NAME {cols_sql}")
+        rows = con.execute(f"SELECT count(*) FROM raw.{source.name} WHERE file_id = ?", [file_id]).fetchone()[0]
     con.execute("DROP VIEW IF EXISTS _raw")
     con.execute("DROP TABLE IF EXISTS _raw_t")
     return LoadResult(rows=rows, meta=meta, legacy_cells=raw.legacy_cells)

@@ -32,7 +32,9 @@ def header_comment(sql: str) -> str:
     for line in sql.splitlines():
         if not line.startswith("--"):
             break
-        lines.append(line.removeprefix("--").strip())
+        text = line.removeprefix("--").strip()
+        if text != "materialized: view":
+            lines.append(text)
     return " ".join(lines).removeprefix("grain:").strip()
 
 

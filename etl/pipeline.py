@@ -10,10 +10,8 @@ import datetime as dt
 import json
 import os
 import signal
-import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import duckdb
@@ -90,6 +88,8 @@ def _create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Every raw table exists, empty, before any file loads: a source with no file yet still builds."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for source in C.TABULAR_SOURCES.values():
+        if source is C.PLATFORM:
+            continue  # kept summed: raw.platform_daily and raw.platform_products below
         cols = ["file_id VARCHAR", "source_row BIGINT"]
         if source is C.DISTRICT_REPORT:
             cols += ["report_date DATE", "district_code VARCHAR"]
@@ -97,10 +97,8 @@ def _create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE raw.{source.name} ({', '.join(cols)})")
     con.execute("CREATE TABLE raw.platform_daily (file_id VARCHAR, vaccination_date DATE, commune_code VARCHAR, "
                 "cohort VARCHAR, dose INTEGER, doses BIGINT)")
-
-
-def _report(item_name: str, exc: FileError) -> str:
-    return exc.message(item_name)
+    con.execute("CREATE TABLE raw.platform_products (file_id VARCHAR, vaccination_date DATE, district_code VARCHAR, "
+                "cohort VARCHAR, dose INTEGER, product VARCHAR, doses BIGINT)")
 
 
 def run(settings: Settings, progress: Progress | None = None, rebuild: bool = False) -> RunResult:
@@ -111,7 +109,6 @@ def run(settings: Settings, progress: Progress | None = None, rebuild: bool = Fa
     log.append({"run_id": run_id, "event": "start", "status": "running", "pid": os.getpid(),
                 "started_at": dt.datetime.now().isoformat(timespec="seconds"), "province": settings.province_code})
     result = RunResult(run_id=run_id, status="failed", exit_code=EXIT_FAILED)
-    building: Path | None = None
     try:
         _run(settings, progress, result, run_id, rebuild)
     except Exception as exc:  # any failure: nothing is published, the previous snapshot keeps serving
@@ -125,7 +122,6 @@ def run(settings: Settings, progress: Progress | None = None, rebuild: bool = Fa
         "files_accepted": result.accepted, "files_rejected": result.rejected, "rows": result.rows,
         "seconds": round(result.seconds, 2),
     })
-    del building
     return result
 
 
@@ -192,7 +188,7 @@ def _run(settings: Settings, progress: Progress, result: RunResult, run_id: str,
             try:
                 res = load_file(con, path, C.TABULAR_SOURCES[f["source"]], registry, f["file_id"])
             except FileError as exc:
-                report = _report(f["name"], exc)
+                report = exc.message(f["name"])
                 quarantine(settings, path, f["name"], report)
                 manifest.append(sha256=f["sha256"], status="rejected", reason=report)
                 result.rejected.append({"file": f"{f['source']}/{f['name']}", "reason": report})
@@ -213,7 +209,7 @@ def _run(settings: Settings, progress: Progress, result: RunResult, run_id: str,
                 if targets_file["sha256"] in new_shas:
                     result.accepted.append(f"targets/{targets_file['name']}")
         except FileError as exc:
-            report = _report(targets_file["name"], exc)
+            report = exc.message(targets_file["name"])
             path = settings.data_dir / targets_file["archived_path"]
             quarantine(settings, path, targets_file["name"], report)
             manifest.append(sha256=targets_file["sha256"], status="rejected", reason=report)
@@ -304,6 +300,3 @@ def main_run(settings: Settings, rebuild: bool = False) -> int:
     print(result.summary(), flush=True)
     return result.exit_code
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(1)

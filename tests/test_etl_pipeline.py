@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from builders import (DAO_TRU, LIEN_BAO, TICH_SON, cases_csv, district_report_xlsx, platform_csv, population_csv,
+from builders import (DAO_TRU, LIEN_BAO, TICH_SON, district_report_xlsx, platform_csv, population_csv,
                       report_numbers, touch)
 from etl import snapshots as S
 from etl.pipeline import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, Progress, run
@@ -82,7 +81,7 @@ def test_a_later_platform_export_replaces_every_row_of_the_dates_it_contains(set
         ORDER BY unit_code, dose""")
     # 02/03 now comes only from bo_sung.csv: Tích Sơn 10 + 6; Liên Bảo's dose 2 of that date is gone
     assert rows == [(TICH_SON, 1, 16)]
-    kept = query(settings, "SELECT count(*) FROM raw.platform WHERE vaccination_date = '2022-03-02'")
+    kept = query(settings, "SELECT count(*) FROM raw.platform_daily WHERE vaccination_date = '2022-03-02'")
     assert kept == [(3,)]  # the replaced rows stay in raw, with their file
 
 
@@ -144,7 +143,7 @@ def test_a_broken_file_is_quarantined_while_the_others_load(settings):
     assert result.exit_code == EXIT_REJECTED and result.status == "published_with_rejections"
     assert 'Tệp "hong.xlsx"' in _quarantine_report(settings)
     assert (settings.quarantine / next(settings.quarantine.glob("*__hong.xlsx")).name).read_bytes().startswith(b"PK")
-    assert query(settings, "SELECT count(*) FROM raw.platform") == [(4,)]
+    assert query(settings, "SELECT count(*) FROM raw.platform_daily") == [(4,)]
     assert not broken.exists()  # it left the inbox for quarantine; the archive keeps a copy too
     assert len(list((settings.archive / "district_reports").glob("*__hong.xlsx"))) == 1
 
@@ -161,7 +160,7 @@ def test_an_unknown_unit_is_refused_naming_row_column_and_the_closest_real_unit(
     assert 'Tệp "sai_xa.csv"' in report and "dòng 3" in report and 'cột A ("Mã xã")' in report
     assert "Xã Đạo Trù (08914)" in report
     # nothing of the refused file was loaded
-    assert query(settings, "SELECT count(*) FROM raw.platform WHERE vaccination_date = '2022-03-04'") == [(0,)]
+    assert query(settings, "SELECT count(*) FROM raw.platform_daily WHERE vaccination_date = '2022-03-04'") == [(0,)]
 
 
 def test_wrong_type_and_missing_column_are_refused_with_their_place(settings):

@@ -30,7 +30,7 @@ def etl_cli(data_dir: Path, *args: str, env: dict | None = None) -> subprocess.C
 
 def count_new_rows(settings) -> int:
     with duckdb.connect(str(S.current_snapshot(settings)), read_only=True) as con:
-        return con.execute("SELECT count(*) FROM raw.platform WHERE vaccination_date = '2022-03-04'").fetchone()[0]
+        return con.execute("SELECT count(*) FROM raw.platform_daily WHERE vaccination_date = '2022-03-04'").fetchone()[0]
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -1,57 +1,9 @@
 -- grain: as_of_date × unit_code × cohort × dose, dense daily from the first dose given to the latest platform date.
+-- materialized: view
 -- Date basis: vaccination date (platform export). people_vaccinated = people with at least `dose` doses = running sum
--- of dose `dose` given. Denominators from marts.population (start of period and currently present); percentages 0–100.
--- How: the running sum is taken over the days doses were given only (plus a zero row on the first day for every
--- commune, cohort and dose), and each of those rows is then spread over the days until the next one. This avoids
--- joining a dense grid to the doses, which at national scale (≈ 93 M rows) costs more than everything else.
-WITH bounds AS (
-    SELECT min(vaccination_date) AS d0, max(vaccination_date) AS d1 FROM staging.platform_daily
-),
-communes AS (
-    SELECT unit_code, unit_code::INTEGER AS ck, district_code, province_code FROM ref.units WHERE unit_level = 'commune'
-),
-events AS (
-    SELECT p.vaccination_date AS d, p.commune_code::INTEGER AS ck, p.cohort, p.dose::UTINYINT AS dose, p.doses_given AS n
-    FROM staging.platform_daily p
-    UNION ALL
-    SELECT b.d0, c.ck, k.cohort, ds.dose::UTINYINT, 0
-    FROM communes c
-    CROSS JOIN (VALUES ('18+'), ('12-17'), ('5-11')) k(cohort)
-    CROSS JOIN (VALUES (1), (2), (3), (4)) ds(dose)
-    CROSS JOIN bounds b
-),
-runs AS (
-    SELECT d, ck, cohort, dose, n,
-           sum(n) OVER w AS pv,
-           coalesce(lead(d) OVER w, (SELECT d1 FROM bounds) + 1) AS next_d
-    FROM events
-    WINDOW w AS (PARTITION BY ck, cohort, dose ORDER BY d, n ROWS UNBOUNDED PRECEDING)
-),
-commune AS MATERIALIZED (
-    SELECT d + i::INTEGER AS as_of_date, ck, cohort, dose,
-           CASE WHEN i = 0 THEN n ELSE 0 END AS doses_given, pv AS people_vaccinated
-    FROM (SELECT *, unnest(range(0, next_d - d)) AS i FROM runs)
-),
-district AS MATERIALIZED (
-    SELECT x.as_of_date, c.district_code, c.province_code, x.cohort, x.dose,
-           sum(x.doses_given) AS doses_given, sum(x.people_vaccinated) AS people_vaccinated
-    FROM commune x JOIN communes c USING (ck)
-    GROUP BY ALL
-),
-all_levels AS (
-    SELECT x.as_of_date, c.unit_code, 'commune' AS unit_level, c.district_code, c.province_code, x.cohort, x.dose,
-           x.doses_given, x.people_vaccinated
-    FROM commune x JOIN communes c USING (ck)
-    UNION ALL
-    SELECT as_of_date, district_code, 'district', district_code, province_code, cohort, dose, doses_given, people_vaccinated
-    FROM district
-    UNION ALL
-    SELECT as_of_date, province_code, 'province', NULL, province_code, cohort, dose, sum(doses_given), sum(people_vaccinated)
-    FROM district GROUP BY ALL
-)
-SELECT a.as_of_date, a.unit_code, a.unit_level, a.district_code, a.province_code, a.cohort, a.dose::INTEGER AS dose,
-       a.doses_given::BIGINT AS doses_given, a.people_vaccinated::BIGINT AS people_vaccinated,
-       p.population_start, p.population_current
-FROM all_levels a
-LEFT JOIN marts.population p ON p.unit_code = a.unit_code AND p.cohort = a.cohort
-ORDER BY a.as_of_date, a.unit_level DESC, a.unit_code, a.cohort, a.dose
+-- of dose `dose` given. Denominators from marts.population (population_start = dân số đầu kỳ, population_current =
+-- dân số hiện có); coverage % = people_vaccinated ÷ population × 100. A view over the province and district rows
+-- (marts.coverage_district) and the commune rows (marts.coverage_commune), each stored in the order its queries need.
+SELECT * FROM marts.coverage_district
+UNION ALL
+SELECT * FROM marts.coverage_commune

@@ -27,9 +27,11 @@ runs AS (
     WINDOW w AS (PARTITION BY ck, cohort, dose ORDER BY d, n ROWS UNBOUNDED PRECEDING)
 ),
 expanded AS (
-    SELECT d + i::INTEGER AS as_of_date, ck, cohort, dose,
-           CASE WHEN i = 0 THEN n ELSE 0 END AS doses_given, pv AS people_vaccinated
-    FROM (SELECT *, unnest(range(0, next_d - d)) AS i FROM runs)
+    -- a row followed by one the next day stands for itself; only rows before a gap are spread over it
+    SELECT d AS as_of_date, ck, cohort, dose, n AS doses_given, pv AS people_vaccinated FROM runs WHERE next_d = d + 1
+    UNION ALL
+    SELECT d + i::INTEGER, ck, cohort, dose, CASE WHEN i = 0 THEN n ELSE 0 END, pv
+    FROM (SELECT *, unnest(range(0, next_d - d)) AS i FROM runs WHERE next_d > d + 1)
 )
 SELECT x.as_of_date, c.unit_code, 'commune' AS unit_level, c.district_code, c.province_code, x.cohort,
        x.dose::INTEGER AS dose, x.doses_given::BIGINT AS doses_given, x.people_vaccinated::BIGINT AS people_vaccinated,

@@ -1,0 +1,176 @@
+"""Vietnamese labels and number formatting for the pages, on top of etl.vnformat (the one formatting source).
+
+The wrappers accept what pandas hands over (pd.NA, NaT, numpy scalars): etl.vnformat only knows None and NaN.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from etl import vnformat as vn
+
+COHORTS = ("18+", "12-17", "5-11")
+COHORT_SHORT = {"18+": "18+", "12-17": "12–17", "5-11": "5–11"}
+COHORT_LONG = {"18+": "Từ 18 tuổi trở lên", "12-17": "Từ 12 đến dưới 18 tuổi", "5-11": "Từ 5 đến dưới 12 tuổi"}
+POPULATION = {"start": "dân số đầu kỳ", "current": "dân số hiện có"}
+SOURCES = {
+    "platform": "Nền tảng quản lý tiêm chủng",
+    "district_reports": "Biểu mẫu báo cáo của huyện",
+    "cases": "Báo cáo ca bệnh hằng ngày",
+    "facility_status": "Báo cáo hoạt động cơ sở điều trị",
+    "facilities": "Danh sách cơ sở thu dung, điều trị",
+    "community_care": "Trạm y tế lưu động, Tổ COVID cộng đồng",
+    "duty_checks": "Kiểm tra trực trạm y tế xã",
+    "stock": "Sổ theo dõi vắc xin",
+    "submissions": "Báo cáo gửi tỉnh theo hạn",
+    "population": "Dân số",
+    "targets": "Chỉ tiêu theo văn bản chỉ đạo",
+    "assignments": "Phân công phụ trách địa bàn",
+}
+RUN_STATUS = {
+    "published": "thành công, đã công bố bản dữ liệu mới",
+    "published_with_rejections": "thành công, có tệp bị từ chối",
+    "nothing_new": "không có dữ liệu mới",
+    "rejected_only": "chỉ có tệp bị từ chối, không công bố",
+    "failed": "THẤT BẠI",
+    "interrupted": "BỊ NGẮT GIỮA CHỪNG",
+    "running": "đang chạy",
+}
+REPORT_STATUS = {"on_time": "đúng hạn", "late": "nộp muộn", "missing": "chưa nhận"}
+SEVERITY = {"error": "lỗi", "warning": "cảnh báo", "info": "lưu ý"}
+TIERS = {"province": "tuyến tỉnh", "district": "tuyến huyện", "upper": "tuyến trên", "commune": "tuyến xã"}
+DIRECTION = {"up": "tăng", "down": "giảm", "flat": "đi ngang"}
+
+
+def missing(value: object) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def num(value: object, decimals: int = 0) -> str:
+    if missing(value):
+        return "–"
+    return vn.fmt_int(value) if decimals == 0 else vn.fmt_num(float(value), decimals)
+
+
+def pct(value: object, decimals: int = 2) -> str:
+    return "–" if missing(value) else vn.fmt_pct(float(value), decimals)
+
+
+def date(value: object) -> str:
+    return "–" if missing(value) else vn.fmt_date(value)
+
+
+def datetime(value: object) -> str:
+    return "–" if missing(value) else vn.fmt_datetime(value)
+
+
+def signed(value: object, decimals: int = 2, unit: str = "") -> str:
+    """+0,52 / -3 / ±0: the sign always shown, so a change reads as a change. ASCII "-": st.metric reads the
+    direction of a delta from it."""
+    if missing(value):
+        return "–"
+    text = num(abs(float(value)), decimals)
+    sign = "+" if float(value) > 0 else ("-" if float(value) < 0 else "±")
+    return f"{sign}{text}{unit}"
+
+
+def age(since: object, now: dt.datetime | None = None) -> str:
+    """How old a timestamp is, in the words a briefing uses: '3 ngày 2 giờ', '45 phút'."""
+    if missing(since):
+        return "–"
+    stamp = pd.Timestamp(since).to_pydatetime()
+    delta = (now or dt.datetime.now()) - stamp
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} ngày {hours} giờ" if hours else f"{days} ngày"
+    return f"{hours} giờ {mins} phút" if hours else f"{mins} phút"
+
+
+def dose_label(dose: int) -> str:
+    return f"mũi {int(dose)}"
+
+
+def headline(rows: pd.DataFrame) -> str:
+    """The form the committee reads (seed 001): '18+ mũi 1 99,82%, mũi 2 98,09%; 12–17 mũi 1 98,55%; 5–11 chưa tiêm'.
+
+    rows: coverage_headline() output, one row per cohort × dose already ordered.
+    """
+    parts = []
+    for cohort in COHORTS:
+        sub = rows[rows["cohort"] == cohort]
+        given = sub[sub["people"] > 0]
+        if given.empty:
+            parts.append(f"{COHORT_SHORT[cohort]} chưa tiêm")
+            continue
+        doses = ", ".join(f"{dose_label(r.dose)} {pct(r.coverage_pct)}" for r in given.itertuples())
+        parts.append(f"{COHORT_SHORT[cohort]} {doses}")
+    return "; ".join(parts)
+
+
+def source_help(source: str, as_of: object, denominator: str | None = None, extra: str | None = None) -> str:
+    """The tooltip behind every number: where it comes from, which date, which denominator."""
+    lines = [f"**Nguồn:** {SOURCES.get(source, source)}", f"**Số liệu đến ngày:** {date(as_of)}"]
+    if denominator:
+        lines.append(f"**Mẫu số:** {denominator}")
+    if extra:
+        lines.append(extra)
+    return "  \n".join(lines)
+
+
+METRICS = {
+    "coverage": "Tỷ lệ bao phủ (%)",
+    "unvaccinated": "Số người chưa tiêm mũi này",
+    "dropout": "Tỷ lệ bỏ mũi (mũi này → mũi sau)",
+}
+
+
+def coverage_labels(metric: str, cohort: str, dose: int, population: str,
+                    interval_days: object = None) -> tuple[str, str, str, str]:
+    """Numerator, denominator and value labels of a coverage-page metric, and its definition as shown."""
+    pop = f"{POPULATION[population]} {COHORT_LONG[cohort].lower()}"
+    given = f"Người đã tiêm ≥ {dose_label(dose)}"
+    if metric == "coverage":
+        return given, pop.capitalize(), "Tỷ lệ bao phủ", f"{given} ÷ {pop} × 100."
+    if metric == "unvaccinated":
+        return (given, pop.capitalize(), f"Chưa tiêm {dose_label(dose)}",
+                (f"{pop.capitalize()} − {given.lower()} (nền tảng tiêm chủng). Số người chưa tiêm theo lý do và "
+                 "nhóm ưu tiên do huyện báo cáo ở phần dưới."))
+    nxt = dose_label(dose + 1)
+    days = num(interval_days)
+    return (f"Đủ khoảng cách nhưng chưa tiêm {nxt}", f"Đã tiêm {dose_label(dose)} từ {days} ngày trở lên",
+            "Tỷ lệ bỏ mũi",
+            (f"Bỏ mũi có giới hạn thời gian (DHIS2 COVAC): người đã tiêm {dose_label(dose)} từ ít nhất {days} ngày "
+             f"trước (khoảng cách tối thiểu đang áp dụng theo hướng dẫn của Bộ Y tế) mà chưa tiêm {nxt}, chia cho "
+             "số người đó."))
+
+
+def over_100_text(rows: pd.DataFrame, population: str) -> str:
+    """The warning for units whose coverage passes 100% with either denominator (coverage_units() rows)."""
+    other = "current" if population == "start" else "start"
+    items = []
+    for r in rows.itertuples():
+        parts = [f"{pct(value)} theo {POPULATION[version]}"
+                 for value, version in ((r.coverage_pct, population), (r.coverage_pct_other, other))
+                 if not missing(value) and float(value) > 100]
+        items.append(f"{r.unit_name} ({', '.join(parts)})")
+    return ("Tỷ lệ bao phủ trên 100% là **vấn đề số liệu** (mẫu số cũ, người tiêm ngoài địa bàn), không phải thành "
+            "tích; cần rà soát dân số: " + "; ".join(items) + ".")
+
+
+def late_reports_text(late: pd.DataFrame) -> str:
+    """'Báo cáo tuần hạn 07/03/2022 — chưa nhận: Phúc Yên, Tam Đảo; nộp muộn: Vĩnh Tường (3 ngày)' from
+    report_exceptions() rows (one due date)."""
+    missing_names = [r.short_name for r in late.itertuples() if r.status == "missing"]
+    late_names = [f"{r.short_name} ({num(r.days_late)} ngày)" for r in late.itertuples() if r.status == "late"]
+    parts = []
+    if missing_names:
+        parts.append(f"chưa nhận ({len(missing_names)}): {', '.join(missing_names)}")
+    if late_names:
+        parts.append(f"nộp muộn: {', '.join(late_names)}")
+    return f"Báo cáo tuần của huyện, hạn {date(late['due_date'].iloc[0])} — " + "; ".join(parts)

@@ -1,0 +1,151 @@
+"""The frame every page runs first: page config, the snapshot, the viewer's scope, the as-of date, data freshness
+and navigation. Pages get a Frame back and only draw.
+
+Classic multipage (pages/ auto-discovered, the automatic sidebar hidden by .streamlit/config.toml): whatever URL a
+viewer opens, that page's first statement is frame(), so no page can skip the snapshot check or the scope
+(tests/test_app_conventions.py proves it).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from app import bootstrap
+from app import formatting as F
+from app import queries as q
+from etl.settings import Settings, load_settings
+
+PAGES = (
+    ("pages/1_Tong_quan.py", "Tổng quan"),
+    ("pages/2_Bao_phu_tiem_chung.py", "Bao phủ tiêm chủng"),
+    ("pages/3_Ca_benh_co_so_dieu_tri.py", "Ca bệnh và cơ sở điều trị"),
+    ("pages/4_Vac_xin_ton_kho.py", "Vắc xin tồn kho"),
+    ("pages/5_Chat_luong_so_lieu.py", "Chất lượng số liệu"),
+)
+PAGE = {label: path for path, label in PAGES}
+FAILED_RUNS = ("failed", "interrupted", "rejected_only")
+
+
+@dataclass(frozen=True)
+class Frame:
+    settings: Settings
+    snapshot: str
+    scope: q.Scope
+    as_of: dt.date
+    meta: dict
+
+    @property
+    def province(self) -> str:
+        return self.meta["province_name"]
+
+
+def viewer_scope(snapshot: str) -> q.Scope:
+    """Districts the viewer may see. Every district until sign-in exists; sign-in will narrow this tuple, and every
+    query already takes it as an argument."""
+    return q.all_districts(snapshot)
+
+
+def frame(title: str) -> Frame:
+    st.set_page_config(page_title=f"{title} · BCĐ COVID-19", layout="wide", initial_sidebar_state="expanded")
+    settings = load_settings()
+    snapshot = q.snapshot_path(settings)
+    if snapshot is None:
+        _no_snapshot(settings)
+    meta = q.snapshot_meta(snapshot)
+    scope = viewer_scope(snapshot)
+    _navigation(meta)
+    as_of = _as_of_picker(meta)
+    runs = q.run_log(settings)
+    _sidebar_freshness(snapshot, meta, scope, as_of, runs)
+    _header(title, meta, as_of, runs)
+    return Frame(settings=settings, snapshot=snapshot, scope=scope, as_of=as_of, meta=meta)
+
+
+def _no_snapshot(settings: Settings) -> None:
+    if bootstrap.may_build_demo(settings):
+        bootstrap.show_build(settings)
+    st.title("Chưa có bản dữ liệu")
+    st.error(f"Thư mục dữ liệu {settings.data_dir} chưa có bản dữ liệu nào được công bố, và quy trình nạp số liệu "
+             "đã từng chạy ở đây nên hệ thống không tự tạo dữ liệu mẫu.")
+    runs = q.run_log(settings)
+    if runs:
+        last = runs[-1]
+        st.write(f"Lần chạy gần nhất: {F.datetime(last.get('started_at'))} — "
+                 f"{F.RUN_STATUS.get(last.get('status'), last.get('status'))}.")
+    st.write("Chạy `python -m etl run` (hoặc `python -m etl demo` để dùng dữ liệu mẫu) rồi tải lại trang.")
+    st.stop()
+
+
+def _navigation(meta: dict) -> None:
+    st.sidebar.markdown(f"**Ban Chỉ đạo phòng, chống dịch COVID-19**  \n**{meta['province_name']}**")
+    for path, label in PAGES:
+        st.sidebar.page_link(path, label=label)
+
+
+def _keep_as_of(last: dt.date) -> None:
+    """on_change of the date picker: remember a date the viewer chose; choosing the latest means 'follow the data'."""
+    picked = st.session_state.get("as_of")
+    st.session_state["as_of_kept"] = None if picked in (None, last) else picked
+
+
+def _as_of_picker(meta: dict) -> dt.date:
+    first = pd.Timestamp(meta["first_date"]).date()
+    last = pd.Timestamp(meta["last_date"]).date()
+    state = st.session_state
+    # The widget's own state is dropped when the viewer opens another page, and a viewer who never chose a date
+    # must move on to the newest date when a new snapshot arrives: the date shown is derived from a plain key.
+    kept = state.get("as_of_kept")
+    wanted = kept if kept is not None and first <= kept <= last else last
+    if state.get("as_of") != wanted:
+        state["as_of"] = wanted
+    value = st.sidebar.date_input(
+        "Số liệu đến ngày", min_value=first, max_value=last, format="DD/MM/YYYY", key="as_of",
+        on_change=_keep_as_of, args=(last,),
+        help="Mọi con số trên trang là số liệu đến hết ngày này (nguồn nào chưa có số liệu ngày này thì lấy ngày "
+             "gần nhất trước đó, và ghi rõ ngày đó cạnh con số). Mặc định là ngày mới nhất có trong dữ liệu.",
+    )
+    return min(max(value or last, first), last)
+
+
+def _latest_run(runs: list[dict]) -> dict | None:
+    return runs[-1] if runs else None
+
+
+def _sidebar_freshness(snapshot: str, meta: dict, scope: q.Scope, as_of: dt.date, runs: list[dict]) -> None:
+    side = st.sidebar
+    side.divider()
+    side.markdown("**Độ mới của dữ liệu**")
+    side.markdown(f"Bản dữ liệu dựng lúc {F.datetime(meta['built_at'])} (cách đây {F.age(meta['built_at'])})")
+    last = _latest_run(runs)
+    if last:
+        status = F.RUN_STATUS.get(last.get("status"), last.get("status"))
+        text = f"Lần chạy nạp số liệu gần nhất: {F.datetime(last.get('started_at'))} — {status}"
+        (side.error if last.get("status") in FAILED_RUNS else side.markdown)(text)
+    fresh = q.source_freshness(snapshot)
+    with side.expander("Ngày số liệu mới nhất theo nguồn"):
+        lines = [f"- {F.SOURCES.get(r.source, r.source)}: {F.date(r.latest_data_date)}"
+                 for r in fresh.itertuples() if not F.missing(r.latest_data_date)]
+        st.markdown("\n".join(lines) or "Chưa có nguồn nào.")
+    late = q.report_exceptions(snapshot, scope, as_of)
+    if late.empty:
+        side.markdown("Báo cáo tuần của các huyện: đã nhận đủ.")
+    else:
+        side.warning(F.late_reports_text(late))
+        side.page_link(PAGE["Chất lượng số liệu"], label="→ Mọi báo cáo gửi tỉnh")
+    side.caption(f"Phạm vi xem: {len(scope)} huyện, thành phố. Bản dữ liệu: {meta['run_id']}")
+
+
+def _header(title: str, meta: dict, as_of: dt.date, runs: list[dict]) -> None:
+    st.caption(f"BAN CHỈ ĐẠO PHÒNG, CHỐNG DỊCH COVID-19 {meta['province_name'].upper()}")
+    st.title(title)
+    st.markdown(f"Số liệu đến ngày **{F.date(as_of)}**")
+    last = _latest_run(runs)
+    if last and last.get("status") in FAILED_RUNS:
+        st.warning(
+            f"Lần nạp số liệu lúc {F.datetime(last.get('started_at'))} "
+            f"{F.RUN_STATUS.get(last.get('status'), last.get('status'))}: không có bản dữ liệu mới. "
+            f"Đang hiển thị bản dữ liệu dựng lúc {F.datetime(meta['built_at'])}, cũ {F.age(meta['built_at'])}."
+        )

@@ -1,0 +1,200 @@
+"""The dashboard's only door to the warehouse: every query a page draws from, read-only, cached.
+
+Every cached function takes the snapshot path first: a newly published snapshot is a new path, hence new cache
+entries, picked up on the next interaction without a restart. Anything a viewer may or may not see is narrowed by
+`scope` (a tuple of district codes) inside the SQL and is part of the cache key, because Streamlit's caches are
+shared by every session. Values are always bound parameters; the SQL lives in app/sql/<name>.sql.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from etl.settings import Settings
+from etl.snapshots import RunLog, current_snapshot
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+Scope = tuple[str, ...]
+# Enough for a briefing room flipping through dates and selectors; old snapshots fall out on their own.
+ENTRIES = 256
+
+
+@functools.cache
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _connection(snapshot: str) -> duckdb.DuckDBPyConnection:
+    # Snapshot files are never written after publication, so a read-only handle per file is safe to share.
+    return duckdb.connect(snapshot, read_only=True)
+
+
+def _query(snapshot: str, name: str, **params) -> pd.DataFrame:
+    """Run app/sql/<name>.sql with $-named parameters on its own cursor (a connection is not thread-safe)."""
+    cursor = _connection(snapshot).cursor()
+    try:
+        return cursor.execute(_sql(name), {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}).df()
+    finally:
+        cursor.close()
+
+
+def snapshot_path(settings: Settings) -> str | None:
+    """The snapshot CURRENT points at, read on every run so a new publication is seen at once."""
+    path = current_snapshot(settings)
+    return str(path) if path else None
+
+
+def run_log(settings: Settings) -> list[dict]:
+    """Every ETL run, failed ones included (they publish no snapshot, so the log lives beside the snapshots), oldest
+    first. Not cached: a run's status also depends on whether its process is still alive, which no file records."""
+    return sorted(RunLog(settings).runs(), key=lambda r: str(r.get("started_at") or r.get("run_id")))
+
+
+def rejected_files(settings: Settings) -> pd.DataFrame:
+    """Files refused by the latest run that refused any (file, reason, started_at), from the run log."""
+    runs = [r for r in run_log(settings) if r.get("files_rejected")]
+    if not runs:
+        return pd.DataFrame(columns=["file", "reason", "started_at"])
+    last = runs[-1]
+    frame = pd.DataFrame(last["files_rejected"], columns=["file", "reason"])
+    return frame.assign(started_at=pd.Timestamp(last.get("started_at")))
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def snapshot_meta(snapshot: str) -> dict:
+    """Run id, build time, province, boundary file (and why there are none), first and last date in the data."""
+    return _query(snapshot, "snapshot_meta").iloc[0].to_dict()
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def all_districts(snapshot: str) -> Scope:
+    """Every district code of the province: the scope of a viewer who sees everything."""
+    return tuple(_query(snapshot, "all_districts")["district_code"])
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def districts(snapshot: str, scope: Scope) -> pd.DataFrame:
+    return _query(snapshot, "districts", scope=scope)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def source_freshness(snapshot: str) -> pd.DataFrame:
+    return _query(snapshot, "source_freshness")
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def report_exceptions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Districts whose latest weekly report due by the as-of date is missing or late."""
+    return _query(snapshot, "report_exceptions", scope=scope, as_of=as_of)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def report_submissions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    return _query(snapshot, "report_submissions", scope=scope, as_of=as_of)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def coverage_headline(snapshot: str, scope: Scope, as_of: dt.date, population: str = "start") -> pd.DataFrame:
+    """Cohort × dose coverage summed over the scope, and its change over 7 days (percentage points)."""
+    return _query(snapshot, "coverage_headline", scope=scope, as_of=as_of, population=population)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def cases_summary(snapshot: str, scope: Scope, as_of: dt.date) -> dict | None:
+    frame = _query(snapshot, "cases_summary", scope=scope, as_of=as_of)
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def cases_trend(snapshot: str, scope: Scope, as_of: dt.date, days: int = 90) -> pd.DataFrame:
+    return _query(snapshot, "cases_trend", scope=scope, as_of=as_of, days=days)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def facility_load(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    return _query(snapshot, "facility_load", scope=scope, as_of=as_of)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def facilities(snapshot: str, scope: Scope, as_of: dt.date, only_over_quota: bool = False) -> pd.DataFrame:
+    return _query(snapshot, "facilities", scope=scope, as_of=as_of, only_over_quota=only_over_quota)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def stock_summary(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    return _query(snapshot, "stock_summary", scope=scope, as_of=as_of)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def stock_overview(snapshot: str, scope: Scope, as_of: dt.date) -> dict | None:
+    """Doses on hand and at risk over the scope, and the lot that expires first; None before any ledger."""
+    frame = _query(snapshot, "stock_overview", scope=scope, as_of=as_of)
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def stock_lots(snapshot: str, scope: Scope, as_of: dt.date, only_at_risk: bool = False) -> pd.DataFrame:
+    return _query(snapshot, "stock_lots", scope=scope, as_of=as_of, only_at_risk=only_at_risk)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def reconciliation_flags(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    return _query(snapshot, "reconciliation_flags", scope=scope, as_of=as_of)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def reconciliation_units(snapshot: str, scope: Scope, as_of: dt.date, district: str | None = None) -> pd.DataFrame:
+    """District rows, or the communes of `district`, from each district's latest report by the as-of date."""
+    return _query(snapshot, "reconciliation_units", scope=scope, as_of=as_of,
+                  level="commune" if district else "district", district=district)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def check_summary(snapshot: str, scope: Scope) -> pd.DataFrame:
+    return _query(snapshot, "check_summary", scope=scope)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def deadline_exceptions(snapshot: str, scope: Scope) -> pd.DataFrame | None:
+    """Deadlines that will be (or were) missed, judged on the snapshot's latest data; None while
+    marts.deadline_status does not exist yet."""
+    cursor = _connection(snapshot).cursor()
+    try:
+        exists = cursor.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' AND table_name = ?",
+            ["deadline_status"],
+        ).fetchone()[0]
+    finally:
+        cursor.close()
+    if not exists:
+        return None
+    return _query(snapshot, "deadline_exceptions", scope=scope)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def district_shapes(snapshot: str, scope: Scope) -> pd.DataFrame:
+    return _query(snapshot, "district_shapes", scope=scope)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def coverage_units(snapshot: str, scope: Scope, as_of: dt.date, cohort: str, dose: int, population: str,
+                   metric: str, district: str | None = None) -> pd.DataFrame:
+    """Districts (or the communes of `district`) with numerator, denominator and value of `metric`.
+
+    metric: 'coverage' (%), 'unvaccinated' (people without dose `dose`), 'dropout' (% from dose to dose + 1).
+    """
+    return _query(snapshot, "coverage_units", scope=scope, as_of=as_of, cohort=cohort, dose=int(dose),
+                  population=population, metric=metric, level="commune" if district else "district",
+                  district=district)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def unvaccinated_units(snapshot: str, scope: Scope, as_of: dt.date, district: str | None = None) -> pd.DataFrame:
+    return _query(snapshot, "unvaccinated_units", scope=scope, as_of=as_of,
+                  level="commune" if district else "district", district=district)

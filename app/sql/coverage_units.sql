@@ -1,0 +1,59 @@
+-- one row per unit ($level 'district', or 'commune' of district $district) in scope, cohort $cohort, dose $dose, on
+-- the as-of date clamped to the platform's dates. Coverage against the chosen population and the other one (seed 003
+-- §2); unvaccinated = population − people with ≥ dose (negative when coverage passes 100%: a data problem, flagged);
+-- time-bounded drop-out dose → dose + 1 (DHIS2 COVAC): people with ≥ dose whose minimum interval (marts.min_intervals,
+-- the rule in force on the as-of date) has passed, minus people with ≥ dose + 1, over the former.
+WITH d AS (SELECT max(as_of_date) AS d FROM marts.coverage WHERE as_of_date <= $as_of),
+gap AS (
+    SELECT max(m.days) AS days FROM marts.min_intervals m, d
+    WHERE m.cohort = $cohort AND m.from_dose = $dose AND m.effective_from <= d.d
+      AND (m.effective_until IS NULL OR m.effective_until > d.d)
+),
+cov AS (
+    SELECT c.as_of_date, c.unit_code, c.dose, c.people_vaccinated, c.population_start, c.population_current
+    FROM marts.coverage c, d, gap
+    WHERE c.unit_level = $level AND c.cohort = $cohort AND list_contains($scope, c.district_code)
+      AND ($district IS NULL OR c.district_code = $district)
+      AND ((c.dose = $dose AND c.as_of_date IN (d.d, d.d - gap.days::INTEGER))
+           OR (c.dose = $dose + 1 AND c.as_of_date = d.d))
+),
+units AS (
+    SELECT u.unit_code, u.unit_name, u.short_name, u.district_code FROM marts.units u
+    WHERE u.unit_level = $level AND list_contains($scope, u.district_code)
+      AND ($district IS NULL OR u.district_code = $district)
+),
+wide AS (
+    SELECT u.unit_code, u.unit_name, u.short_name, u.district_code, d.d AS as_of_date, gap.days AS interval_days,
+           cur.people_vaccinated AS people,
+           CASE $population WHEN 'current' THEN cur.population_current ELSE cur.population_start END AS population,
+           CASE $population WHEN 'current' THEN cur.population_start ELSE cur.population_current END
+               AS population_other,
+           -- before the platform's first date nobody had the dose yet
+           CASE WHEN gap.days IS NOT NULL THEN coalesce(due.people_vaccinated, 0) END AS eligible,
+           nxt.people_vaccinated AS next_people
+    FROM units u CROSS JOIN d CROSS JOIN gap
+    LEFT JOIN cov cur ON cur.unit_code = u.unit_code AND cur.dose = $dose AND cur.as_of_date = d.d
+    LEFT JOIN cov due ON due.unit_code = u.unit_code AND due.dose = $dose AND due.as_of_date = d.d - gap.days::INTEGER
+    LEFT JOIN cov nxt ON nxt.unit_code = u.unit_code AND nxt.dose = $dose + 1
+),
+metrics AS (
+    SELECT *,
+           round(100.0 * people / nullif(population, 0), 2) AS coverage_pct,
+           round(100.0 * people / nullif(population_other, 0), 2) AS coverage_pct_other,
+           (population - people) AS unvaccinated,
+           (eligible - next_people) AS dropped,
+           round(100.0 * (eligible - next_people) / nullif(eligible, 0), 2) AS dropout_pct
+    FROM wide
+)
+SELECT unit_code, unit_name, short_name, district_code, as_of_date, interval_days,
+       people::BIGINT AS people, population::BIGINT AS population, population_other::BIGINT AS population_other,
+       coverage_pct, coverage_pct_other, unvaccinated::BIGINT AS unvaccinated,
+       eligible::BIGINT AS eligible, next_people::BIGINT AS next_people, dropped::BIGINT AS dropped, dropout_pct,
+       CASE $metric WHEN 'dropout' THEN dropped ELSE people END::BIGINT AS numerator,
+       CASE $metric WHEN 'dropout' THEN eligible ELSE population END::BIGINT AS denominator,
+       CASE $metric WHEN 'coverage' THEN coverage_pct WHEN 'unvaccinated' THEN unvaccinated ELSE dropout_pct END
+           ::DOUBLE AS value,
+       coalesce(coverage_pct > 100 OR coverage_pct_other > 100, false) AS over_100,
+       coalesce(dropped < 0, false) AS negative_dropout
+FROM metrics
+ORDER BY unit_code

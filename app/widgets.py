@@ -1,0 +1,129 @@
+"""Drawing helpers shared by pages: a table in Vietnamese formatting with its Excel download, metrics with their
+source tooltip, the map–selectbox link. They format and lay out; they compute nothing."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from app import formatting as F
+
+
+@dataclass(frozen=True)
+class Col:
+    """How one column of a query frame is shown. kind: text, int, num1, pct, date, datetime, flag (bool shown as a
+    warning word); `words` translates codes (e.g. report status) into Vietnamese; `bar` names an extra column that
+    draws the same percentage as a bar (screen only, not in the Excel file)."""
+    label: str
+    kind: str = "text"
+    help: str | None = None
+    flag_text: str = "có"
+    words: dict | None = None
+    bar: str | None = None
+
+
+ROW_PX = 35  # st.dataframe's row height, header included
+_FORMAT = {
+    "int": F.num,
+    "num1": lambda v: F.num(v, 1),
+    "pct": F.pct,
+    "date": F.date,
+    "datetime": F.datetime,
+}
+_EXCEL_FORMAT = {"int": "#,##0", "num1": "#,##0.0", "pct": '0.00"%"', "date": "dd/mm/yyyy",
+                 "datetime": "hh:mm dd/mm/yyyy"}
+
+
+def _shown(frame: pd.DataFrame, cols: dict[str, Col], bars: bool = False) -> pd.DataFrame:
+    shown = pd.DataFrame(index=frame.index)
+    for name, col in cols.items():
+        values = frame[name]
+        if col.kind == "flag":
+            values = values.map(lambda v, text=col.flag_text: text if v is True or v == 1 else "")
+        elif col.words:
+            values = values.map(lambda v, words=col.words: words.get(v, v))
+        shown[col.label] = values
+        if bars and col.bar:
+            shown[col.bar] = values
+    return shown
+
+
+def excel_bytes(frame: pd.DataFrame, cols: dict[str, Col], sheet: str = "Số liệu", note: str | None = None) -> bytes:
+    """The table exactly as shown (same rows, Vietnamese headers), values kept as numbers and dates for Excel."""
+    shown = _shown(frame, cols)
+    for col in cols.values():
+        if col.kind in ("date", "datetime"):
+            shown[col.label] = pd.to_datetime(shown[col.label]).dt.tz_localize(None)
+            if col.kind == "date":
+                shown[col.label] = shown[col.label].dt.date
+    buffer = io.BytesIO()
+    start = 2 if note else 0
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        shown.to_excel(writer, sheet_name=sheet[:31], index=False, startrow=start)
+        ws = writer.sheets[sheet[:31]]
+        if note:
+            ws.cell(row=1, column=1, value=note)
+        for idx, col in enumerate(cols.values(), start=1):
+            letter = ws.cell(row=start + 1, column=idx).column_letter
+            ws.column_dimensions[letter].width = max(12, min(len(col.label) + 2, 40))
+            number_format = _EXCEL_FORMAT.get(col.kind)
+            if number_format:
+                for row in range(start + 2, start + 2 + len(shown)):
+                    ws.cell(row=row, column=idx).number_format = number_format
+    return buffer.getvalue()
+
+
+def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, note: str | None = None,
+          max_rows: int = 12, bar_max: float = 100.0, download: bool = True) -> None:
+    """A sortable table (numbers stay numbers, shown in Vietnamese format) and its Excel download. It is as tall as
+    its rows up to max_rows, then scrolls. download=False for extracts whose full, downloadable table is a link
+    away."""
+    shown = _shown(frame, cols, bars=True)
+    formats = {col.label: _FORMAT[col.kind] for col in cols.values() if col.kind in _FORMAT}
+    config = {}
+    for col in cols.values():
+        if col.bar:
+            # The bar carries no number of its own: its format would be English ("10.143%"); the value stands in
+            # the column before it, in Vietnamese format.
+            config[col.bar] = st.column_config.ProgressColumn(col.bar, help=col.help, min_value=0.0,
+                                                              max_value=bar_max, width="medium", format=" ",
+                                                              color="#0072b2")
+        if col.help:
+            config[col.label] = st.column_config.Column(col.label, help=col.help)
+    # A keyed container, because st.dataframe only takes its key when rows are selectable (tests find tables by it).
+    with st.container(key=f"table_{key}"):
+        st.dataframe(shown.style.format(formats, na_rep="–"), column_config=config, hide_index=True,
+                     height=ROW_PX * (min(len(shown), max_rows) + 1) + 3, placeholder="–")
+    if not download:
+        return
+    st.download_button("Tải bảng Excel", data=excel_bytes(frame, cols, note=note), file_name=f"{file_name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
+                       on_click="ignore")
+
+
+def metric(label: str, value: str, help: str, delta: str | None = None, delta_color: str = "normal",
+           note: bool = False) -> None:
+    """st.metric with its source tooltip. A delta from F.signed starting with "±" (no change), or a delta that is
+    only a note (note=True), gets neither arrow nor colour."""
+    plain = note or (bool(delta) and delta.startswith("±"))
+    st.metric(label, value, delta=delta, delta_color="off" if plain else delta_color, help=help, border=True,
+              delta_arrow="off" if plain else "auto")
+
+
+def sync_selection(map_key: str, select_key: str, codes: list[str]) -> None:
+    """A district clicked on the map becomes the selectbox's choice; the selectbox then drives the commune table.
+
+    Runs before the selectbox is drawn: the map's selection is already in session state at the start of the rerun.
+    """
+    state = st.session_state.get(map_key)
+    points = (state or {}).get("selection", {}).get("points", []) if state else []
+    if not points:
+        return
+    point = points[0]
+    code = point.get("location") or (point.get("customdata") or [None])[0]
+    seen = f"{map_key}__seen"
+    if code in codes and st.session_state.get(seen) != code:
+        st.session_state[select_key] = code
+        st.session_state[seen] = code

@@ -1,0 +1,145 @@
+"""Tổng quan: the headline the committee reads, F0 and its trend, facility load, vaccine on hand, and the most urgent
+exceptions across districts, each linking to the page that explains it."""
+import streamlit as st
+
+from app import formatting as F
+from app import queries as q
+from app import widgets as W
+from app.frame import PAGE, frame
+
+f = frame("Tổng quan")
+
+st.subheader("Tiêm chủng")
+head = q.coverage_headline(f.snapshot, f.scope, f.as_of, "start")
+if head.empty:
+    st.info(f"Nền tảng tiêm chủng chưa có số liệu đến ngày {F.date(f.as_of)}.")
+else:
+    vax_date = head["as_of_date"].iloc[0]
+    st.markdown(f"#### {F.headline(head)}")
+    st.caption(f"Tỷ lệ người đã tiêm ≥ mũi k trên dân số đầu kỳ của nhóm tuổi; nguồn {F.SOURCES['platform']}, "
+               f"số liệu đến ngày {F.date(vax_date)}; mũi tên: thay đổi so với 7 ngày trước (điểm phần trăm).")
+    for cohort in F.COHORTS:
+        rows = head[head["cohort"] == cohort]
+        for col, r in zip(st.columns(4), rows.itertuples()):
+            with col:
+                W.metric(
+                    f"{F.COHORT_SHORT[r.cohort]} {F.dose_label(r.dose)}", F.pct(r.coverage_pct),
+                    delta=f"{F.signed(r.change_7d_pp)} điểm % / 7 ngày" if not F.missing(r.change_7d_pp) else None,
+                    help=F.source_help("platform", r.as_of_date,
+                                       f"{F.POPULATION['start']} {F.COHORT_LONG[r.cohort].lower()}: "
+                                       f"{F.num(r.population)}",
+                                       f"**Tử số:** {F.num(r.people)} người đã tiêm ≥ {F.dose_label(r.dose)}; "
+                                       f"7 ngày qua thêm {F.num(r.people_added_7d)} người."),
+                )
+
+st.subheader("Ca bệnh (F0)")
+cases = q.cases_summary(f.snapshot, f.scope, f.as_of)
+if cases is None:
+    st.info(f"Chưa có báo cáo ca bệnh đến ngày {F.date(f.as_of)}.")
+else:
+    day = F.date(cases["report_date"])
+    help_cases = F.source_help("cases", cases["report_date"], None,
+                               f"{F.num(cases['communes_reporting'])}/{F.num(cases['communes_expected'])} xã đã "
+                               f"báo cáo ngày {day}.")
+    c1, c2, c3, c4 = st.columns(4)
+    with c1:
+        W.metric(f"F0 mới ngày {day}", F.num(cases["new_f0"]), help=help_cases)
+    with c2:
+        W.metric("Trung bình 7 ngày (lùi)", F.num(cases["avg7"], 1),
+                 delta=(f"{F.signed(cases['change7'], 0)} ca ({F.signed(cases['change7_pct'], 1, '%')}) / 7 ngày"
+                        if not F.missing(cases["change7"]) else None),
+                 delta_color="inverse",
+                 help=help_cases + "  \nTrung bình của 7 ngày đến hết ngày báo cáo (trung bình lùi). Mũi tên: tổng "
+                      "F0 của 7 ngày gần nhất so với 7 ngày trước đó; tăng là xấu.")
+    with c3:
+        W.metric("Xu hướng 7 ngày", F.DIRECTION.get(cases["direction"], "chưa đủ 7 ngày trước để so sánh"),
+                 help=help_cases + "  \nSo sánh tổng F0 của 7 ngày gần nhất với 7 ngày trước đó.")
+    with c4:
+        W.metric("F0 7 ngày /100.000 dân", F.num(cases["rate7_per_100k"], 1),
+                 help=F.source_help("cases", cases["report_date"], f"tổng dân số đầu kỳ {F.num(cases['population'])}"))
+
+st.subheader("Cơ sở thu dung, điều trị")
+load = q.facility_load(f.snapshot, f.scope, f.as_of)
+if load.empty:
+    st.info(f"Chưa có báo cáo hoạt động cơ sở điều trị đến ngày {F.date(f.as_of)}.")
+else:
+    cols = st.columns(len(load))
+    for col, r in zip(cols, load.itertuples()):
+        tier = "Cơ sở của tỉnh và huyện" if r.tier_group == "local" else "Bệnh viện tuyến trên"
+        help_fac = F.source_help("facility_status", r.status_date, f"định mức giường được giao: {F.num(r.bed_quota)}",
+                                 f"{F.num(r.facilities_reporting)}/{F.num(r.facilities_open)} cơ sở đã báo cáo; "
+                                 f"giường sẵn sàng {F.num(r.beds_ready)}, công suất sử dụng {F.pct(r.occupancy_pct)}.")
+        with col:
+            W.metric(f"{tier}: đang điều trị so với định mức", F.pct(r.load_vs_quota_pct),
+                     delta=(f"{F.num(r.occupied)} / {F.num(r.bed_quota)} giường; "
+                            f"{F.num(r.facilities_over_quota)} cơ sở vượt"),
+                     note=True, help=help_fac)
+
+st.subheader("Vắc xin trong kho")
+stock = q.stock_overview(f.snapshot, f.scope, f.as_of)
+if stock is None:
+    st.info(f"Chưa có sổ theo dõi vắc xin đến ngày {F.date(f.as_of)}.")
+else:
+    help_stock = F.source_help("stock", stock["ledger_date"], None,
+                               "Liều còn hạn: số đếm thực tế gần nhất, nếu chưa có thì số dư sổ sách; kho tỉnh và kho "
+                               "các huyện trong phạm vi xem.")
+    c1, c2, c3 = st.columns([1, 1.6, 1.4])
+    with c1:
+        W.metric("Liều vắc xin còn hạn", F.num(stock["on_hand"]), help=help_stock)
+    with c2:
+        W.metric("Lô hết hạn sớm nhất", F.date(stock["soonest_expiry"]),
+                 delta=f"{stock['soonest_product']} lô {stock['soonest_lot']}, {stock['soonest_store']}", note=True,
+                 help=help_stock)
+    with c3:
+        W.metric("Liều có thể hết hạn chưa dùng", F.num(stock["doses_at_risk"]), note=True,
+                 delta=f"{F.num(stock['lots_at_risk'])} lô", help=help_stock + "  \nTheo tốc độ tiêm 7 ngày gần nhất "
+                 "của từng kho, lô hết hạn trước dùng trước.")
+
+st.subheader("Việc cần xử lý ngay")
+over = q.facilities(f.snapshot, f.scope, f.as_of, only_over_quota=True)
+st.markdown(f"**Cơ sở điều trị vượt định mức giường** ({F.num(len(over))})")
+if over.empty:
+    st.caption("Không có cơ sở nào vượt định mức.")
+else:
+    W.table(over.head(5), {"facility_name": W.Col("Cơ sở"), "district_name": W.Col("Địa bàn"),
+                           "occupied": W.Col("Đang điều trị", "int"), "bed_quota": W.Col("Định mức", "int"),
+                           "load_vs_quota_pct": W.Col("So với định mức", "pct")},
+            key="exc_facilities", download=False, file_name=f"co_so_vuot_dinh_muc_{f.as_of:%Y%m%d}")
+st.page_link(PAGE["Ca bệnh và cơ sở điều trị"], label="→ Xem tải các cơ sở điều trị")
+
+risk = q.stock_lots(f.snapshot, f.scope, f.as_of, only_at_risk=True)
+st.markdown(f"**Lô vắc xin sẽ hết hạn trước khi dùng hết với tốc độ tiêm hiện nay** ({F.num(len(risk))})")
+if risk.empty:
+    st.caption("Không có lô nào có nguy cơ.")
+else:
+    W.table(risk.head(5), {"store_name": W.Col("Kho"), "product": W.Col("Vắc xin"), "lot": W.Col("Số lô"),
+                           "expiry_date": W.Col("Hạn dùng", "date"), "on_hand": W.Col("Còn", "int"),
+                           "doses_at_risk": W.Col("Có nguy cơ hủy", "int")},
+            key="exc_lots", download=False, file_name=f"lo_vac_xin_nguy_co_{f.as_of:%Y%m%d}")
+st.page_link(PAGE["Vắc xin tồn kho"], label="→ Xem tồn kho theo lô và hạn dùng")
+
+flags = q.reconciliation_flags(f.snapshot, f.scope, f.as_of)
+st.markdown(f"**Báo cáo của huyện lệch quá 10% so với nền tảng tiêm chủng** ({F.num(len(flags))})")
+if flags.empty:
+    st.caption("Không có huyện nào lệch quá ngưỡng trong báo cáo gần nhất.")
+else:
+    W.table(flags.head(5), {"district_name": W.Col("Huyện"), "report_date": W.Col("Ngày báo cáo", "date"),
+                            "cohort": W.Col("Nhóm tuổi", words=F.COHORT_SHORT), "dose": W.Col("Mũi", "int"),
+                            "reported": W.Col("Huyện báo cáo", "int"), "platform": W.Col("Nền tảng", "int"),
+                            "ratio_pct": W.Col("Báo cáo / nền tảng", "pct")},
+            key="exc_reconciliation", download=False, file_name=f"lech_so_lieu_{f.as_of:%Y%m%d}")
+st.page_link(PAGE["Chất lượng số liệu"], label="→ Xem đối chiếu số liệu và báo cáo của các huyện")
+
+deadlines = q.deadline_exceptions(f.snapshot, f.scope)
+st.markdown("**Chỉ tiêu sẽ không kịp hạn** (theo số liệu mới nhất)")
+if deadlines is None:
+    st.caption("Mục này chưa có: bản dữ liệu chưa tính trạng thái các hạn chót theo văn bản chỉ đạo "
+               "(đang được bổ sung).")
+elif deadlines.empty:
+    st.caption("Không có chỉ tiêu nào có nguy cơ trễ hạn.")
+else:
+    W.table(deadlines.head(5), {"title": W.Col("Chỉ tiêu"), "unit_name": W.Col("Đơn vị"),
+                                "deadline": W.Col("Hạn", "date"), "current_pct": W.Col("Hiện đạt", "pct"),
+                                "projected_pct": W.Col("Dự kiến đến hạn", "pct"),
+                                "threshold_pct": W.Col("Yêu cầu", "pct")},
+            key="exc_deadlines", download=False, file_name=f"chi_tieu_tre_han_{f.as_of:%Y%m%d}")

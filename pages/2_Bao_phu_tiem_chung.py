@@ -1,0 +1,100 @@
+"""Bao phủ tiêm chủng: districts on their real boundaries by cohort, dose, population and metric; a district's
+communes; the unvaccinated by priority group and reason. Every map and chart has its table and Excel file."""
+import streamlit as st
+
+from app import charts as C
+from app import formatting as F
+from app import queries as q
+from app import widgets as W
+from app.frame import frame
+
+f = frame("Bao phủ tiêm chủng")
+
+c1, c2, c3, c4 = st.columns([1.2, 0.8, 1.2, 1.6])
+cohort = c1.selectbox("Nhóm tuổi", F.COHORTS, format_func=lambda c: F.COHORT_LONG[c], key="cov_cohort")
+dose = c2.selectbox("Mũi", (1, 2, 3, 4), format_func=F.dose_label, key="cov_dose")
+population = c3.radio("Mẫu số", ("start", "current"), format_func=lambda p: F.POPULATION[p].capitalize(),
+                      key="cov_population", horizontal=True,
+                      help="Dân số đầu kỳ: theo kế hoạch đầu kỳ. Dân số hiện có: người thường trú, tạm trú đang có "
+                           "mặt trên địa bàn. Hai mẫu số cho hai tỷ lệ khác nhau; bảng luôn ghi cả hai.")
+metric = c4.radio("Chỉ số", tuple(F.METRICS), format_func=F.METRICS.get, key="cov_metric", horizontal=True)
+
+units = q.coverage_units(f.snapshot, f.scope, f.as_of, cohort, dose, population, metric)
+vax_date = units["as_of_date"].iloc[0] if not units.empty else f.as_of
+interval = units["interval_days"].dropna()
+num_label, den_label, value_label, definition = F.coverage_labels(
+    metric, cohort, dose, population, interval.iloc[0] if len(interval) else None)
+st.caption(f"{definition} Nguồn: {F.SOURCES['platform']}, số liệu đến ngày {F.date(vax_date)}.")
+if metric == "dropout" and interval.empty:
+    st.info(f"Chưa có khoảng cách tối thiểu từ {F.dose_label(dose)} sang mũi sau cho nhóm "
+            f"{F.COHORT_LONG[cohort].lower()} đang áp dụng ngày {F.date(vax_date)}: không tính được tỷ lệ bỏ mũi.")
+
+over = units[units["over_100"]]
+if not over.empty:
+    st.warning(F.over_100_text(over, population))
+
+unit_cols = {
+    "unit_name": W.Col("Đơn vị"), "numerator": W.Col(num_label, "int"), "denominator": W.Col(den_label, "int"),
+    **({} if metric == "coverage" else {"value": W.Col(value_label, "int" if metric == "unvaccinated" else "pct")}),
+    "coverage_pct": W.Col(f"Bao phủ ({F.POPULATION[population]})", "pct", bar="Mức bao phủ",
+                          help="Thanh dài hết ô = 100%. Trên 100% được đánh dấu ở cột Cần rà soát."),
+    "over_100": W.Col("Cần rà soát", "flag", flag_text="trên 100%"),
+    "coverage_pct_other": W.Col("Bao phủ theo mẫu số còn lại", "pct"),
+}
+note = (f"{value_label}, {F.COHORT_LONG[cohort].lower()}, {F.dose_label(dose)}, mẫu số {F.POPULATION[population]}; "
+        f"nguồn {F.SOURCES['platform']}; số liệu đến ngày {F.date(vax_date)}")
+shapes = q.district_shapes(f.snapshot, f.scope)
+codes = list(units["unit_code"])
+names = dict(zip(units["unit_code"], units["unit_name"]))
+
+if shapes.empty:
+    st.info(f.meta["geo_missing_reason"]
+            or "Bản dữ liệu không có ranh giới các huyện; số liệu được trình bày bằng bảng.")
+    W.table(units, unit_cols, key="cov_table", file_name=f"bao_phu_huyen_{vax_date:%Y%m%d}", note=note)
+else:
+    map_tab, table_tab = st.tabs(["Bản đồ", "Bảng số liệu"])
+    with map_tab:
+        fig = C.choropleth(units, shapes, metric, num_label, den_label, value_label)
+        st.plotly_chart(fig, key="cov_map", on_select="rerun", selection_mode="points",
+                        config={"displaylogo": False, "scrollZoom": False})
+        st.caption("Bấm vào một huyện trên bản đồ (hoặc chọn ở ô bên dưới) để xem các xã. Màu theo nhóm giá trị; "
+                   "màu tím hồng là số liệu cần rà soát.")
+    with table_tab:
+        W.table(units, unit_cols, key="cov_table", file_name=f"bao_phu_huyen_{vax_date:%Y%m%d}", note=note)
+
+W.sync_selection("cov_map", "cov_district", codes)
+district = st.selectbox("Xem các xã của huyện", [None, *codes], key="cov_district",
+                        format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
+if district:
+    communes = q.coverage_units(f.snapshot, f.scope, f.as_of, cohort, dose, population, metric, district)
+    st.markdown(f"**Các xã, phường, thị trấn của {names[district]}** — bấm vào tiêu đề cột để sắp xếp")
+    W.table(communes, unit_cols, key="cov_communes", file_name=f"bao_phu_xa_{district}_{vax_date:%Y%m%d}",
+            note=f"{names[district]}: {note}", max_rows=20)
+
+st.subheader("Người chưa tiêm theo nhóm ưu tiên và lý do")
+unvax = q.unvaccinated_units(f.snapshot, f.scope, f.as_of, district)
+where = names[district] if district else "các huyện"
+if unvax.empty:
+    st.info(f"Chưa có biểu mẫu báo cáo của {where} đến ngày {F.date(f.as_of)}: danh sách người chưa tiêm do huyện "
+            "lập và báo cáo, nền tảng tiêm chủng không có số liệu này.")
+else:
+    st.caption(f"Người từ 12 tuổi trở lên chưa tiêm mũi nào, theo biểu mẫu báo cáo gần nhất của mỗi huyện đến ngày "
+               f"{F.date(f.as_of)} (nguồn: {F.SOURCES['district_reports']}). Một người có thể thuộc nhiều nhóm ưu "
+               "tiên. Ô để trống không được tính là 0: cột Ô trống cho biết còn bao nhiêu ô chưa điền.")
+    reasons = {"refused": "Không đồng ý (có cam kết)", "deferred": "Hoãn tiêm", "contraindicated": "Chống chỉ định",
+               "unknown_reason": "Không rõ lý do"}
+    groups = {"over50": "Trên 50 tuổi", "comorbid": "Có bệnh nền", "pregnant": "Phụ nữ mang thai"}
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(C.stacked_bars(unvax, "unit_name", reasons, f"Theo lý do — {where}"),
+                        key="unvax_reasons", config={"displayModeBar": False})
+    with right:
+        st.plotly_chart(C.stacked_bars(unvax, "unit_name", groups, f"Nhóm ưu tiên — {where}", stacked=False),
+                        key="unvax_groups", config={"displayModeBar": False})
+    W.table(unvax, {"unit_name": W.Col("Đơn vị"), "report_date": W.Col("Ngày báo cáo", "date"),
+                    "unvaccinated_total": W.Col("Tổng chưa tiêm", "int"),
+                    **{k: W.Col(v, "int") for k, v in reasons.items()},
+                    **{k: W.Col(v, "int") for k, v in groups.items()},
+                    "blank_cells": W.Col("Ô trống", "int")},
+            key="unvax_table", file_name=f"chua_tiem_{district or 'huyen'}_{f.as_of:%Y%m%d}",
+            note=f"Người chưa tiêm ({where}), báo cáo của huyện gần nhất đến ngày {F.date(f.as_of)}")

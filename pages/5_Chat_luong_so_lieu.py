@@ -1,0 +1,60 @@
+"""Chất lượng số liệu: district reports against the vaccination platform (±10%), reports late or missing, and the
+data checks of the snapshot."""
+import streamlit as st
+
+from app import formatting as F
+from app import queries as q
+from app import widgets as W
+from app.frame import frame
+
+f = frame("Chất lượng số liệu")
+
+st.subheader("Báo cáo của huyện so với nền tảng tiêm chủng")
+rec = q.reconciliation_units(f.snapshot, f.scope, f.as_of)
+rec_cols = {"unit_name": W.Col("Đơn vị"), "report_date": W.Col("Ngày báo cáo", "date"),
+            "cohort": W.Col("Nhóm tuổi", words=F.COHORT_SHORT), "dose": W.Col("Mũi", "int"),
+            "reported": W.Col("Huyện báo cáo", "int"), "platform": W.Col("Nền tảng", "int"),
+            "difference": W.Col("Chênh lệch", "int"), "ratio_pct": W.Col("Báo cáo / nền tảng", "pct"),
+            "flagged": W.Col("Lệch quá 10%", "flag")}
+if rec.empty:
+    st.info(f"Chưa có biểu mẫu báo cáo của huyện đến ngày {F.date(f.as_of)}.")
+else:
+    st.caption("Số người đã tiêm ≥ mũi k trong biểu mẫu gần nhất của mỗi huyện, so với nền tảng tiêm chủng cùng "
+               "ngày (WHO: nhất quán giữa hai nguồn). Lệch quá ±10% được đánh dấu; dòng lệch nhiều nhất ở trên.")
+    W.table(rec, rec_cols, key="rec_districts", file_name=f"doi_chieu_huyen_{f.as_of:%Y%m%d}",
+            note=f"Đối chiếu báo cáo huyện với nền tảng, đến ngày {F.date(f.as_of)}")
+    names = q.districts(f.snapshot, f.scope)
+    label = dict(zip(names["district_code"], names["district_name"]))
+    district = st.selectbox("Xem các xã của huyện", [None, *label], key="rec_district",
+                            format_func=lambda c: "— chọn huyện —" if c is None else label[c])
+    if district:
+        W.table(q.reconciliation_units(f.snapshot, f.scope, f.as_of, district), rec_cols, key="rec_communes",
+                file_name=f"doi_chieu_xa_{district}_{f.as_of:%Y%m%d}",
+                note=f"{label[district]}: đối chiếu theo xã, đến ngày {F.date(f.as_of)}")
+
+st.subheader("Báo cáo gửi tỉnh")
+subs = q.report_submissions(f.snapshot, f.scope, f.as_of)
+st.caption("Báo cáo có hạn đến ngày đang xem; chưa nhận và nộp muộn ở trên. Ngày nhận là ngày tệp đến hộp thư.")
+W.table(subs,
+        {"unit_name": W.Col("Đơn vị"), "title": W.Col("Báo cáo"), "due_date": W.Col("Hạn", "date"),
+         "received_date": W.Col("Ngày nhận", "date"), "status": W.Col("Tình trạng", words=F.REPORT_STATUS),
+         "days_late": W.Col("Số ngày muộn", "int")},
+        key="submissions", file_name=f"bao_cao_gui_tinh_{f.as_of:%Y%m%d}")
+
+st.subheader("Tệp bị từ chối")
+rejected = q.rejected_files(f.settings)
+if rejected.empty:
+    st.caption("Chưa có tệp nào bị từ chối.")
+else:
+    st.caption(f"Lần nạp lúc {F.datetime(rejected['started_at'].iloc[0])}: các tệp này được đưa vào thư mục cách ly "
+               "(quarantine) kèm báo cáo lỗi; đơn vị gửi cần sửa và gửi lại.")
+    W.table(rejected, {"file": W.Col("Tệp"), "reason": W.Col("Lý do")}, key="rejected",
+            file_name="tep_bi_tu_choi")
+
+st.subheader("Kiểm tra số liệu của bản dữ liệu này")
+checks = q.check_summary(f.snapshot, f.scope)
+st.caption("Mỗi kiểm tra là một truy vấn tìm dòng bất thường; số liệu bất thường vẫn được nạp và được đánh dấu ở đây.")
+W.table(checks,
+        {"title": W.Col("Kiểm tra"), "severity": W.Col("Mức độ", words=F.SEVERITY),
+         "rows_flagged": W.Col("Số dòng bất thường", "int")},
+        key="checks", file_name="kiem_tra_so_lieu")

@@ -1,0 +1,164 @@
+"""Fixtures for the dashboard tests (loaded with `pytest_plugins = ["conftest_app"]`).
+
+A small warehouse whose every figure can be computed by hand (the expected values are in the tests, with the sum
+that gives them), built once per session through the real pipeline; caches cleared around every test because
+Streamlit's caches outlive an AppTest.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from builders import (
+    DAO_TRU,
+    LIEN_BAO,
+    TICH_SON,
+    cases_csv,
+    district_report_xlsx,
+    headers,
+    platform_csv,
+    population_csv,
+    report_numbers,
+    write_csv,
+)
+from streamlit.testing.v1 import AppTest
+
+from etl import contracts as C
+from etl.pipeline import Progress, run
+from etl.settings import load_settings, save_province
+
+PROJECT = Path(__file__).resolve().parent.parent
+ENTRY = str(PROJECT / "dashboard.py")
+VINH_YEN, TAM_DAO = "243", "248"
+HA_KHANH = "06649"  # Quảng Ninh (22): a province whose districts have no polygons in the shipped boundary file
+
+
+def write_app_inbox(inbox: Path) -> None:
+    """Population, platform, cases, one district report, facilities, stock: see tests/test_app_pages.py for the sums."""
+    population_csv(inbox / "population/dan_so.csv", [
+        [TICH_SON, "đầu kỳ", 10000, 7000, 900, 1100, "Tổng điều tra 2019"],
+        [TICH_SON, "hiện có", 10500, 7300, 950, 1150, "CDC rà soát"],
+        [LIEN_BAO, "đầu kỳ", 20000, 14000, 1800, 2200, "Tổng điều tra 2019"],
+        [LIEN_BAO, "hiện có", 19000, 13500, 1700, 2100, "CDC rà soát"],
+        [DAO_TRU, "đầu kỳ", 5000, 3500, 450, 550, "Tổng điều tra 2019"],
+        [DAO_TRU, "hiện có", 4900, 3400, 440, 540, "CDC rà soát"],
+    ])
+    platform_csv(inbox / "platform/xuat.csv", [
+        [TICH_SON, "03/01/2022", "18+", 1, "Pfizer", 6000], [TICH_SON, "08/03/2022", "18+", 1, "Pfizer", 1100],
+        [TICH_SON, "01/02/2022", "18+", 2, "Pfizer", 5000], [TICH_SON, "10/03/2022", "18+", 2, "Pfizer", 500],
+        [TICH_SON, "10/03/2022", "18+", 3, "Moderna", 1000],
+        [LIEN_BAO, "03/01/2022", "18+", 1, "AstraZeneca", 12000],
+        [LIEN_BAO, "01/02/2022", "18+", 2, "AstraZeneca", 10000],
+        [DAO_TRU, "03/01/2022", "18+", 1, "Vero Cell", 3000],
+        [DAO_TRU, "01/02/2022", "18+", 2, "Vero Cell", 2000],
+    ], when=dt.datetime(2022, 3, 11, 8, 0))
+    # 14 days at Tích Sơn: 10 new F0 a day, then 20 a day for the last 7
+    cases_csv(inbox / "cases/ca_benh.csv", [
+        [TICH_SON, f"{day:02d}/03/2022", 10 if day <= 7 else 20, 1, 30, 5, 2, 0, 0, 30, 35] for day in range(1, 15)
+    ], when=dt.datetime(2022, 3, 14, 20, 0))
+    district_report_xlsx(inbox / "district_reports/vinh_yen.xlsx", "TP. Vĩnh Yên", "07/03/2022", [
+        ["P. Tích Sơn", *report_numbers(7000, 6000, 5000, 0)],
+        ["P. Liên Bảo", *report_numbers(14000, 9000, 10000, 0)],
+    ], when=dt.datetime(2022, 3, 7, 16, 0))
+    write_csv(inbox / "facilities/co_so.csv", headers(C.FACILITIES), [
+        ["F01", "Bệnh viện dã chiến số 1", VINH_YEN, "tuyến huyện", 100, "01/01/2022", ""],
+        ["F02", "Khu điều trị tập trung Tam Đảo", TAM_DAO, "tuyến huyện", 50, "01/01/2022", ""],
+    ], when=dt.datetime(2022, 3, 1, 8, 0))
+    write_csv(inbox / "facility_status/hoat_dong.csv", headers(C.FACILITY_STATUS), [
+        ["F01", "14/03/2022", 150, 120, 10, 5, 1, 12],
+        ["F02", "14/03/2022", 60, 20, 2, 1, 0, 6],
+    ], when=dt.datetime(2022, 3, 14, 18, 0))
+    write_csv(inbox / "stock/so_vac_xin.csv", headers(C.STOCK), [
+        ["Tỉnh", "01/03/2022", "Pfizer", "FK1", "20/03/2022", 1000, 0, 0, 0, 1000],
+        [VINH_YEN, "01/03/2022", "Moderna", "MD1", "31/12/2022", 500, 0, 0, 0, 500],
+        [VINH_YEN, "14/03/2022", "Moderna", "MD1", "31/12/2022", 0, 0, 50, 0, 450],
+    ], when=dt.datetime(2022, 3, 14, 18, 0))
+
+
+def build(data_dir: Path, province: str, write) -> Path:
+    settings = load_settings(data_dir, province=province)
+    save_province(settings)
+    write(settings.inbox)
+    result = run(settings, Progress(sink=lambda line: None))
+    assert result.snapshot, result.summary()
+    return data_dir
+
+
+def write_qn_inbox(inbox: Path) -> None:
+    population_csv(inbox / "population/dan_so.csv", [[HA_KHANH, "đầu kỳ", 8000, 6000, 800, 900, "Tổng điều tra 2019"]])
+    platform_csv(inbox / "platform/xuat.csv", [[HA_KHANH, "01/03/2022", "18+", 1, "Pfizer", 5400]])
+
+
+@pytest.fixture(scope="session")
+def app_data(tmp_path_factory) -> Path:
+    """Data directory of the hand-made warehouse (Vĩnh Phúc)."""
+    return build(tmp_path_factory.mktemp("app") / "data", "26", write_app_inbox)
+
+
+@pytest.fixture(scope="session")
+def qn_data(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("qn") / "data", "22", write_qn_inbox)
+
+
+@pytest.fixture(autouse=True)
+def clear_streamlit_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def use_data(monkeypatch):
+    """Point the dashboard at a data directory (the frame reads COVID_DATA_DIR on every run)."""
+    def use(data_dir: Path) -> Path:
+        monkeypatch.setenv("COVID_DATA_DIR", str(data_dir))
+        monkeypatch.delenv("COVID_PROVINCE", raising=False)
+        return data_dir
+    return use
+
+
+@pytest.fixture
+def app_copy(tmp_path, app_data) -> Path:
+    """A private copy of the warehouse, for tests that publish or log runs."""
+    target = tmp_path / "data"
+    shutil.copytree(app_data, target)
+    return target
+
+
+def open_page(page: str | None = None, timeout: float = 30) -> AppTest:
+    """Run the entry script (which runs the frame and lands on the overview), then the page, as a browser would."""
+    at = AppTest.from_file(ENTRY, default_timeout=timeout).run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def table(at: AppTest, key: str):
+    """The frame behind a table drawn by app.widgets.table(key=...): Vietnamese headers, numbers still numbers."""
+    def walk(node):
+        if getattr(node, "key", None) == f"table_{key}":
+            return node
+        for child in getattr(node, "children", {}).values():
+            found = walk(child)
+            if found is not None:
+                return found
+        return None
+
+    block = walk(at.main) or walk(at.sidebar)
+    assert block is not None, f"no table {key!r} on the page"
+    return block.dataframe[0].value
+
+
+def texts(at: AppTest) -> str:
+    """Every piece of text on the page (main area and sidebar), for assertions on what a viewer reads."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [f"{m.label} {m.value} {m.delta or ''}" for m in at.metric]
+    return "\n".join(parts)

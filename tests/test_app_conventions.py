@@ -1,0 +1,133 @@
+"""House rules of the dashboard, checked on the source: every page runs the frame first, pages only draw, one door
+to the warehouse with bound parameters and the viewer's scope, nothing fetched from the internet."""
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from app import queries
+
+PROJECT = Path(__file__).resolve().parent.parent
+PAGES = sorted((PROJECT / "pages").glob("*.py"))
+ENTRY = PROJECT / "dashboard.py"
+APP = sorted((PROJECT / "app").glob("*.py"))
+SQL = sorted((PROJECT / "app/sql").glob("*.sql"))
+ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+# Province-wide facts every viewer may see: the snapshot's own metadata, the list of districts, source dates.
+UNSCOPED = {"snapshot_meta", "all_districts", "source_freshness"}
+
+
+def tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def first_statement(module: ast.Module) -> ast.stmt:
+    body = [s for s in module.body if not isinstance(s, (ast.Import, ast.ImportFrom))]
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    return body[0]
+
+
+def test_there_are_pages():
+    assert len(PAGES) >= 2
+
+
+@pytest.mark.parametrize("path", [ENTRY, *PAGES], ids=lambda p: p.name)
+def test_every_page_calls_the_frame_before_anything_else(path):
+    module = tree(path)
+    imported = {a.asname or a.name for s in module.body if isinstance(s, ast.ImportFrom) and s.module == "app.frame"
+                for a in s.names}
+    assert "frame" in imported, "the page must import frame from app.frame"
+    stmt = first_statement(module)
+    call = stmt.value if isinstance(stmt, (ast.Assign, ast.Expr)) else None
+    assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "frame", \
+        f"{path.name}: first statement is line {stmt.lineno}, not frame(...)"
+
+
+def test_the_frame_is_the_only_way_pages_reach_settings_and_snapshots():
+    for path in [ENTRY, *PAGES]:
+        text = path.read_text(encoding="utf-8")
+        for forbidden in ("load_settings", "current_snapshot", "COVID_DATA_DIR", "os.environ"):
+            assert forbidden not in text, f"{path.name} uses {forbidden}"
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_pages_only_draw_no_sql_no_arithmetic(path):
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"\b(SELECT|FROM|JOIN|GROUP BY)\b", text), "SQL belongs in app/sql"
+    assert "duckdb" not in text and "pandas" not in text
+    for node in ast.walk(tree(path)):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ARITHMETIC):
+            # joining text ("..." + "...") is drawing, not arithmetic
+            texty = any(isinstance(side, ast.JoinedStr)
+                        or (isinstance(side, ast.Constant) and isinstance(side.value, str))
+                        for side in (node.left, node.right))
+            assert texty, f"{path.name}:{node.lineno}: arithmetic in a page; compute it in a query"
+        if isinstance(node, ast.Attribute):
+            assert node.attr not in ("sum", "mean", "groupby", "merge", "pivot_table", "agg"), \
+                f"{path.name}:{node.lineno}: .{node.attr} computes; the query should"
+
+
+def test_only_the_query_module_opens_duckdb_and_only_read_only():
+    for path in [ENTRY, *PAGES, *APP]:
+        text = path.read_text(encoding="utf-8")
+        if path.name == "queries.py":
+            assert text.count("duckdb.connect(") == 1 and "read_only=True" in text
+        else:
+            assert "duckdb" not in text, path.name
+
+
+def test_every_query_is_cached_bounded_keyed_by_snapshot_and_scoped_in_sql():
+    cached = {name: fn for name, fn in vars(queries).items()
+              if not name.startswith("_") and hasattr(fn, "clear") and callable(fn)}
+    source = inspect.getsource(queries)
+    assert len(cached) >= 15
+    for name, fn in cached.items():
+        block = source[:source.index(f"def {name}(")].rsplit("\n\n", 1)[-1]
+        assert "max_entries=" in block, f"{name} has no max_entries"
+        params = list(inspect.signature(fn.__wrapped__ if hasattr(fn, "__wrapped__") else fn).parameters)
+        assert params[0] == "snapshot", name
+        if name not in UNSCOPED:
+            assert "scope" in params, f"{name} must take the viewer's scope"
+
+
+@pytest.mark.parametrize("path", SQL, ids=lambda p: p.name)
+def test_every_query_file_states_its_rows_and_binds_its_values(path):
+    sql = path.read_text(encoding="utf-8")
+    assert sql.startswith("-- "), "first line: what one row is"
+    assert "{" not in sql and "%s" not in sql, "values are bound as $parameters, never formatted in"
+    if path.stem not in UNSCOPED:
+        assert "list_contains($scope" in sql, f"{path.name} reads unit rows without applying the viewer's scope"
+
+
+def test_queries_pass_sql_text_and_parameters_separately():
+    module = tree(PROJECT / "app/queries.py")
+    for node in ast.walk(module):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "execute":
+            assert not isinstance(node.args[0], (ast.JoinedStr, ast.BinOp)), f"line {node.lineno}: built SQL"
+            assert len(node.args) == 2, f"line {node.lineno}: parameters must be bound"
+
+
+def test_nothing_is_fetched_from_the_internet():
+    config = tomllib.loads((PROJECT / ".streamlit/config.toml").read_text(encoding="utf-8"))
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["logger"]["hideWelcomeMessage"] is True  # else the server asks the internet for its public IP
+    for path in [ENTRY, *PAGES, *APP]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"https?://", text), f"{path.name} names a URL"
+        assert "px.choropleth(" not in text and "go.Choropleth(" not in text, "fetches a CDN topojson"
+        assert "mapbox" not in text.lower() and ":material/" not in text, "tile server or icon font"
+    charts = (PROJECT / "app/charts.py").read_text(encoding="utf-8")
+    assert '"style": "white-bg"' in charts
+
+
+@pytest.mark.parametrize("path", [ENTRY, *PAGES, *APP, *sorted((PROJECT / "tests").glob("test_app_*.py")),
+                                  PROJECT / "tests/conftest_app.py", PROJECT / "tests/test_browser.py"],
+                         ids=lambda p: p.name)
+def test_modules_stay_small(path):
+    assert len(path.read_text(encoding="utf-8").splitlines()) < 400

@@ -1,0 +1,105 @@
+"""The frame every page runs first: freshness and failed runs, a new snapshot without restart, the first start."""
+import datetime as dt
+
+import pytest
+
+pytest.register_assert_rewrite("conftest_app")
+from builders import platform_csv
+from conftest_app import DAO_TRU, open_page, texts, write_app_inbox
+
+from etl.pipeline import Progress, run
+from etl.settings import load_settings
+from etl.snapshots import RunLog, current_snapshot
+
+pytest_plugins = ["conftest_app"]
+OVERVIEW = "pages/1_Tong_quan.py"
+
+
+def headline_dose1(at) -> str:
+    return next(m.value for m in at.metric if m.label == "18+ mũi 1")
+
+
+def test_a_failed_run_is_shown_with_the_age_of_the_data_being_served(use_data, app_copy):
+    use_data(app_copy)
+    log = RunLog(load_settings(app_copy))
+    log.append({"run_id": "20990101T020000", "event": "start", "status": "running",
+                "started_at": "2099-01-01T02:00:00"})
+    log.append({"run_id": "20990101T020000", "event": "end", "status": "failed", "ended_at": "2099-01-01T02:00:05"})
+    at = open_page(OVERVIEW)
+    banner = "\n".join(w.value for w in at.warning)
+    assert "Lần nạp số liệu lúc 02:00 01/01/2099 THẤT BẠI: không có bản dữ liệu mới" in banner
+    assert "Đang hiển thị bản dữ liệu dựng lúc" in banner and ", cũ " in banner
+    assert any("THẤT BẠI" in e.value for e in at.sidebar.error)
+
+
+def test_a_newly_published_snapshot_is_picked_up_on_the_next_interaction(use_data, app_copy):
+    use_data(app_copy)
+    at = open_page(OVERVIEW)
+    assert headline_dose1(at) == "90,20%"
+    settings = load_settings(app_copy)
+    platform_csv(settings.inbox / "platform/bo_sung.csv", [[DAO_TRU, "10/03/2022", "18+", 1, "Vero Cell", 500]],
+                 when=dt.datetime(2022, 3, 12, 8, 0))
+    before = current_snapshot(settings)
+    assert run(settings, Progress(sink=lambda line: None)).snapshot
+    assert current_snapshot(settings) != before
+    at.run()  # same session, caches untouched: the snapshot path is part of every cache key
+    assert headline_dose1(at) == "92,24%"  # (22.100 + 500) / 24.500
+
+
+def test_no_snapshot_after_real_runs_explains_instead_of_inventing_data(use_data, tmp_path):
+    data = use_data(tmp_path / "data")
+    log = RunLog(load_settings(data))
+    log.append({"run_id": "20220315T020000", "event": "start", "status": "running",
+                "started_at": "2022-03-15T02:00:00"})
+    log.append({"run_id": "20220315T020000", "event": "end", "status": "failed", "ended_at": "2022-03-15T02:00:09"})
+    at = open_page()
+    text = texts(at)
+    assert "Chưa có bản dữ liệu" in text and "python -m etl run" in text
+    assert "THẤT BẠI" in text
+    assert not (data / "inbox").exists()
+
+
+def test_first_start_builds_the_demo_with_progress_then_shows_the_overview(use_data, tmp_path, monkeypatch):
+    import etl.demo
+    from app import bootstrap
+
+    seen = []
+
+    def tiny_demo(inbox, province_code, progress=None, **kwargs):
+        progress("Dân số", 0.1)
+        write_app_inbox(inbox)
+        progress("Xong", 1.0)
+        return {"files": {}}
+
+    monkeypatch.setattr(etl.demo, "write_demo_inbox", tiny_demo)
+    original = bootstrap.Build.on_stage
+    monkeypatch.setattr(bootstrap.Build, "on_stage",
+                        lambda self, stage, fraction: (seen.append(stage), original(self, stage, fraction)))
+    data = use_data(tmp_path / "data")
+    at = open_page(timeout=120)
+    assert [t.value for t in at.title] == ["Tổng quan"]
+    assert headline_dose1(at) == "90,20%"
+    assert current_snapshot(load_settings(data)) is not None
+    assert seen[:2] == ["extract", "load"] and seen[-1] == "finish"
+    build = bootstrap._BUILDS[str(data.resolve())]
+    assert build.ok and build.fraction == 1.0
+
+
+def test_build_progress_only_moves_forward():
+    from app.bootstrap import Build
+    from etl.pipeline import STAGES
+
+    build = Build(settings=None)
+    fractions = []
+    for i in range(1, 11):
+        build.on_demo("tệp", i / 10)
+        fractions.append(build.fraction)
+    for n, stage in enumerate(STAGES):
+        build.on_stage(stage, n / len(STAGES))
+        fractions.append(build.fraction)
+        if stage == "load":
+            for k in range(1, 5):
+                build.on_line(f"[load] ({k}/4) platform/a.csv: 10 dòng")
+                fractions.append(build.fraction)
+            assert build.message == "Kiểm tra và nạp từng tệp (4/4)"
+    assert fractions == sorted(fractions) and 0 < fractions[0] and fractions[-1] < 1

@@ -1,0 +1,110 @@
+"""The query layer: scope applied in SQL and part of every cache key, values bound, read-only, thread-safe, and the
+figures checked against an independent query on the snapshot."""
+import datetime as dt
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
+import duckdb
+import pytest
+
+pytest.register_assert_rewrite("conftest_app")
+from conftest_app import TAM_DAO, VINH_YEN
+
+from app import queries as q
+from etl.settings import load_settings
+
+pytest_plugins = ["conftest_app"]
+DAY = dt.date(2022, 3, 14)
+
+
+@pytest.fixture
+def snap(app_data):
+    return q.snapshot_path(load_settings(app_data))
+
+
+@pytest.fixture
+def every(snap):
+    return q.all_districts(snap)
+
+
+def independent(snap, sql, params=()):
+    con = duckdb.connect(snap, read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def test_all_districts_is_the_province(snap, every):
+    assert every == ("243", "244", "246", "247", "248", "249", "251", "252", "253")
+
+
+def test_headline_over_all_districts_equals_the_province_row_of_the_mart(snap, every):
+    head = q.coverage_headline(snap, every, DAY, "start").set_index(["cohort", "dose"])
+    rows = independent(snap, "SELECT cohort, dose, people_vaccinated, population_start FROM marts.coverage "
+                              "WHERE unit_level = 'province' AND as_of_date = DATE '2022-03-10'")
+    for cohort, dose, people, population in rows:
+        if (cohort, dose) in head.index:
+            assert head.loc[(cohort, dose), "people"] == people
+            assert head.loc[(cohort, dose), "population"] == population
+
+
+def test_scope_is_applied_in_sql_and_is_part_of_the_cache_key(snap, every):
+    whole = q.coverage_headline(snap, every, DAY, "start")
+    tam_dao = q.coverage_headline(snap, (TAM_DAO,), DAY, "start")  # asked second: a shared cache must not answer
+    assert whole.iloc[0]["people"] == 22100 and tam_dao.iloc[0]["people"] == 3000
+    assert list(q.districts(snap, (VINH_YEN,))["district_code"]) == [VINH_YEN]
+    assert q.coverage_units(snap, (), DAY, "18+", 1, "start", "coverage").empty
+    assert list(q.unvaccinated_units(snap, (TAM_DAO,), DAY)["unit_code"]) == []
+    assert q.facilities(snap, (TAM_DAO,), DAY)["facility_code"].tolist() == ["F02"]
+    assert q.stock_lots(snap, (TAM_DAO,), DAY)["lot"].tolist() == ["FK1"]  # the province's store serves everyone
+
+
+def test_values_are_bound_not_spliced(snap):
+    hostile = ("243') OR true --", "' OR 1=1 --")
+    assert q.districts(snap, hostile).empty
+    assert q.coverage_units(snap, hostile, DAY, "18+' OR '1'='1", 1, "start", "coverage").empty
+
+
+def test_the_connection_is_read_only(snap):
+    with pytest.raises(duckdb.Error):
+        q._connection(snap).cursor().execute("CREATE TABLE marts.x AS SELECT 1")
+
+
+def test_queries_from_many_threads_at_once(snap, every):
+    def ask(i):
+        return q._query(snap, "coverage_headline", scope=every, as_of=DAY - dt.timedelta(days=i % 5),
+                        population="start")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        frames = list(pool.map(ask, range(40)))
+    assert all(not f.empty for f in frames)
+
+
+def test_as_of_dates_beyond_a_source_take_its_latest_date(snap, every):
+    head = q.coverage_headline(snap, every, DAY, "start")
+    assert set(head["as_of_date"].dt.date) == {dt.date(2022, 3, 10)}
+    assert q.cases_summary(snap, every, dt.date(2022, 2, 1)) is None
+    assert q.stock_overview(snap, every, dt.date(2022, 2, 1)) is None
+
+
+def test_report_exceptions_list_missing_districts_of_the_latest_due_report(snap, every):
+    late = q.report_exceptions(snap, every, DAY)
+    assert set(late["status"]) == {"missing"} and len(late) == 8 and VINH_YEN not in set(late["district_code"])
+
+
+def test_deadline_exceptions_absent_until_the_mart_exists_then_read(snap, every, tmp_path):
+    assert q.deadline_exceptions(snap, every) is None
+    copy = tmp_path / "with_deadlines.duckdb"
+    shutil.copy(snap, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("""CREATE TABLE marts.deadline_status AS SELECT * FROM (VALUES
+        ('mui3_18', 'Hoàn thành mũi 3 cho người từ 18 tuổi', '248', 'district', '248', 'Huyện Tam Đảo',
+         DATE '2022-03-31', 95.0, 4.08, 20.0, 'at_risk'),
+        ('mui3_18', 'Hoàn thành mũi 3 cho người từ 18 tuổi', '243', 'district', '243', 'Thành phố Vĩnh Yên',
+         DATE '2022-03-31', 95.0, 96.0, 99.0, 'met'))
+        t(target_id, title, unit_code, unit_level, district_code, unit_name, deadline, threshold_pct, current_pct,
+          projected_pct, status)""")
+    con.close()
+    found = q.deadline_exceptions(str(copy), every)
+    assert found["unit_code"].tolist() == ["248"]
+    assert q.deadline_exceptions(str(copy), (VINH_YEN,)).empty

@@ -1,0 +1,84 @@
+"""Formatting, charts and the Excel twin of every table: pure functions, checked by hand."""
+import datetime as dt
+import io
+import json
+
+import openpyxl
+import pandas as pd
+
+from app import charts as C
+from app import formatting as F
+from app import widgets as W
+
+
+def test_vietnamese_numbers_dates_and_signs():
+    assert F.num(1151154) == "1.151.154" and F.num(pd.NA) == "–" and F.num(None) == "–"
+    assert F.pct(99.8234) == "99,82%" and F.pct(float("nan")) == "–"
+    assert F.date(pd.Timestamp("2022-03-15")) == "15/03/2022" and F.date(pd.NaT) == "–"
+    assert F.signed(0.523) == "+0,52" and F.signed(-3, 0) == "-3" and F.signed(0) == "±0,00"
+    assert F.age(dt.datetime(2022, 3, 13, 9, 0), now=dt.datetime(2022, 3, 15, 11, 30)) == "2 ngày 2 giờ"
+    assert F.age(dt.datetime(2022, 3, 15, 11, 0), now=dt.datetime(2022, 3, 15, 11, 30)) == "30 phút"
+
+
+def test_headline_in_the_committee_form():
+    rows = pd.DataFrame({"cohort": ["18+", "18+", "18+", "12-17", "12-17", "5-11", "5-11"],
+                         "dose": [1, 2, 3, 1, 2, 1, 2],
+                         "people": [827427, 813087, 689246, 96086, 92420, 0, 0],
+                         "coverage_pct": [99.82, 98.09, 83.15, 98.55, 94.79, 0.0, 0.0]})
+    assert F.headline(rows) == ("18+ mũi 1 99,82%, mũi 2 98,09%, mũi 3 83,15%; 12–17 mũi 1 98,55%, mũi 2 94,79%; "
+                                "5–11 chưa tiêm")
+
+
+def test_over_100_names_the_denominator_that_passes_100():
+    rows = pd.DataFrame({"unit_name": ["Huyện A", "Huyện B"], "coverage_pct": [100.39, 99.8],
+                         "coverage_pct_other": [96.96, 102.26]})
+    text = F.over_100_text(rows, "start")
+    assert "Huyện A (100,39% theo dân số đầu kỳ)" in text and "Huyện B (102,26% theo dân số hiện có)" in text
+
+
+def test_late_reports_are_grouped_by_status():
+    late = pd.DataFrame({"short_name": ["Tam Đảo", "Vĩnh Tường"], "status": ["missing", "late"],
+                         "days_late": [None, 3], "due_date": [pd.Timestamp("2022-03-07")] * 2})
+    assert F.late_reports_text(late) == ("Báo cáo tuần của huyện, hạn 07/03/2022 — chưa nhận (1): Tam Đảo; "
+                                         "nộp muộn: Vĩnh Tường (3 ngày)")
+
+
+def test_excel_twin_keeps_numbers_dates_headers_and_the_note():
+    frame = pd.DataFrame({"unit_name": ["Phường Tích Sơn"], "people": [7100], "pct": [101.43], "over": [True],
+                          "day": [pd.Timestamp("2022-03-10")]})
+    cols = {"unit_name": W.Col("Đơn vị"), "people": W.Col("Người đã tiêm", "int"),
+            "pct": W.Col("Tỷ lệ", "pct", bar="Mức"), "over": W.Col("Cần rà soát", "flag", flag_text="trên 100%"),
+            "day": W.Col("Ngày", "date")}
+    book = openpyxl.load_workbook(io.BytesIO(W.excel_bytes(frame, cols, note="Nguồn: nền tảng")))
+    ws = book.active
+    assert ws["A1"].value == "Nguồn: nền tảng"
+    assert [c.value for c in ws[3]] == ["Đơn vị", "Người đã tiêm", "Tỷ lệ", "Cần rà soát", "Ngày"]  # no bar column
+    row = [c for c in ws[4]]
+    assert row[1].value == 7100 and row[1].number_format == "#,##0"
+    assert row[2].value == 101.43 and row[3].value == "trên 100%"
+    assert row[4].value.date() == dt.date(2022, 3, 10) and row[4].number_format == "dd/mm/yyyy"
+
+
+def test_bins_are_labelled_and_data_problems_get_their_own():
+    bins = C.bins_for(pd.Series([45.0, 96.0, 101.2, None]), "coverage")
+    labels = [bins.labels[i] for i in bins.index]
+    assert labels == ["dưới 50%", "95–99%", "trên 100% (cần rà soát)", "chưa có số liệu"]
+    assert bins.colours[bins.index[2]] == C.FLAG_COLOUR and bins.colours[bins.index[3]] == C.NO_DATA_COLOUR
+    counts = C.bins_for(pd.Series([120, 2600, -50]), "unvaccinated")
+    assert counts.labels[counts.index[2]].startswith("âm") and counts.labels[0] == "0–1.000"
+
+
+def test_choropleth_is_offline_and_hover_carries_numerator_and_denominator():
+    square = {"type": "Polygon", "coordinates": [[[105.5, 21.2], [105.7, 21.2], [105.7, 21.4], [105.5, 21.4],
+                                                  [105.5, 21.2]]]}
+    shapes = pd.DataFrame({"district_code": ["243"], "district_name": ["Thành phố Vĩnh Yên"],
+                           "geometry_geojson": [json.dumps(square)]})
+    units = pd.DataFrame({"unit_code": ["243"], "unit_name": ["Thành phố Vĩnh Yên"], "numerator": [19100],
+                          "denominator": [21000], "value": [90.95]})
+    fig = C.choropleth(units, shapes, "coverage", "Người đã tiêm ≥ mũi 1", "Dân số đầu kỳ", "Tỷ lệ bao phủ")
+    trace = fig.data[0]
+    assert trace.type == "choroplethmap" and fig.layout.map.style == "white-bg"
+    assert list(trace.customdata[0]) == ["243", "Thành phố Vĩnh Yên", "19.100", "21.000", "90,95%", ""]
+    assert "Người đã tiêm ≥ mũi 1" in trace.hovertemplate and "Dân số đầu kỳ" in trace.hovertemplate
+    assert fig.layout.separators == ",."
+    assert abs(fig.layout.map.center.lon - 105.6) < 1e-9 and 8 < fig.layout.map.zoom < 12

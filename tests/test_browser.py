@@ -1,0 +1,179 @@
+"""The real thing: `streamlit run dashboard.py` against the hand-made warehouse, driven by Debian's chromium with every
+request outside this machine blocked (provincial networks are closed). Screenshots go to tests/screenshots/."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["conftest_app"]
+VINH_YEN = "243"
+pytestmark = pytest.mark.browser
+
+PROJECT = Path(__file__).resolve().parent.parent
+SHOTS = PROJECT / "tests/screenshots"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+LOCAL = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
+# (URL path, text only that page shows once it has drawn everything, screenshot name)
+PAGES = [
+    ("/", "Chỉ tiêu sẽ không kịp hạn", "1_tong_quan"),
+    ("/Bao_phu_tiem_chung", "Người chưa tiêm theo nhóm ưu tiên và lý do", "2_bao_phu_tiem_chung"),
+    ("/Ca_benh_co_so_dieu_tri", "Tải các cơ sở thu dung, điều trị", "3_ca_benh_co_so_dieu_tri"),
+    ("/Vac_xin_ton_kho", "Theo lô, hạn dùng gần nhất trước", "4_vac_xin_ton_kho"),
+    ("/Chat_luong_so_lieu", "Kiểm tra số liệu của bản dữ liệu này", "5_chat_luong_so_lieu"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(app_data, tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (tests/run.sh installs it)")
+    port = free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "COVID_DATA_DIR": str(app_data)}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1"],
+            cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:  # poll the health endpoint until the server answers
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+@pytest.fixture(scope="module")
+def browser_page(server):
+    from playwright.sync_api import sync_playwright
+
+    blocked: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        # Tall enough that a whole page fits: Streamlit scrolls inside its own container, not the window.
+        page = browser.new_page(viewport={"width": 1440, "height": 2600}, locale="vi-VN")
+
+        def route(r):
+            url = r.request.url
+            if LOCAL.match(url) or url.startswith(("data:", "blob:")):
+                r.continue_()
+            else:
+                blocked.append(url)
+                r.abort()
+
+        page.route("**/*", route)
+        yield page, blocked
+        browser.close()
+
+
+DRAWN = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('[data-testid^="stSkeleton"], [data-testid="stAppSkeleton"]')
+    && !document.querySelector('[data-stale="true"]')"""
+
+
+def wait_drawn(page, text: str) -> None:
+    """The page-specific text is there, the script has finished, and every element has replaced its placeholder
+    (Streamlit loads charts and tables lazily and shows grey skeletons meanwhile)."""
+    page.get_by_text(text, exact=False).first.wait_for(timeout=60_000)
+    page.wait_for_function(DRAWN, timeout=60_000)
+
+
+def assert_no_exception(page) -> None:
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "Error" not in body.split()
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def inside_point(data_dir: Path, district: str) -> tuple[float, float]:
+    import duckdb
+    from shapely.geometry import shape
+
+    from etl.settings import load_settings
+    from etl.snapshots import current_snapshot
+
+    con = duckdb.connect(str(current_snapshot(load_settings(data_dir))), read_only=True)
+    try:
+        text = con.execute("SELECT geometry_geojson FROM ref.district_shapes WHERE district_code = ?",
+                           [district]).fetchone()[0]
+    finally:
+        con.close()
+    point = shape(json.loads(text)).representative_point()
+    return point.x, point.y
+
+
+def test_every_page_draws_offline_without_errors(server, browser_page):
+    page, blocked = browser_page
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for path, text, name in PAGES:
+        page.goto(server + path)
+        wait_drawn(page, text)
+        assert "Ban Chỉ đạo phòng, chống dịch COVID-19" in page.inner_text("body")
+        assert_no_exception(page)
+        page.screenshot(path=str(SHOTS / f"{name}.png"))
+    assert blocked == [], f"requests leaving the machine: {blocked}"
+
+
+def test_the_overview_is_what_the_root_url_opens(server, browser_page):
+    page, _ = browser_page
+    page.goto(server + "/")
+    wait_drawn(page, "Chỉ tiêu sẽ không kịp hạn")
+    body = page.inner_text("body")
+    assert "18+ mũi 1 90,20%, mũi 2 71,43%, mũi 3 4,08%" in body
+    assert "14/03/2022" in body
+
+
+def test_the_map_draws_offline_and_a_click_opens_the_district(server, browser_page, app_data):
+    page, blocked = browser_page
+    page.goto(server + "/Bao_phu_tiem_chung")
+    wait_drawn(page, "Người chưa tiêm theo nhóm ưu tiên và lý do")
+    plot = page.locator(".js-plotly-plot").first
+    plot.locator("canvas").first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => { const el = document.querySelector('.js-plotly-plot'); return el && el._fullLayout"
+        " && el._fullLayout.map && el._fullLayout.map._subplot && el._fullLayout.map._subplot.map"
+        " && el._fullLayout.map._subplot.map.loaded(); }", timeout=30_000)
+    # Polygons the map actually rendered on its canvas (MapLibre's own count), one per district.
+    drawn = page.evaluate("() => new Set(document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map"
+                          ".queryRenderedFeatures().map(f => f.id)).size")
+    assert drawn >= 9, f"the map drew {drawn} district polygons"
+    page.screenshot(path=str(SHOTS / "2_bao_phu_ban_do.png"))
+    # Click inside Thành phố Vĩnh Yên: a point surely inside its polygon, projected to pixels by the map itself.
+    lon, lat = inside_point(app_data, VINH_YEN)
+    x, y = page.evaluate("([lon, lat]) => { const p = document.querySelector('.js-plotly-plot')._fullLayout.map"
+                         "._subplot.map.project([lon, lat]); return [p.x, p.y]; }", [lon, lat])
+    box = plot.locator(".maplibregl-canvas, canvas").first.bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    wait_drawn(page, "Các xã, phường, thị trấn của Thành phố Vĩnh Yên")
+    assert_no_exception(page)
+    page.screenshot(path=str(SHOTS / "2_bao_phu_cac_xa.png"))
+    assert blocked == []

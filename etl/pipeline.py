@@ -246,9 +246,10 @@ def _run(settings: Settings, progress: Progress, result: RunResult, run_id: str,
     progress(f"công bố {target.name}")
 
     progress.start("finish")
+    rows_by_sha = {f["sha256"]: int(f.get("rows", 0)) for f in loaded}
     for item in new_items:
-        if item.sha256 not in {r.get("sha256") for r in manifest.events() if r.get("status") == "rejected"}:
-            manifest.append(sha256=item.sha256, status="published", snapshot=target.name)
+        if item.sha256 in rows_by_sha:  # refused files were recorded as such during the load
+            manifest.append(sha256=item.sha256, status="published", snapshot=target.name, rows=rows_by_sha[item.sha256])
     for item in new_items + done_items:
         item.path.unlink(missing_ok=True)
     removed = S.prune(settings)

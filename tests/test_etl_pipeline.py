@@ -10,6 +10,7 @@ import pytest
 from builders import (DAO_TRU, LIEN_BAO, TICH_SON, district_report_xlsx, platform_csv, population_csv,
                       report_numbers, touch)
 from etl import snapshots as S
+from etl.archive import Manifest
 from etl.pipeline import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, Progress, run
 from etl.settings import load_settings
 from etl.vnencoding import encode_tcvn3, encode_vni
@@ -51,6 +52,10 @@ def test_people_vaccinated_is_the_running_sum_of_doses_and_levels_add_up(setting
     base_inbox(settings.inbox)
     result = run(settings, quiet())
     assert result.exit_code == EXIT_OK and result.status == "published"
+    manifest = {r["name"]: r for r in Manifest(settings).files().values()}
+    assert (manifest["thang3.csv"]["source"], manifest["thang3.csv"]["rows"]) == ("platform", 4)
+    assert manifest["dan_so.csv"]["status"] == "published" and len(manifest["dan_so.csv"]["sha256"]) == 64
+    assert (settings.data_dir / manifest["thang3.csv"]["archived_path"]).read_bytes().startswith("Mã xã".encode())
     rows = query(settings, """
         SELECT as_of_date, people_vaccinated, doses_given, population_start, population_current FROM marts.coverage
         WHERE unit_code = ? AND cohort = '18+' AND dose = 1 ORDER BY as_of_date""", [TICH_SON])

@@ -34,6 +34,8 @@ PROVINCE_WORDS = {"tinh", "kho tinh", "cdc tinh", "so y te", "toan tinh", "trung
 _DATE_DMY = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})")
 _DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TIME = re.compile(r"(\d{1,2})\s*[:hg]\s*(\d{2})")
+_VN_THOUSANDS = re.compile(r"^-?[0-9]{1,3}([.][0-9]{3})+(,[0-9]+)?$")
+_VN_DECIMAL = re.compile(r"^-?[0-9]+,[0-9]+$")
 
 
 @dataclass
@@ -130,6 +132,94 @@ class _Parser:
         raise AssertionError(kind)
 
 
+def parse_int(text: str) -> int:
+    """Vietnamese number text -> int, the same reading as _int_sql (a test holds them together)."""
+    v = text.replace(" ", "").replace("\xa0", "")
+    if "." not in v and "," not in v:
+        try:
+            return int(v)
+        except ValueError:
+            raise ValueError(f'"{text}" không phải là số nguyên') from None
+    if _VN_THOUSANDS.match(v):
+        v = v.replace(".", "").replace(",", ".")
+    elif _VN_DECIMAL.match(v):
+        v = v.replace(",", ".")
+    try:
+        number = float(v)
+    except ValueError:
+        raise ValueError(f'"{text}" không phải là số nguyên') from None
+    if not number.is_integer():
+        raise ValueError(f'"{text}" không phải là số nguyên')
+    return int(number)
+
+
+def _load_frame(con: duckdb.DuckDBPyConnection, raw: RawTable, source: C.Source, registry: UnitRegistry,
+                meta: dict, file_id: str) -> int:
+    """A workbook's few hundred rows are typed in Python: one SQL statement per file instead of one per column."""
+    frame = raw.frame
+    row_numbers = frame["_row"].tolist()
+    skip = [False] * len(frame)
+    errors: list[tuple[int, str, str]] = []
+    typed: dict[str, list] = {}
+    for column in source.columns:
+        name, kind = column.name, column.kind
+        out = OUT_NAME.get(kind, name)
+        if name not in raw.headers:  # only optional columns can be absent (readers refuses the rest)
+            typed[out] = [None] * len(frame)
+            continue
+        letter, header = raw.headers[name]
+        where = f'{letter} ("{header}")'
+        blank_ok = kind == C.INT or not column.required
+        parse = parse_int if kind == C.INT else _Parser(column, registry, meta.get("district_code"),
+                                                         anchor=(column is source.anchor))
+        values = []
+        for i, text in enumerate(frame[name].tolist()):
+            if text is None or (isinstance(text, float) and text != text):
+                if not blank_ok and not skip[i]:
+                    errors.append((row_numbers[i], where, "ô trống"))
+                values.append(None)
+                continue
+            try:
+                value = parse(text)
+            except (ValueError, UnknownUnit) as exc:
+                if not skip[i]:
+                    errors.append((row_numbers[i], where, str(exc)))
+                values.append(None)
+                continue
+            if value == SKIP:
+                skip[i] = True
+                value = None
+            values.append(None if value is None else str(value))
+        typed[out] = values
+    _raise_errors(sorted(errors), raw.sheet)
+    table = pd.DataFrame({k: pd.Series(v, dtype="object") for k, v in typed.items()})
+    table["_row"] = row_numbers
+    table["_skip"] = skip
+    kinds = {OUT_NAME.get(c.kind, c.name): c.kind for c in source.columns}
+    casts = ", ".join(f"CAST({out} AS {SQL_TYPE[kind]}) AS {out}" for out, kind in kinds.items())
+    meta_cols = "".join(f", CAST(? AS {'DATE' if k.endswith('date') else 'VARCHAR'}) AS {k}" for k in meta)
+    con.register("_frame", table)
+    try:
+        con.execute(
+            f"INSERT INTO raw.{source.name} BY NAME SELECT ? AS file_id, _row AS source_row{meta_cols}, {casts} "
+            "FROM _frame WHERE NOT _skip", [file_id, *meta.values()])
+    finally:
+        con.unregister("_frame")
+    return skip.count(False)
+
+
+def _raise_errors(errors: list[tuple[int, str, str]], sheet: str | None) -> None:
+    if not errors:
+        return
+    first_row, first_col, first_msg = errors[0]
+    more = len(errors) > MAX_ERRORS_LISTED
+    raise FileError(
+        first_msg, sheet=sheet, row=int(first_row), column=first_col,
+        details=[f"dòng {r}, cột {c}: {m}" for r, c, m in errors[1:MAX_ERRORS_LISTED]]
+        + (["… và các lỗi khác"] if more else []),
+    )
+
+
 def _int_sql(col: str) -> str:
     """Vietnamese number text -> BIGINT; NULL when it is not a whole number (reported as an error)."""
     v = f"replace(replace({col}, ' ', ''), chr(160), '')"
@@ -140,7 +230,7 @@ def _int_sql(col: str) -> str:
     )
     # DuckDB casts '6.990' to 7: only text without '.' or ',' takes the fast path; the rest is read the Vietnamese way
     return (
-        f"CASE WHEN NOT contains({col}, '.') AND NOT contains({col}, ',') THEN TRY_CAST({col} AS BIGINT) "
+        f"CASE WHEN NOT contains({col}, '.') AND NOT contains({col}, ',') THEN TRY_CAST({v} AS BIGINT) "
         f"WHEN {dbl} = round({dbl}) THEN CAST({dbl} AS BIGINT) END"
     )
 
@@ -207,20 +297,17 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
     meta: dict = {}
     if source is C.DISTRICT_REPORT:
         meta = read_report_title(raw, registry)
+    if raw.frame is not None:
+        rows = _load_frame(con, raw, source, registry, meta, file_id)
+        return LoadResult(rows=rows, meta=meta, legacy_cells=raw.legacy_cells)
     con.execute("DROP VIEW IF EXISTS _raw")
     con.execute("DROP TABLE IF EXISTS _raw_t")
-    if raw.frame is not None:
-        con.register("_raw_df", raw.frame)
-        con.execute("CREATE TEMP TABLE _raw_t AS SELECT * FROM _raw_df")
-        con.unregister("_raw_df")
-        con.execute("CREATE TEMP VIEW _raw AS SELECT * FROM _raw_t")
-    else:
-        try:
-            con.execute(f"CREATE TEMP TABLE _raw_t AS {raw.relation_sql}")
-        except duckdb.Error as exc:
-            raise FileError(f"không đọc được tệp CSV: {str(exc).splitlines()[0]}") from exc
-        # the line in the file: rowid follows insertion order, +1 for the header, +1 to count from 1
-        con.execute("CREATE TEMP VIEW _raw AS SELECT *, rowid + 2 AS _row FROM _raw_t")
+    try:
+        con.execute(f"CREATE TEMP TABLE _raw_t AS {raw.relation_sql}")
+    except duckdb.Error as exc:
+        raise FileError(f"không đọc được tệp CSV: {str(exc).splitlines()[0]}") from exc
+    # the line in the file: rowid follows insertion order, +1 for the header, +1 to count from 1
+    con.execute("CREATE TEMP VIEW _raw AS SELECT *, rowid + 2 AS _row FROM _raw_t")
 
     selects: list[str] = []
     joins: list[str] = []
@@ -272,14 +359,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
     errors = con.execute(
         f"SELECT _row, col, msg FROM ({' UNION ALL '.join(error_sql)}) ORDER BY _row, col LIMIT {MAX_ERRORS_LISTED + 1}"
     ).fetchall() if error_sql else []
-    if errors:
-        first_row, first_col, first_msg = errors[0]
-        more = len(errors) > MAX_ERRORS_LISTED
-        raise FileError(
-            first_msg, sheet=raw.sheet, row=int(first_row), column=first_col,
-            details=[f"dòng {r}, cột {c}: {m}" for r, c, m in errors[1:MAX_ERRORS_LISTED]]
-            + (["… và các lỗi khác"] if more else []),
-        )
+    _raise_errors(errors, raw.sheet)
     meta_cols = "".join(f", CAST('{v}' AS {'DATE' if k.endswith('date') else 'VARCHAR'}) AS {k}" for k, v in meta.items())
     typed = (
         f"SELECT '{file_id}' AS file_id, _raw._row AS source_row{meta_cols}, {', '.join(selects)} "

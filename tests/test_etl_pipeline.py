@@ -239,3 +239,15 @@ def test_retention_keeps_the_newest_and_the_pinned(settings):
     kept = [p.name for p in S.list_snapshots(settings)]
     assert kept == [names[0], names[2], names[3]]
     assert S.current_snapshot(settings).name == names[3]
+
+
+def test_a_report_naming_an_unknown_commune_is_refused_with_sheet_row_column_and_suggestion(settings):
+    base_inbox(settings.inbox)
+    district_report_xlsx(settings.inbox / "district_reports/tam_dao.xlsx", "Huyện Tam Đảo", "14/03/2022",
+                         [["Xã Đạo Trù", *report_numbers(3500, 3400, 3300, 2000)],
+                          ["Xã Đạo Tru Thượng", *report_numbers(100, 90, 80, 70)]])
+    assert run(settings, quiet()).exit_code == EXIT_REJECTED
+    report = _quarantine_report(settings)
+    # title rows 1–3, a blank row, the two header rows 5–6: the second commune is on row 8, names in column B
+    assert 'Tệp "tam_dao.xlsx", trang "BC tiem chung", dòng 8, cột B ("Xã, phường, thị trấn")' in report
+    assert "Xã Đạo Trù (08914)" in report

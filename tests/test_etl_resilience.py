@@ -101,3 +101,23 @@ def test_readers_in_other_processes_never_fail_while_snapshots_are_published(tmp
         reads, errors = map(int, out.split())
         assert errors == 0, err
         assert reads > 10
+
+
+def test_cli_current_exit_codes_and_one_line_summary(tmp_path):
+    data = tmp_path / "data"
+    none = subprocess.run([sys.executable, "-m", "etl", "current", "--data-dir", str(data)], cwd=PROJECT,
+                          capture_output=True, text=True, timeout=60)
+    assert none.returncode == 1 and "Chưa có bản dữ liệu" in none.stderr
+    settings = load_settings(data, province="26")
+    base_inbox(settings.inbox)
+    broken = settings.inbox / "cases/hong.csv"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("không phải bảng\n", encoding="utf-8")
+    done = etl_cli(data)
+    assert done.returncode == 3, done.stdout
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("[load] (") and "dan_so.csv" in line for line in lines)  # per file progress
+    assert lines[-1].startswith("ETL ") and "1 tệp bị từ chối" in lines[-1]
+    current = subprocess.run([sys.executable, "-m", "etl", "current", "--data-dir", str(data)], cwd=PROJECT,
+                             capture_output=True, text=True, timeout=60)
+    assert current.returncode == 0 and current.stdout.strip() == str(S.current_snapshot(settings))

@@ -1,0 +1,119 @@
+-- grain: as_of_date × target_id × unit_level × unit_code, for every coverage target, the province and each district,
+-- every date of marts.coverage. Date basis: vaccination date.
+-- achieved_pct = coverage on the as-of date, or on the deadline once it has passed (eval_date), under the target's
+-- population version. status: met (target people reached), missed (deadline passed, not reached), on_track (trailing
+-- 7-day pace ≥ the daily pace the deadline requires), at_risk (otherwise, or when the people who can still be reached
+-- are too few: max_achievable_pct < threshold_pct).
+-- people_blocked_by_interval: people without dose k who cannot have it by the deadline because the minimum interval
+-- since dose k−1 (marts.min_intervals, the interval in force on each day) cannot pass in time: those whose dose k−1
+-- came after last_eligible_prev_date, and, once that date is behind the as-of date, everyone still without dose k−1.
+-- projected_date: as-of date + people_needed ÷ trailing 7-day pace (linear); projected_date_low/high use the fastest
+-- and the slowest of the last four weekly paces (high is NULL when a week had no doses).
+WITH targets AS (
+    SELECT * FROM marts.targets WHERE kind = 'coverage'
+),
+series AS (
+    SELECT as_of_date, unit_code, unit_level, district_code, cohort, dose, people_vaccinated AS pv,
+           population_start, population_current,
+           coalesce(lag(people_vaccinated, 7) OVER w, 0) AS pv_7,
+           coalesce(lag(people_vaccinated, 14) OVER w, 0) AS pv_14,
+           coalesce(lag(people_vaccinated, 21) OVER w, 0) AS pv_21,
+           coalesce(lag(people_vaccinated, 28) OVER w, 0) AS pv_28
+    FROM marts.coverage_district
+    WINDOW w AS (PARTITION BY unit_code, cohort, dose ORDER BY as_of_date)
+),
+bounds AS (SELECT min(as_of_date) AS d0, max(as_of_date) AS d1 FROM marts.coverage_district),
+-- the latest date a dose k−1 can be given and still allow dose k by the deadline, seen from each as-of date:
+-- the interval is piecewise constant, so the best day to give dose k is the last day of a piece (or the deadline)
+pieces AS (
+    SELECT t.target_id, t.deadline, i.effective_from, i.days,
+           least(coalesce(i.effective_until - 1, t.deadline), t.deadline) AS piece_end
+    FROM targets t
+    JOIN marts.min_intervals i ON i.cohort = t.cohort AND i.to_dose = t.dose AND i.from_dose = t.dose - 1
+    WHERE i.effective_from <= t.deadline
+),
+base AS (
+    SELECT s.as_of_date, t.target_id, s.unit_level, s.unit_code, s.district_code, t.cohort, t.dose,
+           t.deadline, t.original_deadline, t.threshold_pct, t.population_version,
+           CASE t.population_version WHEN 'current' THEN s.population_current ELSE s.population_start END AS population,
+           s.pv, s.pv_7, s.pv_14, s.pv_21, s.pv_28,
+           least(s.as_of_date, t.deadline) AS eval_date
+    FROM series s JOIN targets t ON t.cohort = s.cohort AND t.dose = s.dose
+),
+with_goal AS (
+    SELECT b.*, ceil(b.threshold_pct * b.population / 100.0)::BIGINT AS target_people,
+           (SELECT max(p.piece_end - p.days::INTEGER) FROM pieces p
+             WHERE p.target_id = b.target_id AND p.piece_end >= b.as_of_date) AS last_eligible_prev_date,
+           EXISTS (SELECT 1 FROM pieces p WHERE p.target_id = b.target_id) AS has_interval
+    FROM base b
+),
+met AS (
+    SELECT target_id, unit_code, min(as_of_date) AS met_on
+    FROM with_goal WHERE pv >= target_people AND as_of_date <= deadline
+    GROUP BY ALL
+),
+looked_up AS (
+    SELECT g.*,
+           coalesce(at_eval.people_vaccinated, CASE WHEN g.eval_date < (SELECT d0 FROM bounds) THEN 0 END) AS pv_eval,
+           coalesce(prev_now.people_vaccinated, 0) AS pv_prev_now,
+           CASE WHEN g.last_eligible_prev_date < (SELECT d0 FROM bounds) THEN 0
+                ELSE prev_last.people_vaccinated END AS pv_prev_last,
+           u.contraindicated, u.deferred
+    FROM with_goal g
+    LEFT JOIN marts.coverage_district at_eval
+           ON at_eval.unit_code = g.unit_code AND at_eval.cohort = g.cohort AND at_eval.dose = g.dose
+          AND at_eval.as_of_date = g.eval_date
+    LEFT JOIN marts.coverage_district prev_now
+           ON prev_now.unit_code = g.unit_code AND prev_now.cohort = g.cohort AND prev_now.dose = g.dose - 1
+          AND prev_now.as_of_date = g.as_of_date
+    LEFT JOIN marts.coverage_district prev_last
+           ON prev_last.unit_code = g.unit_code AND prev_last.cohort = g.cohort AND prev_last.dose = g.dose - 1
+          AND prev_last.as_of_date = g.last_eligible_prev_date
+    ASOF LEFT JOIN (SELECT unit_code, report_date, contraindicated, deferred FROM marts.unvaccinated) u
+           ON u.unit_code = g.unit_code AND u.report_date <= g.as_of_date
+),
+measured AS (
+    SELECT l.*,
+           greatest(l.target_people - l.pv_eval, 0) AS people_needed,
+           (l.deadline - l.as_of_date) AS days_left,
+           (l.pv - l.pv_7) / 7.0 AS trailing_7d_pace,
+           greatest((l.pv - l.pv_7), (l.pv_7 - l.pv_14), (l.pv_14 - l.pv_21), (l.pv_21 - l.pv_28)) / 7.0 AS fastest_week_pace,
+           least((l.pv - l.pv_7), (l.pv_7 - l.pv_14), (l.pv_14 - l.pv_21), (l.pv_21 - l.pv_28)) / 7.0 AS slowest_week_pace,
+           CASE WHEN l.dose = 1 OR NOT l.has_interval OR l.as_of_date >= l.deadline THEN 0
+                WHEN l.last_eligible_prev_date >= l.as_of_date THEN 0
+                ELSE greatest(l.population - greatest(l.pv, coalesce(l.pv_prev_last, l.pv_prev_now)), 0)
+           END AS people_blocked_by_interval
+    FROM looked_up l
+)
+SELECT m.as_of_date, m.target_id, m.unit_level, m.unit_code, m.district_code, m.cohort, m.dose,
+       m.deadline, m.original_deadline, m.threshold_pct, m.population_version, m.population, m.target_people,
+       m.eval_date, m.pv_eval AS people_vaccinated,
+       round(100.0 * m.pv_eval / nullif(m.population, 0), 2) AS achieved_pct,
+       CASE WHEN m.pv_eval >= m.target_people THEN 'met'
+            WHEN m.as_of_date >= m.deadline THEN 'missed'
+            WHEN 100.0 * (m.population - m.people_blocked_by_interval) / nullif(m.population, 0) < m.threshold_pct
+                THEN 'at_risk'
+            WHEN m.trailing_7d_pace * m.days_left >= m.people_needed THEN 'on_track'
+            ELSE 'at_risk' END AS status,
+       CASE WHEN m.pv_eval >= m.target_people THEN met.met_on END AS met_on,
+       m.people_needed::BIGINT AS people_needed,
+       m.people_blocked_by_interval::BIGINT AS people_blocked_by_interval,
+       m.last_eligible_prev_date,
+       round(100.0 * (m.population - m.people_blocked_by_interval) / nullif(m.population, 0), 2) AS max_achievable_pct,
+       m.contraindicated::BIGINT AS people_contraindicated, m.deferred::BIGINT AS people_deferred,
+       m.days_left::INTEGER AS days_left,
+       CASE WHEN m.days_left > 0 AND m.people_needed > 0 THEN round(m.people_needed / m.days_left, 1) END
+           AS required_daily_pace,
+       round(m.trailing_7d_pace, 1) AS trailing_7d_pace,
+       CASE WHEN m.people_needed = 0 THEN met.met_on
+            WHEN m.trailing_7d_pace > 0 THEN m.as_of_date + ceil(m.people_needed / m.trailing_7d_pace)::INTEGER
+       END AS projected_date,
+       CASE WHEN m.people_needed = 0 THEN met.met_on
+            WHEN m.fastest_week_pace > 0 THEN m.as_of_date + ceil(m.people_needed / m.fastest_week_pace)::INTEGER
+       END AS projected_date_low,
+       CASE WHEN m.people_needed = 0 THEN met.met_on
+            WHEN m.slowest_week_pace > 0 THEN m.as_of_date + ceil(m.people_needed / m.slowest_week_pace)::INTEGER
+       END AS projected_date_high
+FROM measured m
+LEFT JOIN met ON met.target_id = m.target_id AND met.unit_code = m.unit_code
+ORDER BY m.as_of_date, m.target_id, m.unit_level DESC, m.unit_code

@@ -1,0 +1,180 @@
+"""marts.deadline_status on a one-commune province slice where every figure is computed by hand.
+
+Phường Tích Sơn (08707, Thành phố Vĩnh Yên 243) has 100 people in each cohort (start of period). Doses:
+18+ and 12–17 alike: dose 1 — 50 on 01/03/2022 and 45 on 05/03 (95 people); dose 2 — 10 on 12/03.
+Platform data therefore runs 01/03 → 12/03/2022. Vĩnh Yên has no other commune with people, so its district rows
+equal the commune's.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from builders import TICH_SON, platform_csv, population_csv
+from etl import snapshots as S
+from etl.pipeline import EXIT_OK, Progress, run
+from etl.settings import load_settings
+
+TARGETS = """
+[report_schedule]
+district_report_weekday = 0
+grace_days = 0
+
+[[target]]
+id = "dat_dung_nguong"
+kind = "coverage"
+title = "Đạt đúng ngưỡng"
+source_document = "thử"
+cohort = "18+"
+dose = 1
+threshold_pct = 95.0
+population_version = "start"
+deadline = "10/03/2022"
+
+[[target]]
+id = "thieu_mot_nguoi"
+kind = "coverage"
+title = "Thiếu một người, hạn đã điều chỉnh"
+source_document = "thử"
+cohort = "18+"
+dose = 1
+threshold_pct = 96.0
+population_version = "start"
+deadline = "2022-03-08"
+revisions = [{ deadline = "2022-03-11", source_document = "văn bản điều chỉnh" }]
+
+[[target]]
+id = "toc_do_bang_khong"
+kind = "coverage"
+title = "Tốc độ bằng không"
+source_document = "thử"
+cohort = "18+"
+dose = 1
+threshold_pct = 99.0
+population_version = "start"
+deadline = "2022-03-20"
+
+[[target]]
+id = "mui2_khoang_cach_doi"
+kind = "coverage"
+title = "Mũi 2, khoảng cách rút ngắn trước hạn"
+source_document = "thử"
+cohort = "18+"
+dose = 2
+threshold_pct = 50.0
+population_version = "start"
+deadline = "2022-03-20"
+
+[[target]]
+id = "mui2_khoang_cach_co_dinh"
+kind = "coverage"
+title = "Mũi 2, khoảng cách không đổi"
+source_document = "thử"
+cohort = "12-17"
+dose = 2
+threshold_pct = 50.0
+population_version = "start"
+deadline = "2022-03-20"
+
+[[min_interval]]
+cohort = "18+"
+from_dose = 1
+to_dose = 2
+days = 21
+effective_from = "2022-01-01"
+
+[[min_interval]]
+cohort = "18+"
+from_dose = 1
+to_dose = 2
+days = 10
+effective_from = "2022-03-15"
+
+[[min_interval]]
+cohort = "12-17"
+from_dose = 1
+to_dose = 2
+days = 21
+effective_from = "2022-01-01"
+"""
+
+
+@pytest.fixture(scope="module")
+def mart(tmp_path_factory):
+    settings = load_settings(tmp_path_factory.mktemp("deadlines") / "data", province="26")
+    population_csv(settings.inbox / "population/ds.csv", [[TICH_SON, "đầu kỳ", 400, 100, 100, 100, "thử"]])
+    rows = []
+    for cohort in ("18+", "12-17"):
+        rows += [[TICH_SON, "01/03/2022", cohort, 1, "Pfizer", 50], [TICH_SON, "05/03/2022", cohort, 1, "Pfizer", 45],
+                 [TICH_SON, "12/03/2022", cohort, 2, "Pfizer", 10]]
+    platform_csv(settings.inbox / "platform/p.csv", rows)
+    targets = settings.inbox / "targets/chi_tieu.toml"
+    targets.parent.mkdir(parents=True)
+    targets.write_text(TARGETS, encoding="utf-8")
+    assert run(settings, Progress(sink=lambda line: None)).exit_code == EXIT_OK
+    con = duckdb.connect(str(S.current_snapshot(settings)), read_only=True)
+    yield con
+    con.close()
+
+
+def row(con, target: str, as_of: str, unit: str = "243") -> dict:
+    cur = con.execute("SELECT * FROM marts.deadline_status WHERE target_id = ? AND as_of_date = ? AND unit_code = ?",
+                      [target, as_of, unit])
+    names = [d[0] for d in cur.description]
+    found = cur.fetchall()
+    assert len(found) == 1
+    return dict(zip(names, found[0]))
+
+
+def test_met_exactly_at_the_threshold(mart):
+    r = row(mart, "dat_dung_nguong", "2022-03-12")  # after the deadline: judged on the deadline
+    assert (r["status"], r["achieved_pct"], r["people_needed"], r["met_on"]) == ("met", 95.0, 0, dt.date(2022, 3, 5))
+    # 04/03: 50 of 100, 45 still needed in 6 days (7,5 a day) against 50 in the last 7 days (7,1 a day)
+    before = row(mart, "dat_dung_nguong", "2022-03-04")
+    assert (before["status"], before["people_needed"], before["required_daily_pace"]) == ("at_risk", 45, 7.5)
+    assert before["trailing_7d_pace"] == round(50 / 7, 1) and before["met_on"] is None
+
+
+def test_missed_by_one_person_on_the_revised_deadline(mart):
+    target = mart.execute("SELECT deadline, original_deadline, revised FROM marts.targets "
+                          "WHERE target_id = 'thieu_mot_nguoi'").fetchone()
+    assert target == (dt.date(2022, 3, 11), dt.date(2022, 3, 8), True)
+    r = row(mart, "thieu_mot_nguoi", "2022-03-12")
+    assert (r["status"], r["people_needed"], r["achieved_pct"], r["eval_date"]) == ("missed", 1, 95.0, dt.date(2022, 3, 11))
+    # judged against the revised deadline, not the original one: on 09/03 it is still open, and 1 person in 2 days
+    # at 45 in the last 7 days looks easy
+    assert row(mart, "thieu_mot_nguoi", "2022-03-09")["status"] == "on_track"
+
+
+def test_zero_pace_gives_no_projection(mart):
+    r = row(mart, "toc_do_bang_khong", "2022-03-12")  # nothing given 06/03–12/03
+    assert (r["status"], r["trailing_7d_pace"], r["projected_date"]) == ("at_risk", 0.0, None)
+    assert (r["people_needed"], r["days_left"], r["required_daily_pace"]) == (4, 8, 0.5)
+
+
+def test_projection_and_its_range(mart):
+    # 08/03: last 7 days 02/03–08/03 gave 45 (pace 45/7); the four weeks: 45, 50, 0, 0
+    r = row(mart, "toc_do_bang_khong", "2022-03-08")
+    assert r["people_needed"] == 4 and r["trailing_7d_pace"] == round(45 / 7, 1)
+    assert r["projected_date"] == dt.date(2022, 3, 9)       # ceil(4 ÷ 6,43) = 1 day
+    assert r["projected_date_low"] == dt.date(2022, 3, 9)   # fastest week 50/7: ceil(0,56) = 1 day
+    assert r["projected_date_high"] is None                 # a week with no doses: no pessimistic date
+
+
+def test_people_blocked_by_the_interval_with_a_fixed_interval(mart):
+    # 12–17, 21 days from dose 1 to dose 2: for dose 2 by 20/03, dose 1 had to be by 27/02 — nobody had it
+    r = row(mart, "mui2_khoang_cach_co_dinh", "2022-03-12")
+    assert r["last_eligible_prev_date"] == dt.date(2022, 2, 27)
+    assert r["people_blocked_by_interval"] == 90  # 100 people − the 10 who already have dose 2
+    assert (r["max_achievable_pct"], r["status"]) == (10.0, "at_risk")  # 50% is arithmetically out of reach
+
+
+def test_an_interval_shortened_before_the_deadline_unblocks_people(mart):
+    # 18+: 21 days until 14/03, 10 days from 15/03: dose 2 on 20/03 needs dose 1 by 10/03 → the 95 can make it
+    r = row(mart, "mui2_khoang_cach_doi", "2022-03-12")
+    assert r["last_eligible_prev_date"] == dt.date(2022, 3, 10)
+    assert r["people_blocked_by_interval"] == 5  # only those with no dose 1 at all
+    assert r["max_achievable_pct"] == 95.0 and r["people_needed"] == 40
+    assert r["status"] == "at_risk"  # 10 a week against 40 needed in 8 days

@@ -86,7 +86,9 @@ def write_facilities(folder: Path, province: Province, fac: Facilities, receipts
     for r in fac.table.itertuples():
         # Provincial and upper-level hospitals answer to the province: "Tỉnh" (the ETL refuses a blank unit).
         district = district_label(r.district, *names[r.district], "full") if r.district else "Tỉnh"
-        rows.append([r.code, r.name, district, r.tier, r.quota, r.opened, r.closed])
+        # The register's "Ngày đóng" is the first day closed; the generator's `closed` is the last day open.
+        first_closed = r.closed + dt.timedelta(days=1) if r.closed else None
+        rows.append([r.code, r.name, district, r.tier, r.quota, r.opened, first_closed])
     path = folder / "danh_sach_co_so_dieu_tri.xlsx"
     n = write_xlsx(path, [h[c.name] for c in C.FACILITIES.columns], rows, sheet="Danh sách",
                    title_rows=["DANH SÁCH CƠ SỞ THU DUNG, ĐIỀU TRỊ NGƯỜI BỆNH COVID-19",

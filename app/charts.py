@@ -73,6 +73,22 @@ def bins_for(values: pd.Series, metric: str) -> Bins:
     return Bins(index=index, labels=labels, colours=colours)
 
 
+def _polygonal(geometry: dict) -> dict:
+    """The polygons of a geometry as Polygon or MultiPolygon: the shipped national file has a few GeometryCollections
+    (a polygon plus a stray line left by simplification), which the map would not draw and has no coordinates."""
+    kind = geometry.get("type")
+    if kind in ("Polygon", "MultiPolygon"):
+        return geometry
+    parts = []
+    for part in geometry.get("geometries", []) if kind == "GeometryCollection" else []:
+        part = _polygonal(part)
+        if part.get("type") == "Polygon":
+            parts.append(part["coordinates"])
+        elif part.get("type") == "MultiPolygon":
+            parts += part["coordinates"]
+    return {"type": "MultiPolygon", "coordinates": parts}
+
+
 def _centre_zoom(features: list[dict], width: float, height: float) -> tuple[dict, float]:
     lons, lats = [], []
 
@@ -85,7 +101,8 @@ def _centre_zoom(features: list[dict], width: float, height: float) -> tuple[dic
                 walk(c)
 
     for f in features:
-        walk(f["geometry"]["coordinates"])
+        for polygon in f["geometry"]["coordinates"]:
+            walk(polygon)
     if not lons:
         return {"lon": 105.8, "lat": 21.0}, 6.0
     mid_lat = (min(lats) + max(lats)) / 2
@@ -100,7 +117,7 @@ def choropleth(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, numerator
                denominator_label: str, value_label: str, height: int = 520) -> go.Figure:
     """Districts coloured by labelled bins of `value`; hover shows name, numerator, denominator and value."""
     features = [{"type": "Feature", "id": r.district_code, "properties": {"name": r.district_name},
-                 "geometry": json.loads(r.geometry_geojson)} for r in shapes.itertuples()]
+                 "geometry": _polygonal(json.loads(r.geometry_geojson))} for r in shapes.itertuples()]
     data = units[units["unit_code"].isin(shapes["district_code"])].reset_index(drop=True)
     bins = bins_for(data["value"], metric)
     value_text = [F.pct(v) if metric != "unvaccinated" else F.num(v) for v in data["value"]]
@@ -148,7 +165,7 @@ def f0_trend(trend: pd.DataFrame, height: int = 360) -> go.Figure:
 
 
 def stacked_bars(frame: pd.DataFrame, label_col: str, series: dict[str, str], title: str,
-                 height: int = 380, stacked: bool = True) -> go.Figure:
+                 height: int = 380, stacked: bool = True, x_title: str = "Số người") -> go.Figure:
     """Horizontal bars, one row per unit, a segment (or, for overlapping groups, a bar) per series
     (column -> Vietnamese name)."""
     fig = go.Figure()
@@ -159,7 +176,7 @@ def stacked_bars(frame: pd.DataFrame, label_col: str, series: dict[str, str], ti
                     hovertemplate=f"%{{y}}<br>{name}: %{{customdata}}<extra></extra>")
     fig.update_layout(barmode="stack" if stacked else "group", height=height,
                       margin={"l": 10, "r": 10, "t": 30, "b": 10}, separators=SEPARATORS,
-                      legend={"orientation": "h", "y": -0.15, "traceorder": "normal"},
+                      legend={"orientation": "h", "y": -0.2, "yanchor": "top", "traceorder": "normal"},
                       title={"text": title, "font": {"size": 15}}, yaxis={"autorange": "reversed"},
-                      xaxis={"tickformat": ",d"})
+                      xaxis={"tickformat": ",d", "title": {"text": x_title, "font": {"size": 12}}})
     return fig

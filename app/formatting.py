@@ -14,6 +14,7 @@ COHORTS = ("18+", "12-17", "5-11")
 COHORT_SHORT = {"18+": "18+", "12-17": "12–17", "5-11": "5–11"}
 COHORT_LONG = {"18+": "Từ 18 tuổi trở lên", "12-17": "Từ 12 đến dưới 18 tuổi", "5-11": "Từ 5 đến dưới 12 tuổi"}
 POPULATION = {"start": "dân số đầu kỳ", "current": "dân số hiện có"}
+OTHER_POPULATION = {"start": "current", "current": "start"}
 SOURCES = {
     "platform": "Nền tảng quản lý tiêm chủng",
     "district_reports": "Biểu mẫu báo cáo của huyện",
@@ -41,6 +42,7 @@ REPORT_STATUS = {"on_time": "đúng hạn", "late": "nộp muộn", "missing": "
 SEVERITY = {"error": "lỗi", "warning": "cảnh báo", "info": "lưu ý"}
 TIERS = {"province": "tuyến tỉnh", "district": "tuyến huyện", "upper": "tuyến trên", "commune": "tuyến xã"}
 DIRECTION = {"up": "tăng", "down": "giảm", "flat": "đi ngang"}
+DEADLINE_STATUS = {"at_risk": "có nguy cơ trễ hạn", "missed": "đã trễ hạn", "on_track": "kịp hạn", "met": "đã đạt"}
 
 
 def missing(value: object) -> bool:
@@ -152,7 +154,7 @@ def coverage_labels(metric: str, cohort: str, dose: int, population: str,
 
 def over_100_text(rows: pd.DataFrame, population: str) -> str:
     """The warning for units whose coverage passes 100% with either denominator (coverage_units() rows)."""
-    other = "current" if population == "start" else "start"
+    other = OTHER_POPULATION[population]
     items = []
     for r in rows.itertuples():
         parts = [f"{pct(value)} theo {POPULATION[version]}"
@@ -161,6 +163,13 @@ def over_100_text(rows: pd.DataFrame, population: str) -> str:
         items.append(f"{r.unit_name} ({', '.join(parts)})")
     return ("Tỷ lệ bao phủ trên 100% là **vấn đề số liệu** (mẫu số cũ, người tiêm ngoài địa bàn), không phải thành "
             "tích; cần rà soát dân số: " + "; ".join(items) + ".")
+
+
+def over_100_headline_text(rows: pd.DataFrame) -> str:
+    """The warning for cohort × dose figures over 100% (coverage_headline() rows)."""
+    items = [f"{COHORT_SHORT[r.cohort]} {dose_label(r.dose)} {pct(r.coverage_pct)}" for r in rows.itertuples()]
+    return ("Tỷ lệ bao phủ trên 100% là **vấn đề số liệu** (mẫu số cũ, người tiêm ngoài địa bàn), không phải thành "
+            "tích; cần rà soát dân số: " + ", ".join(items) + ". Xem từng huyện ở trang Bao phủ tiêm chủng.")
 
 
 def late_reports_text(late: pd.DataFrame) -> str:

@@ -8,15 +8,24 @@ viewer opens, that page's first statement is frame(), so no page can skip the sn
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from app import bootstrap
+from app import (
+    bootstrap,
+    charts,  # noqa: F401  (plotly loaded before the freeze below)
+)
 from app import formatting as F
 from app import queries as q
 from etl.settings import Settings, load_settings
+
+# Once per server process: the objects alive now (the modules of Streamlit, pandas, plotly, DuckDB: millions of them)
+# live as long as the process, and every full garbage collection would scan them all again, a pause of about 90 ms
+# every few reruns (bench/pages.py). Frozen, they are left out of collections; objects made later are collected.
+gc.freeze()
 
 PAGES = (
     ("pages/1_Tong_quan.py", "Tổng quan"),
@@ -27,6 +36,7 @@ PAGES = (
 )
 PAGE = {label: path for path, label in PAGES}
 FAILED_RUNS = ("failed", "interrupted", "rejected_only")
+NATIONAL = "00"
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,11 @@ class Frame:
     @property
     def province(self) -> str:
         return self.meta["province_name"]
+
+    @property
+    def national(self) -> bool:
+        """The whole-country snapshot (province code 00): provinces are the top level."""
+        return self.meta["province_code"] == NATIONAL
 
 
 def viewer_scope(snapshot: str) -> q.Scope:
@@ -130,12 +145,19 @@ def _sidebar_freshness(snapshot: str, meta: dict, scope: q.Scope, as_of: dt.date
                  for r in fresh.itertuples() if not F.missing(r.latest_data_date)]
         st.markdown("\n".join(lines) or "Chưa có nguồn nào.")
     late = q.report_exceptions(snapshot, scope, as_of)
-    if late.empty:
-        side.markdown("Báo cáo tuần của các huyện: đã nhận đủ.")
+    due = q.report_due(snapshot, scope, as_of)
+    if F.missing(due["due_date"]):
+        side.markdown(f"Chưa có hạn nộp báo cáo tuần nào của huyện đến ngày {F.date(as_of)}.")
+    elif late.empty:
+        side.markdown(f"Báo cáo tuần của huyện, hạn {F.date(due['due_date'])}: đã nhận đủ "
+                      f"{F.num(due['received'])}/{F.num(due['expected'])}.")
     else:
         side.warning(F.late_reports_text(late))
+    if due["other_missing"]:
+        side.markdown(f"Báo cáo khác đã đến hạn mà chưa nhận: **{F.num(due['other_missing'])}**.")
+    if not late.empty or due["other_missing"]:
         side.page_link(PAGE["Chất lượng số liệu"], label="→ Mọi báo cáo gửi tỉnh")
-    side.caption(f"Phạm vi xem: {len(scope)} huyện, thành phố. Bản dữ liệu: {meta['run_id']}")
+    side.caption(f"Phạm vi xem: {len(scope)} huyện, thành phố. Mã bản dữ liệu (ghi khi báo lỗi): {meta['run_id']}")
 
 
 def _header(title: str, meta: dict, as_of: dt.date, runs: list[dict]) -> None:

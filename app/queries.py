@@ -95,6 +95,13 @@ def report_exceptions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFra
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def report_due(snapshot: str, scope: Scope, as_of: dt.date) -> dict:
+    """The latest weekly district report due by the as-of date (due_date None before the first): districts that owe
+    it and sent it, and how many other reports due by then are still missing."""
+    return _query(snapshot, "report_due", scope=scope, as_of=as_of).iloc[0].to_dict()
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def report_submissions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     return _query(snapshot, "report_submissions", scope=scope, as_of=as_of)
 
@@ -161,9 +168,9 @@ def check_summary(snapshot: str, scope: Scope) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def deadline_exceptions(snapshot: str, scope: Scope) -> pd.DataFrame | None:
-    """Deadlines that will be (or were) missed, judged on the snapshot's latest data; None while
-    marts.deadline_status does not exist yet."""
+def deadline_exceptions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame | None:
+    """Coverage targets the province or a district will miss at the current pace, or missed, judged on the as-of date;
+    None for a snapshot built before marts.deadline_status existed."""
     cursor = _connection(snapshot).cursor()
     try:
         exists = cursor.execute(
@@ -174,7 +181,7 @@ def deadline_exceptions(snapshot: str, scope: Scope) -> pd.DataFrame | None:
         cursor.close()
     if not exists:
         return None
-    return _query(snapshot, "deadline_exceptions", scope=scope)
+    return _query(snapshot, "deadline_exceptions", scope=scope, as_of=as_of)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
@@ -192,6 +199,20 @@ def coverage_units(snapshot: str, scope: Scope, as_of: dt.date, cohort: str, dos
     return _query(snapshot, "coverage_units", scope=scope, as_of=as_of, cohort=cohort, dose=int(dose),
                   population=population, metric=metric, level="commune" if district else "district",
                   district=district)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def coverage_provinces(snapshot: str, scope: Scope, as_of: dt.date, cohort: str, dose: int, population: str,
+                       metric: str) -> pd.DataFrame:
+    """coverage_units() one level up, for the whole-country snapshot: each province sums its districts in scope."""
+    return _query(snapshot, "coverage_units", scope=scope, as_of=as_of, cohort=cohort, dose=int(dose),
+                  population=population, metric=metric, level="province", district=None)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def province_scope(snapshot: str, scope: Scope, province: str) -> Scope:
+    """The part of the viewer's scope inside one province: what the whole-country snapshot draws on one map."""
+    return tuple(_query(snapshot, "province_scope", scope=scope, province=province)["district_code"])
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)

@@ -2,6 +2,7 @@
 source tooltip, the map–selectbox link. They format and lay out; they compute nothing."""
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 
@@ -15,13 +16,15 @@ from app import formatting as F
 class Col:
     """How one column of a query frame is shown. kind: text, int, num1, pct, date, datetime, flag (bool shown as a
     warning word); `words` translates codes (e.g. report status) into Vietnamese; `bar` names an extra column that
-    draws the same percentage as a bar (screen only, not in the Excel file)."""
+    draws the same percentage as a bar (screen only, not in the Excel file); screen=False keeps a detail column in
+    the Excel file only, so that the table on screen fits the page without hiding columns to the right."""
     label: str
     kind: str = "text"
     help: str | None = None
     flag_text: str = "có"
     words: dict | None = None
     bar: str | None = None
+    screen: bool = True
 
 
 ROW_PX = 35  # st.dataframe's row height, header included
@@ -36,9 +39,15 @@ _EXCEL_FORMAT = {"int": "#,##0", "num1": "#,##0.0", "pct": '0.00"%"', "date": "d
                  "datetime": "hh:mm dd/mm/yyyy"}
 
 
+BAR_PX = 96  # wide enough to compare, narrow enough that every column of a table fits a 1440 px screen
+
+
 def _shown(frame: pd.DataFrame, cols: dict[str, Col], bars: bool = False) -> pd.DataFrame:
+    """bars=True: the table on screen (bar columns added, Excel-only columns left out); else the Excel table."""
     shown = pd.DataFrame(index=frame.index)
     for name, col in cols.items():
+        if bars and not col.screen:
+            continue
         values = frame[name]
         if col.kind == "flag":
             values = values.map(lambda v, text=col.flag_text: text if v is True or v == 1 else "")
@@ -81,14 +90,16 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
     its rows up to max_rows, then scrolls. download=False for extracts whose full, downloadable table is a link
     away."""
     shown = _shown(frame, cols, bars=True)
-    formats = {col.label: _FORMAT[col.kind] for col in cols.values() if col.kind in _FORMAT}
+    formats = {col.label: _FORMAT[col.kind] for col in cols.values() if col.kind in _FORMAT and col.screen}
     config = {}
     for col in cols.values():
+        if not col.screen:
+            continue
         if col.bar:
             # The bar carries no number of its own: its format would be English ("10.143%"); the value stands in
             # the column before it, in Vietnamese format.
             config[col.bar] = st.column_config.ProgressColumn(col.bar, help=col.help, min_value=0.0,
-                                                              max_value=bar_max, width="medium", format=" ",
+                                                              max_value=bar_max, width=BAR_PX, format=" ",
                                                               color="#0072b2")
         if col.help:
             config[col.label] = st.column_config.Column(col.label, help=col.help)
@@ -98,7 +109,9 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
                      height=ROW_PX * (min(len(shown), max_rows) + 1) + 3, placeholder="–")
     if not download:
         return
-    st.download_button("Tải bảng Excel", data=excel_bytes(frame, cols, note=note), file_name=f"{file_name}.xlsx",
+    # Written when the button is clicked, not on every rerun: openpyxl takes longer than drawing the whole page.
+    st.download_button("Tải bảng Excel", data=functools.partial(excel_bytes, frame, cols, note=note),
+                       file_name=f"{file_name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
                        on_click="ignore")
 

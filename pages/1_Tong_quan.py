@@ -31,6 +31,9 @@ else:
                                        f"**Tử số:** {F.num(r.people)} người đã tiêm ≥ {F.dose_label(r.dose)}; "
                                        f"7 ngày qua thêm {F.num(r.people_added_7d)} người."),
                 )
+    flagged = head[head["over_100"]]
+    if not flagged.empty:
+        st.warning(F.over_100_headline_text(flagged))
 
 st.subheader("Ca bệnh (F0)")
 cases = q.cases_summary(f.snapshot, f.scope, f.as_of)
@@ -98,7 +101,9 @@ else:
 st.subheader("Việc cần xử lý ngay")
 over = q.facilities(f.snapshot, f.scope, f.as_of, only_over_quota=True)
 st.markdown(f"**Cơ sở điều trị vượt định mức giường** ({F.num(len(over))})")
-if over.empty:
+if load.empty:
+    st.caption("Chưa có báo cáo hoạt động cơ sở điều trị: chưa xét được.")
+elif over.empty:
     st.caption("Không có cơ sở nào vượt định mức.")
 else:
     W.table(over.head(5), {"facility_name": W.Col("Cơ sở"), "district_name": W.Col("Địa bàn"),
@@ -108,19 +113,26 @@ else:
 st.page_link(PAGE["Ca bệnh và cơ sở điều trị"], label="→ Xem tải các cơ sở điều trị")
 
 risk = q.stock_lots(f.snapshot, f.scope, f.as_of, only_at_risk=True)
-st.markdown(f"**Lô vắc xin sẽ hết hạn trước khi dùng hết với tốc độ tiêm hiện nay** ({F.num(len(risk))})")
-if risk.empty:
+# one row per lot in each store: the headline counts lots, the table their stores
+counted = (f"{F.num(stock['lots_at_risk'])} lô, {F.num(len(risk))} dòng theo kho" if stock is not None
+           else F.num(len(risk)))
+st.markdown(f"**Lô vắc xin sẽ hết hạn trước khi dùng hết với tốc độ tiêm hiện nay** ({counted})")
+if stock is None:
+    st.caption("Chưa có sổ theo dõi vắc xin: chưa xét được.")
+elif risk.empty:
     st.caption("Không có lô nào có nguy cơ.")
 else:
     W.table(risk.head(5), {"store_name": W.Col("Kho"), "product": W.Col("Vắc xin"), "lot": W.Col("Số lô"),
-                           "expiry_date": W.Col("Hạn dùng", "date"), "on_hand": W.Col("Còn", "int"),
+                           "expiry_date": W.Col("Hạn dùng", "date"), "on_hand": W.Col("Liều còn", "int"),
                            "doses_at_risk": W.Col("Có nguy cơ hủy", "int")},
             key="exc_lots", download=False, file_name=f"lo_vac_xin_nguy_co_{f.as_of:%Y%m%d}")
 st.page_link(PAGE["Vắc xin tồn kho"], label="→ Xem tồn kho theo lô và hạn dùng")
 
 flags = q.reconciliation_flags(f.snapshot, f.scope, f.as_of)
 st.markdown(f"**Báo cáo của huyện lệch quá 10% so với nền tảng tiêm chủng** ({F.num(len(flags))})")
-if flags.empty:
+if q.reconciliation_units(f.snapshot, f.scope, f.as_of).empty:
+    st.caption(f"Chưa có biểu mẫu báo cáo của huyện đến ngày {F.date(f.as_of)}: chưa đối chiếu được.")
+elif flags.empty:
     st.caption("Không có huyện nào lệch quá ngưỡng trong báo cáo gần nhất.")
 else:
     W.table(flags.head(5), {"district_name": W.Col("Huyện"), "report_date": W.Col("Ngày báo cáo", "date"),
@@ -130,16 +142,29 @@ else:
             key="exc_reconciliation", download=False, file_name=f"lech_so_lieu_{f.as_of:%Y%m%d}")
 st.page_link(PAGE["Chất lượng số liệu"], label="→ Xem đối chiếu số liệu và báo cáo của các huyện")
 
-deadlines = q.deadline_exceptions(f.snapshot, f.scope)
-st.markdown("**Chỉ tiêu sẽ không kịp hạn** (theo số liệu mới nhất)")
+deadlines = q.deadline_exceptions(f.snapshot, f.scope, f.as_of)
+count = "" if deadlines is None else f" ({F.num(len(deadlines))})"
+st.markdown(f"**Chỉ tiêu tiêm chủng có nguy cơ trễ hạn hoặc đã trễ hạn**{count}")
 if deadlines is None:
-    st.caption("Mục này chưa có: bản dữ liệu chưa tính trạng thái các hạn chót theo văn bản chỉ đạo "
-               "(đang được bổ sung).")
+    st.caption("Mục này chưa có: bản dữ liệu này được dựng trước khi có phần tính trạng thái các hạn chót theo văn "
+               "bản chỉ đạo; lần nạp số liệu sau sẽ có.")
 elif deadlines.empty:
-    st.caption("Không có chỉ tiêu nào có nguy cơ trễ hạn.")
+    st.caption(f"Không có chỉ tiêu nào có nguy cơ trễ hạn (số liệu đến ngày {F.date(f.as_of)}).")
 else:
-    W.table(deadlines.head(5), {"title": W.Col("Chỉ tiêu"), "unit_name": W.Col("Đơn vị"),
-                                "deadline": W.Col("Hạn", "date"), "current_pct": W.Col("Hiện đạt", "pct"),
-                                "projected_pct": W.Col("Dự kiến đến hạn", "pct"),
-                                "threshold_pct": W.Col("Yêu cầu", "pct")},
-            key="exc_deadlines", download=False, file_name=f"chi_tieu_tre_han_{f.as_of:%Y%m%d}")
+    st.caption(f"Theo số liệu tiêm chủng đến ngày {F.date(deadlines['as_of_date'].iloc[0])} (nguồn: "
+               f"{F.SOURCES['platform']}); chỉ tiêu, tỷ lệ yêu cầu và hạn theo văn bản chỉ đạo. Có nguy cơ trễ hạn: "
+               "với tốc độ tiêm trung bình 7 ngày qua sẽ không đạt tỷ lệ yêu cầu trước hạn. Hạn còn ở phía trước "
+               "xếp trước, gần nhất trên cùng; tốc độ tiêm cần và đang đạt có trong bảng Excel.")
+    W.table(deadlines, {"title": W.Col("Chỉ tiêu"), "unit_name": W.Col("Đơn vị"),
+                        "status": W.Col("Tình trạng", words=F.DEADLINE_STATUS), "deadline": W.Col("Hạn", "date"),
+                        "threshold_pct": W.Col("Yêu cầu", "pct"),
+                        "achieved_pct": W.Col("Đã đạt", "pct", help="Tỷ lệ đạt ngày đang xem; hạn đã qua thì tỷ lệ "
+                                                                     "đạt vào ngày hết hạn."),
+                        "people_needed": W.Col("Còn thiếu (người)", "int"),
+                        "required_daily_pace": W.Col("Cần tiêm mỗi ngày", "num1", screen=False),
+                        "trailing_7d_pace": W.Col("Đang tiêm mỗi ngày (7 ngày qua)", "num1", screen=False),
+                        "projected_date": W.Col("Dự kiến đạt", "date",
+                                                help="Ngày dự kiến đạt tỷ lệ yêu cầu theo tốc độ tiêm trung bình 7 "
+                                                     "ngày qua; để trống khi 7 ngày qua không tiêm thêm.")},
+            key="exc_deadlines", max_rows=8, file_name=f"chi_tieu_tre_han_{f.as_of:%Y%m%d}",
+            note=f"Chỉ tiêu có nguy cơ trễ hạn hoặc đã trễ hạn, số liệu đến ngày {F.date(f.as_of)}")

@@ -19,9 +19,11 @@ population = c3.radio("Mẫu số", ("start", "current"), format_func=lambda p: 
                            "mặt trên địa bàn. Hai mẫu số cho hai tỷ lệ khác nhau; bảng luôn ghi cả hai.")
 metric = c4.radio("Chỉ số", tuple(F.METRICS), format_func=F.METRICS.get, key="cov_metric", horizontal=True)
 
-units = q.coverage_units(f.snapshot, f.scope, f.as_of, cohort, dose, population, metric)
-vax_date = units["as_of_date"].iloc[0] if not units.empty else f.as_of
-interval = units["interval_days"].dropna()
+# The whole-country snapshot has provinces on top: a table of provinces, then one province's districts on the map.
+top = (q.coverage_provinces if f.national else q.coverage_units)(f.snapshot, f.scope, f.as_of, cohort, dose,
+                                                                   population, metric)
+vax_date = top["as_of_date"].iloc[0] if not top.empty else f.as_of
+interval = top["interval_days"].dropna()
 num_label, den_label, value_label, definition = F.coverage_labels(
     metric, cohort, dose, population, interval.iloc[0] if len(interval) else None)
 st.caption(f"{definition} Nguồn: {F.SOURCES['platform']}, số liệu đến ngày {F.date(vax_date)}.")
@@ -29,21 +31,34 @@ if metric == "dropout" and interval.empty:
     st.info(f"Chưa có khoảng cách tối thiểu từ {F.dose_label(dose)} sang mũi sau cho nhóm "
             f"{F.COHORT_LONG[cohort].lower()} đang áp dụng ngày {F.date(vax_date)}: không tính được tỷ lệ bỏ mũi.")
 
-over = units[units["over_100"]]
-if not over.empty:
-    st.warning(F.over_100_text(over, population))
-
 unit_cols = {
     "unit_name": W.Col("Đơn vị"), "numerator": W.Col(num_label, "int"), "denominator": W.Col(den_label, "int"),
     **({} if metric == "coverage" else {"value": W.Col(value_label, "int" if metric == "unvaccinated" else "pct")}),
     "coverage_pct": W.Col(f"Bao phủ ({F.POPULATION[population]})", "pct", bar="Mức bao phủ",
                           help="Thanh dài hết ô = 100%. Trên 100% được đánh dấu ở cột Cần rà soát."),
     "over_100": W.Col("Cần rà soát", "flag", flag_text="trên 100%"),
-    "coverage_pct_other": W.Col("Bao phủ theo mẫu số còn lại", "pct"),
+    "coverage_pct_other": W.Col(f"Bao phủ ({F.POPULATION[F.OTHER_POPULATION[population]]})", "pct",
+                                help="Cùng tỷ lệ, tính trên mẫu số kia."),
 }
 note = (f"{value_label}, {F.COHORT_LONG[cohort].lower()}, {F.dose_label(dose)}, mẫu số {F.POPULATION[population]}; "
         f"nguồn {F.SOURCES['platform']}; số liệu đến ngày {F.date(vax_date)}")
-shapes = q.district_shapes(f.snapshot, f.scope)
+
+scope, units = f.scope, top
+if f.national:
+    st.markdown("**Các tỉnh, thành phố** — bấm vào tiêu đề cột để sắp xếp")
+    W.table(top, unit_cols, key="cov_provinces", file_name=f"bao_phu_tinh_{vax_date:%Y%m%d}", note=note)
+    provinces = dict(zip(top["unit_code"], top["unit_name"]))
+    province = st.selectbox("Xem các huyện của tỉnh, thành phố", list(provinces), key="cov_province",
+                            format_func=provinces.get)
+    scope = q.province_scope(f.snapshot, f.scope, province)
+    units = q.coverage_units(f.snapshot, scope, f.as_of, cohort, dose, population, metric)
+    note = f"{provinces.get(province, f.province)}: {note}"
+
+over = units[units["over_100"]]
+if not over.empty:
+    st.warning(F.over_100_text(over, population))
+
+shapes = q.district_shapes(f.snapshot, scope)
 codes = list(units["unit_code"])
 names = dict(zip(units["unit_code"], units["unit_name"]))
 
@@ -66,13 +81,13 @@ W.sync_selection("cov_map", "cov_district", codes)
 district = st.selectbox("Xem các xã của huyện", [None, *codes], key="cov_district",
                         format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
 if district:
-    communes = q.coverage_units(f.snapshot, f.scope, f.as_of, cohort, dose, population, metric, district)
+    communes = q.coverage_units(f.snapshot, scope, f.as_of, cohort, dose, population, metric, district)
     st.markdown(f"**Các xã, phường, thị trấn của {names[district]}** — bấm vào tiêu đề cột để sắp xếp")
     W.table(communes, unit_cols, key="cov_communes", file_name=f"bao_phu_xa_{district}_{vax_date:%Y%m%d}",
             note=f"{names[district]}: {note}", max_rows=20)
 
 st.subheader("Người chưa tiêm theo nhóm ưu tiên và lý do")
-unvax = q.unvaccinated_units(f.snapshot, f.scope, f.as_of, district)
+unvax = q.unvaccinated_units(f.snapshot, scope, f.as_of, district)
 where = names[district] if district else "các huyện"
 if unvax.empty:
     st.info(f"Chưa có biểu mẫu báo cáo của {where} đến ngày {F.date(f.as_of)}: danh sách người chưa tiêm do huyện "
@@ -80,10 +95,11 @@ if unvax.empty:
 else:
     st.caption(f"Người từ 12 tuổi trở lên chưa tiêm mũi nào, theo biểu mẫu báo cáo gần nhất của mỗi huyện đến ngày "
                f"{F.date(f.as_of)} (nguồn: {F.SOURCES['district_reports']}). Một người có thể thuộc nhiều nhóm ưu "
-               "tiên. Ô để trống không được tính là 0: cột Ô trống cho biết còn bao nhiêu ô chưa điền.")
-    reasons = {"refused": "Không đồng ý (có cam kết)", "deferred": "Hoãn tiêm", "contraindicated": "Chống chỉ định",
-               "unknown_reason": "Không rõ lý do"}
-    groups = {"over50": "Trên 50 tuổi", "comorbid": "Có bệnh nền", "pregnant": "Phụ nữ mang thai"}
+               "tiên. Không đồng ý: không đồng ý tiêm, có cam kết; không rõ: không rõ lý do. Ô để trống không được tính là 0: cột Ô trống "
+               "cho biết còn bao nhiêu ô chưa điền.")
+    reasons = {"refused": "Không đồng ý", "deferred": "Hoãn tiêm", "contraindicated": "Chống chỉ định",
+               "unknown_reason": "Không rõ"}
+    groups = {"over50": "Trên 50 tuổi", "comorbid": "Có bệnh nền", "pregnant": "Mang thai"}
     left, right = st.columns(2)
     with left:
         st.plotly_chart(C.stacked_bars(unvax, "unit_name", reasons, f"Theo lý do — {where}"),
@@ -92,9 +108,9 @@ else:
         st.plotly_chart(C.stacked_bars(unvax, "unit_name", groups, f"Nhóm ưu tiên — {where}", stacked=False),
                         key="unvax_groups", config={"displayModeBar": False})
     W.table(unvax, {"unit_name": W.Col("Đơn vị"), "report_date": W.Col("Ngày báo cáo", "date"),
-                    "unvaccinated_total": W.Col("Tổng chưa tiêm", "int"),
+                    "unvaccinated_total": W.Col("Chưa tiêm", "int"),
+                    "blank_cells": W.Col("Ô trống", "int", help="Số ô của biểu mẫu chưa điền: không tính là 0."),
                     **{k: W.Col(v, "int") for k, v in reasons.items()},
-                    **{k: W.Col(v, "int") for k, v in groups.items()},
-                    "blank_cells": W.Col("Ô trống", "int")},
+                    **{k: W.Col(v, "int") for k, v in groups.items()}},
             key="unvax_table", file_name=f"chua_tiem_{district or 'huyen'}_{f.as_of:%Y%m%d}",
             note=f"Người chưa tiêm ({where}), báo cáo của huyện gần nhất đến ngày {F.date(f.as_of)}")

@@ -37,12 +37,18 @@ else:
                f"{F.SOURCES['facilities']}. So với định mức = đang điều trị ÷ định mức giường được giao; phải chuẩn "
                "bị sẵn sàng gấp đôi định mức. Cơ sở chưa báo cáo trong ngày để trống, không đoán.")
     W.table(fac, {"facility_name": W.Col("Cơ sở"), "district_name": W.Col("Địa bàn"),
-                  "occupied": W.Col("Đang điều trị", "int"), "bed_quota": W.Col("Định mức giường", "int"),
-                  "load_vs_quota_pct": W.Col("So với định mức", "pct", bar="Mức tải",
-                                             help="Thanh dài hết ô = gấp đôi định mức (200%)."),
-                  "quota_x2": W.Col("Gấp đôi định mức", "int"), "beds_ready": W.Col("Giường sẵn sàng", "int"),
-                  "occupancy_pct": W.Col("Công suất giường sẵn sàng", "pct"), "tier": W.Col("Tuyến", words=F.TIERS),
+                  "occupied": W.Col("Đang điều trị", "int"),
+                  "bed_quota": W.Col("Định mức", "int", help="Định mức giường được giao."),
+                  "load_vs_quota_pct": W.Col("So với định mức", "pct",
+                                             help="Đang điều trị ÷ định mức giường; từ 100% trở lên được tính là vượt định mức."),
+                  "beds_ready": W.Col("Giường sẵn sàng", "int"),
+                  "occupancy_pct": W.Col("Công suất sử dụng", "pct",
+                                         help="Đang điều trị ÷ giường sẵn sàng."),
                   "reported": W.Col("Đã báo cáo", "flag", flag_text="có"),
-                  "referred_up": W.Col("Chuyển tuyến trên", "int"), "staff_on_duty": W.Col("Nhân viên trực", "int")},
-            key="facility_table", file_name=f"co_so_dieu_tri_{f.as_of:%Y%m%d}", bar_max=200.0,
+                  # details for the Excel file: the table on screen keeps what the committee decides on
+                  "quota_x2": W.Col("Gấp đôi định mức", "int", screen=False),
+                  "tier": W.Col("Tuyến", words=F.TIERS, screen=False),
+                  "referred_up": W.Col("Chuyển tuyến trên", "int", screen=False),
+                  "staff_on_duty": W.Col("Nhân viên trực", "int", screen=False)},
+            key="facility_table", file_name=f"co_so_dieu_tri_{f.as_of:%Y%m%d}",
             note=f"Tải các cơ sở điều trị ngày {F.date(fac['status_date'].iloc[0])}")

@@ -87,6 +87,22 @@ def build(data_dir: Path, province: str, write) -> Path:
     return data_dir
 
 
+PHUC_XA = "00001"  # Phường Phúc Xá, Quận Ba Đình (001), Thành phố Hà Nội (01)
+
+
+def write_national_inbox(inbox: Path) -> None:
+    """The whole country (province code 00) with only platform and population data, like the national benchmark:
+    Phúc Xá (Hà Nội) and Tích Sơn (Vĩnh Phúc). 12–17: 1.000 people vaccinated at Phúc Xá for 800 + 100 (111%)."""
+    population_csv(inbox / "population/dan_so.csv", [
+        [PHUC_XA, "đầu kỳ", 10000, 7000, 800, 1100, "Tổng điều tra 2019"],
+        [TICH_SON, "đầu kỳ", 10000, 7000, 100, 1100, "Tổng điều tra 2019"],
+    ])
+    platform_csv(inbox / "platform/xuat.csv", [
+        [PHUC_XA, "01/03/2022", "18+", 1, "Pfizer", 6300], [PHUC_XA, "01/03/2022", "12-17", 1, "Pfizer", 1000],
+        [TICH_SON, "01/03/2022", "18+", 1, "Pfizer", 3500],
+    ], when=dt.datetime(2022, 3, 2, 8, 0))
+
+
 def write_qn_inbox(inbox: Path) -> None:
     population_csv(inbox / "population/dan_so.csv", [[HA_KHANH, "đầu kỳ", 8000, 6000, 800, 900, "Tổng điều tra 2019"]])
     platform_csv(inbox / "platform/xuat.csv", [[HA_KHANH, "01/03/2022", "18+", 1, "Pfizer", 5400]])
@@ -96,6 +112,12 @@ def write_qn_inbox(inbox: Path) -> None:
 def app_data(tmp_path_factory) -> Path:
     """Data directory of the hand-made warehouse (Vĩnh Phúc)."""
     return build(tmp_path_factory.mktemp("app") / "data", "26", write_app_inbox)
+
+
+@pytest.fixture(scope="session")
+def national_data(tmp_path_factory) -> Path:
+    """Data directory of a whole-country warehouse (province 00): provinces on top, no cases, stock or facilities."""
+    return build(tmp_path_factory.mktemp("national") / "data", "00", write_national_inbox)
 
 
 @pytest.fixture(scope="session")

@@ -92,19 +92,21 @@ def test_report_exceptions_list_missing_districts_of_the_latest_due_report(snap,
     assert set(late["status"]) == {"missing"} and len(late) == 8 and VINH_YEN not in set(late["district_code"])
 
 
-def test_deadline_exceptions_absent_until_the_mart_exists_then_read(snap, every, tmp_path):
-    assert q.deadline_exceptions(snap, every) is None
-    copy = tmp_path / "with_deadlines.duckdb"
-    shutil.copy(snap, copy)
-    con = duckdb.connect(str(copy))
-    con.execute("""CREATE TABLE marts.deadline_status AS SELECT * FROM (VALUES
-        ('mui3_18', 'Hoàn thành mũi 3 cho người từ 18 tuổi', '248', 'district', '248', 'Huyện Tam Đảo',
-         DATE '2022-03-31', 95.0, 4.08, 20.0, 'at_risk'),
-        ('mui3_18', 'Hoàn thành mũi 3 cho người từ 18 tuổi', '243', 'district', '243', 'Thành phố Vĩnh Yên',
-         DATE '2022-03-31', 95.0, 96.0, 99.0, 'met'))
-        t(target_id, title, unit_code, unit_level, district_code, unit_name, deadline, threshold_pct, current_pct,
-          projected_pct, status)""")
+def test_deadline_exceptions_on_the_as_of_date_scoped_and_absent_from_older_snapshots(snap, every, tmp_path):
+    found = q.deadline_exceptions(snap, every, DAY)
+    # units without a population figure cannot be judged and are left out: every row still needs people
+    assert set(found["status"]) == {"at_risk", "missed"} and (found["people_needed"] > 0).all()
+    # judged on the platform's last date up to the as-of date (10/03/2022), not on the snapshot's last date
+    assert set(found["as_of_date"].dt.date) == {dt.date(2022, 3, 10)}
+    ahead = found[found["status"] == "at_risk"]
+    assert (ahead["deadline"].dt.date >= dt.date(2022, 3, 10)).all()
+    assert found["status"].tolist() == sorted(found["status"])  # deadlines still ahead first
+    only_tam_dao = q.deadline_exceptions(snap, (TAM_DAO,), DAY)
+    assert set(only_tam_dao["unit_code"]) <= {TAM_DAO, "26"}  # its own rows and the province's, nobody else's
+    assert TAM_DAO in set(only_tam_dao["unit_code"])
+    older = tmp_path / "before_deadlines.duckdb"
+    shutil.copy(snap, older)
+    con = duckdb.connect(str(older))
+    con.execute("DROP TABLE marts.deadline_status")
     con.close()
-    found = q.deadline_exceptions(str(copy), every)
-    assert found["unit_code"].tolist() == ["248"]
-    assert q.deadline_exceptions(str(copy), (VINH_YEN,)).empty
+    assert q.deadline_exceptions(str(older), every, DAY) is None

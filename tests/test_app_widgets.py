@@ -82,3 +82,28 @@ def test_choropleth_is_offline_and_hover_carries_numerator_and_denominator():
     assert "Người đã tiêm ≥ mũi 1" in trace.hovertemplate and "Dân số đầu kỳ" in trace.hovertemplate
     assert fig.layout.separators == ",."
     assert abs(fig.layout.map.center.lon - 105.6) < 1e-9 and 8 < fig.layout.map.zoom < 12
+
+
+def test_a_geometry_collection_is_drawn_by_its_polygons():
+    """The shipped national boundary file has GeometryCollections (a polygon and a stray line left by
+    simplification): the map keeps the polygon instead of failing on the missing coordinates."""
+    square = [[[105.5, 21.2], [105.7, 21.2], [105.7, 21.4], [105.5, 21.4], [105.5, 21.2]]]
+    collection = {"type": "GeometryCollection", "geometries": [
+        {"type": "Polygon", "coordinates": square}, {"type": "LineString", "coordinates": [[105.7, 21.2], [105.8, 21.3]]}]}
+    shapes = pd.DataFrame({"district_code": ["184"], "district_name": ["Huyện A"],
+                           "geometry_geojson": [json.dumps(collection)]})
+    units = pd.DataFrame({"unit_code": ["184"], "unit_name": ["Huyện A"], "numerator": [1], "denominator": [2],
+                          "value": [50.0]})
+    fig = C.choropleth(units, shapes, "coverage", "Tử số", "Mẫu số", "Tỷ lệ")
+    geometry = fig.data[0].geojson["features"][0]["geometry"]
+    assert geometry == {"type": "MultiPolygon", "coordinates": [square]}
+    assert abs(fig.layout.map.center.lon - 105.6) < 1e-9  # the stray line does not move the map
+
+
+def test_detail_columns_go_to_the_excel_file_only():
+    frame = pd.DataFrame({"name": ["Bệnh viện A"], "load": [120.0], "staff": [12]})
+    cols = {"name": W.Col("Cơ sở"), "load": W.Col("So với định mức", "pct", bar="Mức tải"),
+            "staff": W.Col("Nhân viên trực", "int", screen=False)}
+    assert list(W._shown(frame, cols, bars=True).columns) == ["Cơ sở", "So với định mức", "Mức tải"]
+    book = openpyxl.load_workbook(io.BytesIO(W.excel_bytes(frame, cols)))
+    assert [c.value for c in book.active[1]] == ["Cơ sở", "So với định mức", "Nhân viên trực"]

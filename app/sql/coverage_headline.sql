@@ -1,5 +1,6 @@
 -- one row per cohort × dose (doses 1–2, and later doses once given): people with ≥ dose and coverage summed over the
--- districts in scope on the as-of date (clamped to the platform's dates) and 7 days earlier
+-- districts in scope on the as-of date (clamped to the platform's dates) and 7 days earlier; over 100% is flagged (a
+-- data problem: an old denominator, people vaccinated outside the area)
 WITH d AS (SELECT max(as_of_date) AS d FROM marts.coverage WHERE as_of_date <= $as_of),
 sums AS (
     SELECT c.as_of_date, c.cohort, c.dose, sum(c.people_vaccinated) AS people,
@@ -12,7 +13,8 @@ SELECT cur.cohort, cur.dose, cur.as_of_date, cur.people::BIGINT AS people, cur.p
        round(100.0 * cur.people / nullif(cur.population, 0), 2) AS coverage_pct,
        prev.people::BIGINT AS people_7d_ago,
        round(100.0 * (cur.people - prev.people) / nullif(cur.population, 0), 2) AS change_7d_pp,
-       (cur.people - prev.people)::BIGINT AS people_added_7d
+       (cur.people - prev.people)::BIGINT AS people_added_7d,
+       coalesce(cur.people > cur.population, false) AS over_100
 FROM sums cur
 JOIN d ON cur.as_of_date = d.d
 LEFT JOIN sums prev ON prev.as_of_date = d.d - 7 AND prev.cohort = cur.cohort AND prev.dose = cur.dose

@@ -1,8 +1,9 @@
--- one row per unit ($level 'district', or 'commune' of district $district) in scope, cohort $cohort, dose $dose, on
--- the as-of date clamped to the platform's dates. Coverage against the chosen population and the other one (seed 003
--- §2); unvaccinated = population − people with ≥ dose (negative when coverage passes 100%: a data problem, flagged);
--- time-bounded drop-out dose → dose + 1 (DHIS2 COVAC): people with ≥ dose whose minimum interval (marts.min_intervals,
--- the rule in force on the as-of date) has passed, minus people with ≥ dose + 1, over the former.
+-- one row per unit ($level 'province', 'district', or 'commune' of district $district) in scope, cohort $cohort, dose
+-- $dose, on the as-of date clamped to the platform's dates; a province sums its districts in scope (the whole-country
+-- snapshot '00'). Coverage against the chosen population and the other one (seed 003 §2); unvaccinated = population −
+-- people with ≥ dose (negative when coverage passes 100%: a data problem, flagged); time-bounded drop-out dose → dose + 1
+-- (DHIS2 COVAC): people with ≥ dose whose minimum interval (marts.min_intervals, the rule in force on the as-of date)
+-- has passed, minus people with ≥ dose + 1, over the former.
 WITH d AS (SELECT max(as_of_date) AS d FROM marts.coverage WHERE as_of_date <= $as_of),
 gap AS (
     SELECT max(m.days) AS days FROM marts.min_intervals m, d
@@ -10,17 +11,23 @@ gap AS (
       AND (m.effective_until IS NULL OR m.effective_until > d.d)
 ),
 cov AS (
-    SELECT c.as_of_date, c.unit_code, c.dose, c.people_vaccinated, c.population_start, c.population_current
+    SELECT c.as_of_date, CASE WHEN $level = 'province' THEN c.province_code ELSE c.unit_code END AS unit_code, c.dose,
+           sum(c.people_vaccinated) AS people_vaccinated, sum(c.population_start) AS population_start,
+           sum(c.population_current) AS population_current
     FROM marts.coverage c, d, gap
-    WHERE c.unit_level = $level AND c.cohort = $cohort AND list_contains($scope, c.district_code)
-      AND ($district IS NULL OR c.district_code = $district)
+    WHERE c.unit_level = CASE WHEN $level = 'province' THEN 'district' ELSE $level END AND c.cohort = $cohort
+      AND list_contains($scope, c.district_code) AND ($district IS NULL OR c.district_code = $district)
       AND ((c.dose = $dose AND c.as_of_date IN (d.d, d.d - gap.days::INTEGER))
            OR (c.dose = $dose + 1 AND c.as_of_date = d.d))
+    GROUP BY ALL
 ),
 units AS (
     SELECT u.unit_code, u.unit_name, u.short_name, u.district_code FROM marts.units u
-    WHERE u.unit_level = $level AND list_contains($scope, u.district_code)
-      AND ($district IS NULL OR u.district_code = $district)
+    WHERE u.unit_level = $level
+      AND CASE WHEN $level = 'province'
+               THEN u.unit_code IN (SELECT province_code FROM marts.units
+                                    WHERE unit_level = 'district' AND list_contains($scope, unit_code))
+               ELSE list_contains($scope, u.district_code) AND ($district IS NULL OR u.district_code = $district) END
 ),
 wide AS (
     SELECT u.unit_code, u.unit_name, u.short_name, u.district_code, d.d AS as_of_date, gap.days AS interval_days,

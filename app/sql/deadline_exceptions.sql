@@ -1,7 +1,15 @@
--- one row per target × unit in scope whose deadline will be or was missed, judged on the latest data
--- (marts.deadline_status, when it exists: grain target_id × unit_code, status met / on_track / at_risk / missed,
--- projected_pct = coverage expected on the deadline at the current pace)
-SELECT target_id, title, unit_code, unit_name, deadline, threshold_pct, current_pct, projected_pct, status
-FROM marts.deadline_status
-WHERE status IN ('at_risk', 'missed') AND (unit_level = 'province' OR list_contains($scope, district_code))
-ORDER BY deadline, status DESC, unit_code
+-- one row per coverage target × unit in scope (the province, or a district) whose deadline will be missed at the
+-- current pace (at_risk) or was missed (missed), judged on the as-of date clamped to the platform's dates
+-- (marts.deadline_status); deadlines still ahead first, the nearest first. A unit without a population figure cannot
+-- be judged (nothing is "needed" of it): it is a data problem, not a missed deadline, and is left out.
+WITH d AS (SELECT max(as_of_date) AS d FROM marts.deadline_status WHERE as_of_date <= $as_of)
+SELECT s.target_id, t.title, s.unit_level, s.unit_code, u.unit_name, s.cohort, s.dose, s.deadline,
+       s.original_deadline, s.threshold_pct, s.achieved_pct, s.people_needed, s.days_left, s.required_daily_pace,
+       s.trailing_7d_pace, s.projected_date, s.status, s.as_of_date
+FROM marts.deadline_status s
+JOIN d ON s.as_of_date = d.d
+JOIN marts.targets t USING (target_id)
+JOIN marts.units u ON u.unit_code = s.unit_code
+WHERE s.status IN ('at_risk', 'missed') AND s.population > 0 AND (s.unit_level = 'province' OR list_contains($scope, s.district_code))
+ORDER BY s.status = 'missed', CASE WHEN s.status = 'missed' THEN -epoch(s.deadline) ELSE epoch(s.deadline) END,
+         s.unit_level DESC, s.people_needed DESC, s.unit_code

@@ -1,5 +1,6 @@
--- one row: the snapshot being served (who built it, when, for which province), where its boundaries came from, and
--- the span of dates a viewer may pick (a snapshot without any dated data offers only the day it was built)
+-- one row: the snapshot being served (who built it, when, for which province; '00' is the whole country), where its
+-- boundaries came from, and the span of dates a viewer may pick (a snapshot without any dated data offers only the day
+-- it was built)
 WITH span AS (
     SELECT least((SELECT min(as_of_date) FROM marts.coverage), (SELECT min(report_date) FROM marts.cases_daily))
                AS first_date,
@@ -8,8 +9,10 @@ WITH span AS (
                     (SELECT max(as_of_date) FROM marts.coverage)) AS last_date
 )
 SELECT s.run_id, s.built_at, s.province_code,
-       coalesce(u.unit_name, 'Tỉnh mã ' || s.province_code) AS province_name,
-       coalesce(u.short_name, s.province_code) AS province_short,
+       CASE WHEN s.province_code = '00' THEN 'Toàn quốc' ELSE coalesce(u.unit_name, 'Tỉnh mã ' || s.province_code) END
+           AS province_name,
+       CASE WHEN s.province_code = '00' THEN 'Toàn quốc' ELSE coalesce(u.short_name, s.province_code) END
+           AS province_short,
        g.file_name AS geo_file, g.missing_reason AS geo_missing_reason,
        coalesce(span.first_date, span.last_date, s.built_at::DATE) AS first_date,
        coalesce(span.last_date, span.first_date, s.built_at::DATE) AS last_date

@@ -1,0 +1,248 @@
+"""Page speed of the dashboard (issue 3, point 7); prints its figures, it is not a test.
+
+    python bench/pages.py [--demo DIR] [--national DIR] [--runs 30] [--navigations 5] [--skip-browser]
+
+1. Server time of a warm rerun of the entry and of every page (AppTest: open the page once, then time `at.run()`
+   --runs times; AppTest polls for the end of the script every 1 ms): median and p95. Targets: p95 ≤ 150 ms on the
+   demo (Vĩnh Phúc), ≤ 500 ms on the national-scale warehouse (province 00).
+2. Size of the plotly JSON the coverage page sends for its map (the figure of app.charts.choropleth, serialised the
+   way st.plotly_chart does): the demo province, and every province of the national warehouse through the same
+   query and chart function (largest, and Hà Nội). Target ≤ 300 KB.
+3. Browser time from navigation to the map drawn: `streamlit run dashboard.py` on the demo, a fresh Chromium context
+   per navigation, goto the coverage page, wait until MapLibre has rendered every district polygon. Target ≤ 3 s.
+
+Defaults: bench/out/demo/data (`python bench/benchmark.py demo` builds it) and bench/out/national/data (read only).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+SERVER_ENV = dict(os.environ)
+# Outside a server Streamlit warns on every cached call ('missing ScriptRunContext'); read before it is imported.
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
+ENTRY = str(PROJECT / "dashboard.py")
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+MAP_DRAWN = """(n) => { const el = document.querySelector('.js-plotly-plot');
+    const m = el && el._fullLayout && el._fullLayout.map && el._fullLayout.map._subplot
+        && el._fullLayout.map._subplot.map;
+    return !!m && m.loaded() && new Set(m.queryRenderedFeatures().map(f => f.id)).size >= n; }"""
+
+
+def quiet_streamlit() -> None:
+    """Silence Streamlit until its configuration (and the environment variable) is read."""
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("streamlit"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def stats(seconds: list[float]) -> str:
+    ms = sorted(s * 1000 for s in seconds)
+    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    return f"median {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   max {ms[-1]:7.1f} ms   (n={len(ms)})"
+
+
+def pages() -> list[tuple[str | None, str]]:
+    from app.frame import PAGES
+    return [(None, "dashboard.py (lối vào → Tổng quan)")] + [(path, label) for path, label in PAGES]
+
+
+def server_reruns(data_dir: Path, runs: int, target_ms: float) -> bool:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["COVID_DATA_DIR"] = str(data_dir)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    print(f"\n== Server time of a warm rerun, {data_dir} (target p95 ≤ {target_ms:.0f} ms)")
+    ok = True
+    for path, label in pages():
+        at = AppTest.from_file(ENTRY, default_timeout=600)
+        started = time.perf_counter()
+        at.run()
+        if path:
+            at.switch_page(path).run()
+        first = time.perf_counter() - started
+        title = [t.value for t in at.title]
+        quiet_streamlit()  # AppTest set Streamlit's loggers up again
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - started)
+        if at.exception or [t.value for t in at.title] != title:
+            print(f"   {label}: FAILED {[e.message for e in at.exception]} {title}")
+            ok = False
+            continue
+        p95 = sorted(times)[min(runs - 1, round(0.95 * (runs - 1)))] * 1000
+        verdict = "ok" if p95 <= target_ms else "OVER TARGET"
+        print(f"   {label:38s} first open {first * 1000:7.0f} ms | rerun {stats(times)}  {verdict}")
+        ok &= p95 <= target_ms
+    return ok
+
+
+def map_payloads(data_dir: Path) -> list[tuple[str, int, int]]:
+    """(province, districts drawn, bytes of the figure JSON) for each province of the warehouse."""
+    import pandas as pd
+    import plotly.io as pio
+    import plotly.tools
+
+    from app import charts as C
+    from app import formatting as F
+    from app import queries as q
+    from etl.settings import load_settings
+
+    snapshot = q.snapshot_path(load_settings(data_dir))
+    meta = q.snapshot_meta(snapshot)
+    scope = q.all_districts(snapshot)
+    as_of = pd.Timestamp(meta["last_date"]).date()
+    args = ("18+", 1, "start", "coverage")
+    labels = F.coverage_labels("coverage", "18+", 1, "start")[:3]
+    if meta["province_code"] == "00":
+        provinces = q.coverage_provinces(snapshot, scope, as_of, *args)
+        areas = [(r.unit_name, q.province_scope(snapshot, scope, r.unit_code)) for r in provinces.itertuples()]
+    else:
+        areas = [(meta["province_name"], scope)]
+    sizes = []
+    for name, area in areas:
+        units, shapes = q.coverage_units(snapshot, area, as_of, *args), q.district_shapes(snapshot, area)
+        if shapes.empty:
+            continue
+        fig = C.choropleth(units, shapes, "coverage", *labels)
+        # what st.plotly_chart puts in its message: the validated figure as JSON
+        spec = pio.to_json(plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True), validate=False)
+        sizes.append((name, len(shapes), len(spec.encode())))
+    return sizes
+
+
+def payloads(demo: Path, national: Path | None) -> None:
+    print("\n== Map figure JSON sent by the coverage page (target ≤ 300 KB)")
+    for name, n, size in map_payloads(demo):
+        print(f"   demo, {name}: {n} huyện, {size / 1024:.1f} KB")
+    if national:
+        sizes = sorted(map_payloads(national), key=lambda s: -s[2])
+        for name, n, size in sizes[:3] + [s for s in sizes if s[0] == "Thành phố Hà Nội"]:
+            print(f"   national warehouse, {name}: {n} huyện, {size / 1024:.1f} KB")
+        median = statistics.median(s[2] for s in sizes) / 1024
+        print(f"   national warehouse: {len(sizes)} provinces with polygons, median {median:.1f} KB, "
+              f"over 300 KB: {sum(s[2] > 300 * 1024 for s in sizes)}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(data_dir: Path, port: int, log) -> subprocess.Popen:
+    """`streamlit run dashboard.py` on the warehouse, once its health endpoint answers."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=PROJECT, env={**SERVER_ENV, "COVID_DATA_DIR": str(data_dir)}, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
+                return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                log.seek(0)
+                raise SystemExit(f"streamlit did not start:\n{log.read()}") from None
+            time.sleep(0.2)
+
+
+def browser_navigations(data_dir: Path, navigations: int) -> None:
+    """Fresh browser (a new context: empty cache) and returning browser (same context, new tab and session)."""
+    from playwright.sync_api import sync_playwright
+
+    from app import queries as q
+    from etl.settings import load_settings
+
+    snapshot = q.snapshot_path(load_settings(data_dir))
+    polygons = len(q.district_shapes(snapshot, q.all_districts(snapshot)))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/Bao_phu_tiem_chung"
+    print(f"\n== Navigation to the map drawn in Chromium, {data_dir} ({polygons} polygons; target ≤ 3 s)")
+    with tempfile.TemporaryFile("w+") as log:
+        server = start_server(data_dir, port, log)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                returning = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="vi-VN")
+                fresh, again = [], []
+                for i in range(navigations + 1):
+                    for context, times in ((None, fresh), (returning, again)):
+                        own = context or browser.new_context(viewport={"width": 1440, "height": 1000},
+                                                             locale="vi-VN")
+                        page = own.new_page()
+                        started = time.perf_counter()
+                        page.goto(url)
+                        page.wait_for_function(MAP_DRAWN, arg=polygons, timeout=60_000, polling=20)
+                        elapsed = time.perf_counter() - started
+                        page.close()
+                        if context is None:
+                            own.close()
+                        if i == 0 and context is None:
+                            print(f"   first navigation after the server started (cold caches): "
+                                  f"{elapsed * 1000:.0f} ms")
+                        elif i:
+                            times.append(elapsed)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+            log.seek(0)
+            text = log.read()
+    print(f"   fresh browser (empty cache), warm server: {stats(fresh)}  "
+          f"{'ok' if statistics.median(fresh) <= 3 else 'OVER TARGET'}")
+    print(f"   returning browser (cached files, new session): {stats(again)}  "
+          f"{'ok' if statistics.median(again) <= 3 else 'OVER TARGET'}")
+    if "Traceback" in text:
+        print(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--demo", type=Path, default=PROJECT / "bench/out/demo/data")
+    parser.add_argument("--national", type=Path, default=PROJECT / "bench/out/national/data")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--navigations", type=int, default=5)
+    parser.add_argument("--skip-browser", action="store_true")
+    args = parser.parse_args()
+    national = args.national if (args.national / "warehouse/CURRENT").exists() else None
+    if not (args.demo / "warehouse/CURRENT").exists():
+        raise SystemExit(f"no demo warehouse in {args.demo}: python bench/benchmark.py demo")
+    quiet_streamlit()
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    server_reruns(args.demo, args.runs, 150)
+    if national:
+        server_reruns(national, args.runs, 500)
+    else:
+        print(f"\n(no national warehouse in {args.national}: skipped)")
+    quiet_streamlit()
+    payloads(args.demo, national)
+    if not args.skip_browser:
+        browser_navigations(args.demo, args.navigations)
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Screenshots of every page as a viewer sees it: whole page, 1440 px wide, Debian's Chromium, offline.
+
+    python bench/screens.py [--data-dir bench/out/demo/data] [--out bench/out/screens]
+
+Starts `streamlit run dashboard.py` on the warehouse, opens each page, waits until everything has drawn (the map's
+polygons included), grows the window to the page's height (Streamlit scrolls inside its own container, so a
+"full page" screenshot of the window would cut it) and saves <out>/<n>_<page>.png; then clicks a district on the
+coverage map and saves the page with its communes. Requests leaving the machine are blocked and listed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(PROJECT / "bench"))
+
+from pages import ARGS, CHROMIUM, MAP_DRAWN, free_port, quiet_streamlit, start_server
+
+WIDTH = 1440
+LOCAL = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
+DRAWN = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('[data-testid^="stSkeleton"], [data-testid="stAppSkeleton"]')
+    && !document.querySelector('[data-stale="true"]')"""
+HEIGHT = """() => { const bottom = (sel) => { const el = document.querySelector(sel);
+        return el ? el.getBoundingClientRect().bottom : 0; };
+    return Math.ceil(Math.max(bottom('[data-testid="stMainBlockContainer"]'),
+                              bottom('[data-testid="stSidebarUserContent"]'))); }"""
+TALL = 2600  # the map must be inside the window to be clicked
+# (URL path, screenshot name, the page's title, whether the page has the coverage map)
+PAGES = [("/", "1_tong_quan", "Tổng quan", False),
+         ("/Bao_phu_tiem_chung", "2_bao_phu_tiem_chung", "Bao phủ tiêm chủng", True),
+         ("/Ca_benh_co_so_dieu_tri", "3_ca_benh_co_so_dieu_tri", "Ca bệnh và cơ sở điều trị", False),
+         ("/Vac_xin_ton_kho", "4_vac_xin_ton_kho", "Vắc xin tồn kho", False),
+         ("/Chat_luong_so_lieu", "5_chat_luong_so_lieu", "Chất lượng số liệu", False)]
+
+
+def map_facts(data_dir: Path) -> tuple[int, str, str, tuple[float, float]]:
+    """Polygons the map draws, and a district to click (the first) with a point surely inside it."""
+    quiet_streamlit()
+    from shapely.geometry import shape
+
+    from app import charts as C
+    from app import queries as q
+    from etl.settings import load_settings
+
+    snapshot = q.snapshot_path(load_settings(data_dir))
+    meta, scope = q.snapshot_meta(snapshot), q.all_districts(snapshot)
+    if meta["province_code"] == "00":  # the whole country draws one province, the first, on its map
+        provinces = q.coverage_provinces(snapshot, scope, meta["last_date"], "18+", 1, "start", "coverage")
+        scope = q.province_scope(snapshot, scope, provinces["unit_code"].iloc[0])
+    shapes = q.district_shapes(snapshot, scope)
+    first = shapes.iloc[0]
+    point = shape(C._polygonal(json.loads(first["geometry_geojson"]))).representative_point()
+    return len(shapes), first["district_code"], first["district_name"], (point.x, point.y)
+
+
+def settle(page, with_map: bool, polygons: int, title: str | None = None) -> None:
+    if title:  # the entry script switches to the overview: wait for the page itself, not the entry's empty frame
+        page.locator("h1", has_text=title).first.wait_for(timeout=60_000)
+    page.wait_for_function(DRAWN, timeout=60_000)
+    if with_map and polygons:
+        page.wait_for_function(MAP_DRAWN, arg=polygons, timeout=60_000, polling=50)
+    page.wait_for_timeout(600)  # charts animate their first draw
+    page.wait_for_function(DRAWN, timeout=60_000)
+
+
+def shoot(page, path: Path, with_map: bool, polygons: int, title: str | None = None) -> None:
+    settle(page, with_map, polygons, title)
+    height = max(900, page.evaluate(HEIGHT) + 40)
+    page.set_viewport_size({"width": WIDTH, "height": height})
+    settle(page, with_map, polygons)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": WIDTH, "height": TALL})
+    print(f"   {path} ({WIDTH} × {height})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=PROJECT / "bench/out/demo/data")
+    parser.add_argument("--out", type=Path, default=PROJECT / "bench/out/screens")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    polygons, code, name, (lon, lat) = map_facts(args.data_dir)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    blocked: list[str] = []
+    with tempfile.TemporaryFile("w+") as log:
+        server = start_server(args.data_dir, port, log)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                page = browser.new_page(viewport={"width": WIDTH, "height": TALL}, locale="vi-VN")
+                page.route("**/*", lambda r: r.continue_() if LOCAL.match(r.request.url)
+                           or r.request.url.startswith(("data:", "blob:")) else (blocked.append(r.request.url),
+                                                                                  r.abort()))
+                for path, shot, title, with_map in PAGES:
+                    page.goto(url + path)
+                    shoot(page, args.out / f"{shot}.png", with_map, polygons, title)
+                # Click the first district on the map: a point inside its polygon, projected by the map itself.
+                page.goto(url + "/Bao_phu_tiem_chung")
+                settle(page, True, polygons, "Bao phủ tiêm chủng")
+                x, y = page.evaluate("([lon, lat]) => { const p = document.querySelector('.js-plotly-plot')"
+                                     "._fullLayout.map._subplot.map.project([lon, lat]); return [p.x, p.y]; }",
+                                     [lon, lat])
+                box = page.locator(".js-plotly-plot canvas").first.bounding_box()
+                page.mouse.click(box["x"] + x, box["y"] + y)
+                page.get_by_text(f"Các xã, phường, thị trấn của {name}").first.wait_for(timeout=60_000)
+                page.mouse.move(0, 0)
+                shoot(page, args.out / "2_bao_phu_chon_huyen.png", True, polygons)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+            log.seek(0)
+            text = log.read()
+    print(f"   district clicked: {name} ({code})")
+    if blocked:
+        print(f"   requests leaving the machine (blocked): {blocked}")
+    if "Traceback" in text:
+        print(text)
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

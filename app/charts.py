@@ -58,7 +58,8 @@ def bins_for(values: pd.Series, metric: str) -> Bins:
         edges = [i * step for i in range(math.ceil(top / step) + 1)]
         edges[-1] += 1e-9
         labels = [f"{F.num(a)}–{F.num(b)}" for a, b in pairwise(edges)]
-        flag_label, flagged = "âm: đã tiêm nhiều hơn dân số (cần rà soát)", v < 0
+        flag_label = "âm (cần rà soát)" if metric == "rate" else "âm: đã tiêm nhiều hơn dân số (cần rà soát)"
+        flagged = v < 0
     index = np.full(len(v), -1)
     arr = v.to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(arr)
@@ -120,7 +121,8 @@ def choropleth(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, numerator
                  "geometry": _polygonal(json.loads(r.geometry_geojson))} for r in shapes.itertuples()]
     data = units[units["unit_code"].isin(shapes["district_code"])].reset_index(drop=True)
     bins = bins_for(data["value"], metric)
-    value_text = [F.pct(v) if metric != "unvaccinated" else F.num(v) for v in data["value"]]
+    value_text = [F.pct(v) if metric in ("coverage", "dropout") else F.num(v, 1 if metric == "rate" else 0)
+                  for v in data["value"]]
     flags = ["<br><b>Cần rà soát số liệu</b>" if bins.colours[b] == FLAG_COLOUR else "" for b in bins.index]
     custom = np.stack([data["unit_code"], data["unit_name"], [F.num(v) for v in data["numerator"]],
                        [F.num(v) for v in data["denominator"]], value_text, flags], axis=-1) if len(data) else None
@@ -179,4 +181,54 @@ def stacked_bars(frame: pd.DataFrame, label_col: str, series: dict[str, str], ti
                       legend={"orientation": "h", "y": -0.2, "yanchor": "top", "traceorder": "normal"},
                       title={"text": title, "font": {"size": 15}}, yaxis={"autorange": "reversed"},
                       xaxis={"tickformat": ",d", "title": {"text": x_title, "font": {"size": 12}}})
+    return fig
+
+
+STATUS_COLOURS = {"met": "#009e73", "on_track": "#56b4e9", "at_risk": "#e69f00", "missed": "#d55e00"}
+
+
+def target_gauge(r, height: int = 240) -> go.Figure:
+    """Achieved % of one unit (a deadline_units() row) on a 0–100 gauge: the threshold as a black line, the part
+    beyond the most that can still be reached (max_achievable_pct) shaded grey."""
+    steps = []
+    if not F.missing(r.max_achievable_pct) and r.max_achievable_pct < 100:
+        steps.append({"range": [float(r.max_achievable_pct), 100], "color": NO_DATA_COLOUR})
+    fig = go.Figure(go.Indicator(
+        mode="gauge+number", value=float(r.achieved_pct) if not F.missing(r.achieved_pct) else None,
+        number={"suffix": "%", "valueformat": ",.2f"},
+        gauge={"axis": {"range": [0, 100], "ticksuffix": "%"},
+               "bar": {"color": STATUS_COLOURS.get(r.status, "#0072b2"), "thickness": 0.6}, "steps": steps,
+               "threshold": {"line": {"color": "#000000", "width": 4}, "thickness": 0.9,
+                             "value": float(r.threshold_pct)}},
+    ))
+    fig.update_layout(height=height, margin={"l": 25, "r": 25, "t": 10, "b": 0}, separators=SEPARATORS)
+    return fig
+
+
+def target_bullets(units: pd.DataFrame, height: int | None = None) -> go.Figure:
+    """One bullet per unit (deadline_units() rows): the achieved % as a bar coloured by status, the threshold as a
+    black tick, the most that can still be reached as a hollow diamond."""
+    names = list(units["unit_name"])
+    fig = go.Figure()
+    for status, colour in STATUS_COLOURS.items():
+        mask = (units["status"] == status).to_numpy()
+        if not mask.any():
+            continue
+        sub = units[mask]
+        fig.add_bar(y=sub["unit_name"], x=sub["achieved_pct"], orientation="h", name=F.TARGET_STATUS[status],
+                    marker_color=colour, text=[F.pct(v) for v in sub["achieved_pct"]], textposition="inside",
+                    customdata=np.stack([[F.pct(v) for v in sub["achieved_pct"]],
+                                         [F.num(v) for v in sub["people_needed"]]], axis=-1),
+                    hovertemplate="%{y}: đạt %{customdata[0]}, còn thiếu %{customdata[1]} người<extra></extra>")
+    fig.add_scatter(y=names, x=units["threshold_pct"], mode="markers", name="Chỉ tiêu",
+                    marker={"symbol": "line-ns", "size": 26, "line": {"width": 4, "color": "#000000"}},
+                    hovertemplate="%{y}: chỉ tiêu %{x:,.2f}%<extra></extra>")
+    fig.add_scatter(y=names, x=units["max_achievable_pct"], mode="markers", name="Tối đa có thể đạt trước hạn",
+                    marker={"symbol": "diamond-open", "size": 12, "color": "#000000", "line": {"width": 2}},
+                    hovertemplate="%{y}: tối đa có thể đạt %{x:,.2f}%<extra></extra>")
+    fig.update_layout(height=height or 60 + 34 * len(units), margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      separators=SEPARATORS, barmode="overlay",
+                      legend={"orientation": "h", "y": -0.22, "yanchor": "top"},
+                      yaxis={"autorange": "reversed", "categoryorder": "array", "categoryarray": names},
+                      xaxis={"range": [0, 102], "ticksuffix": "%", "title": {"text": "Tỷ lệ đã đạt"}})
     return fig

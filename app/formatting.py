@@ -183,3 +183,60 @@ def late_reports_text(late: pd.DataFrame) -> str:
     if late_names:
         parts.append(f"nộp muộn: {', '.join(late_names)}")
     return f"Báo cáo tuần của huyện, hạn {date(late['due_date'].iloc[0])} — " + "; ".join(parts)
+
+
+# The deadline page's words for marts.deadline_status.status (the overview keeps its longer DEADLINE_STATUS).
+TARGET_STATUS = {"met": "đạt", "on_track": "đúng tiến độ", "at_risk": "có nguy cơ", "missed": "không đạt"}
+REPORT_STATE = {"on_time": "đúng hạn", "late": "muộn", "missing": "chưa nộp", "upcoming": "chưa đến hạn"}
+PROJECTION_METHOD = ("dự báo tuyến tính theo tốc độ 7 ngày gần nhất; khoảng: tuần nhanh nhất – chậm nhất trong "
+                     "4 tuần")
+
+
+def deadline_text(deadline: object, original: object) -> str:
+    """'hạn 31/03/2022', or 'hạn ban đầu 31/01/2022, điều chỉnh 28/02/2022' when the deadline was revised."""
+    if missing(original) or date(original) == date(deadline):
+        return f"hạn {date(deadline)}"
+    return f"hạn ban đầu {date(original)}, điều chỉnh {date(deadline)}"
+
+
+def target_label(title: str, deadline: object, original: object) -> str:
+    return f"{title} ({deadline_text(deadline, original)})"
+
+
+def projection_text(r) -> str:
+    """'dự kiến đạt 04/04/2022 (khoảng 29/03/2022 – 05/04/2022)' from a deadline_units() row, or why there is none."""
+    if missing(r.projected_date):
+        return "không dự báo được ngày đạt: 7 ngày gần nhất không tiêm thêm ai"
+    low = date(r.projected_date_low)
+    high = "không xác định (có tuần không tiêm)" if missing(r.projected_date_high) else date(r.projected_date_high)
+    return f"dự kiến đạt {date(r.projected_date)} (khoảng {low} – {high})"
+
+
+def target_verdict(r) -> str:
+    """One sentence per unit on a coverage target: status, then the date met, the miss, or the pace and projection."""
+    status = TARGET_STATUS.get(r.status, r.status)
+    if r.status == "met":
+        return f"**{status}** — đạt ngày {date(r.met_on)} ({pct(r.achieved_pct)} so với chỉ tiêu {pct(r.threshold_pct)})."
+    if r.status == "missed":
+        return (f"**{status}** — đến hạn {date(r.deadline)} đạt {pct(r.achieved_pct)}, còn thiếu "
+                f"**{num(r.people_needed)} người** so với chỉ tiêu {pct(r.threshold_pct)}.")
+    return (f"**{status}** — còn thiếu **{num(r.people_needed)} người**, còn {num(r.days_left)} ngày: cần "
+            f"{num(r.required_daily_pace, 1)} người/ngày, 7 ngày gần nhất tiêm {num(r.trailing_7d_pace, 1)} "
+            f"người/ngày; {projection_text(r)}.")
+
+
+def feasibility_text(r) -> str:
+    """Whether a shortfall is a pace problem or out of reach: max_achievable_pct against the threshold."""
+    if r.status == "met":
+        return "Đã đạt chỉ tiêu."
+    if not missing(r.max_achievable_pct) and r.max_achievable_pct < r.threshold_pct:
+        return (f"**Không thể đạt về số học**: dù tiêm hết mọi người còn kịp tiêm, tối đa chỉ đạt "
+                f"{pct(r.max_achievable_pct)} < chỉ tiêu {pct(r.threshold_pct)}, vì "
+                f"{num(r.people_blocked_by_interval)} người chưa đủ khoảng cách tối thiểu giữa hai mũi trước hạn. "
+                "Cần đề nghị điều chỉnh chỉ tiêu hoặc hạn, không chỉ tăng tốc độ.")
+    if r.status == "missed":
+        return f"Đã quá hạn; tối đa có thể đạt {pct(r.max_achievable_pct)}: thiếu do **tốc độ tiêm**, không do khoảng cách."
+    return (f"Vẫn có thể đạt (tối đa {pct(r.max_achievable_pct)} ≥ chỉ tiêu {pct(r.threshold_pct)}): "
+            + ("tốc độ hiện tại đủ." if r.status == "on_track" else "vấn đề là **tốc độ tiêm**, cần tăng tốc."))
+
+TREND_ARROW = {"up": "▲ tăng", "down": "▼ giảm", "flat": "► đi ngang"}

@@ -219,3 +219,47 @@ def province_scope(snapshot: str, scope: Scope, province: str) -> Scope:
 def unvaccinated_units(snapshot: str, scope: Scope, as_of: dt.date, district: str | None = None) -> pd.DataFrame:
     return _query(snapshot, "unvaccinated_units", scope=scope, as_of=as_of,
                   level="commune" if district else "district", district=district)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def deadline_targets(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Coverage targets of the directives (title, source, quote, threshold, deadline in force and original), those
+    still ahead of the as-of date first."""
+    return _query(snapshot, "deadline_targets", scope=scope, as_of=as_of)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def deadline_units(snapshot: str, scope: Scope, as_of: dt.date, target: str) -> pd.DataFrame:
+    """The province and each district in scope against one coverage target on the as-of date, with who answers."""
+    return _query(snapshot, "deadline_units", scope=scope, as_of=as_of, target=target)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def deadline_communes(snapshot: str, scope: Scope, as_of: dt.date, target: str, district: str) -> pd.DataFrame:
+    """The communes of one district ranked by the people still needed for one coverage target."""
+    return _query(snapshot, "deadline_communes", scope=scope, as_of=as_of, target=target, district=district)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def target_reports(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Each unit's report deadlines and plan milestones (and the weekly report of the last 4 weeks) on the as-of
+    date: on time, late by N days, not sent, not due yet."""
+    return _query(snapshot, "target_reports", scope=scope, as_of=as_of)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def target_report_summary(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """One row per report and due date: units on time, late, missing, not due yet, and the names of the missing."""
+    return _query(snapshot, "target_report_summary", scope=scope, as_of=as_of)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def cases_units(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """The province and each district in scope: F0 over 7 days, per 100.000, direction (complete days only)."""
+    return _query(snapshot, "cases_units", scope=scope, as_of=as_of)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def care_gap_units(snapshot: str, scope: Scope, as_of: dt.date, district: str | None = None) -> pd.DataFrame:
+    """Districts (or the communes of `district`) by F0 left without medicine or monitoring, largest first."""
+    return _query(snapshot, "care_gap_units", scope=scope, as_of=as_of, district=district)

@@ -18,6 +18,7 @@ COVERAGE = "pages/2_Bao_phu_tiem_chung.py"
 CASES = "pages/3_Ca_benh_co_so_dieu_tri.py"
 STOCK = "pages/4_Vac_xin_ton_kho.py"
 QUALITY = "pages/5_Chat_luong_so_lieu.py"
+DEADLINES = "pages/6_Tien_do_chi_tieu.py"
 
 
 @pytest.fixture
@@ -213,7 +214,7 @@ def test_the_as_of_date_moves_every_number_and_stays_across_pages(app):
     assert shown.loc["Thành phố Vĩnh Yên", "Bao phủ (dân số đầu kỳ)"] == 85.71  # 18.000 / 21.000
 
 
-@pytest.mark.parametrize("page", [OVERVIEW, COVERAGE, CASES, STOCK, QUALITY])
+@pytest.mark.parametrize("page", [OVERVIEW, COVERAGE, CASES, STOCK, QUALITY, DEADLINES])
 def test_every_page_shows_vietnamese_formatting_and_no_english_status_words(app, page):
     at = open_page(page)
     text = texts(at)

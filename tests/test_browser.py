@@ -31,6 +31,7 @@ PAGES = [
     ("/Ca_benh_co_so_dieu_tri", "Tải các cơ sở thu dung, điều trị", "3_ca_benh_co_so_dieu_tri"),
     ("/Vac_xin_ton_kho", "Theo lô, hạn dùng gần nhất trước", "4_vac_xin_ton_kho"),
     ("/Chat_luong_so_lieu", "Kiểm tra số liệu của bản dữ liệu này", "5_chat_luong_so_lieu"),
+    ("/Tien_do_chi_tieu", "Hạn báo cáo và mốc kế hoạch", "6_tien_do_chi_tieu"),
 ]
 
 

@@ -1,15 +1,18 @@
 -- one row per coverage target × unit in scope (the province, or a district) whose deadline will be missed at the
 -- current pace (at_risk) or was missed (missed), judged on the as-of date clamped to the platform's dates
 -- (marts.deadline_status); deadlines still ahead first, the nearest first. A unit without a population figure cannot
--- be judged (nothing is "needed" of it): it is a data problem, not a missed deadline, and is left out.
+-- be judged (nothing is "needed" of it): it is a data problem, not a missed deadline, and is left out. A district
+-- comes with its standing-committee member and district secretary (marts.assignments).
 WITH d AS (SELECT max(as_of_date) AS d FROM marts.deadline_status WHERE as_of_date <= $as_of)
 SELECT s.target_id, t.title, s.unit_level, s.unit_code, u.unit_name, s.cohort, s.dose, s.deadline,
        s.original_deadline, s.threshold_pct, s.achieved_pct, s.people_needed, s.days_left, s.required_daily_pace,
-       s.trailing_7d_pace, s.projected_date, s.status, s.as_of_date
+       s.trailing_7d_pace, s.projected_date, s.status, s.as_of_date, s.max_achievable_pct, s.met_on, a.member,
+       a.district_secretary
 FROM marts.deadline_status s
 JOIN d ON s.as_of_date = d.d
 JOIN marts.targets t USING (target_id)
 JOIN marts.units u ON u.unit_code = s.unit_code
+LEFT JOIN marts.assignments a ON a.district_code = s.unit_code
 WHERE s.status IN ('at_risk', 'missed') AND s.population > 0 AND (s.unit_level = 'province' OR list_contains($scope, s.district_code))
 ORDER BY s.status = 'missed', CASE WHEN s.status = 'missed' THEN -epoch(s.deadline) ELSE epoch(s.deadline) END,
          s.unit_level DESC, s.people_needed DESC, s.unit_code

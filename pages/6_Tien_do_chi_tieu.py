@@ -1,0 +1,171 @@
+"""Tiến độ thực hiện chỉ tiêu: every coverage target of the directives (its document, quote, threshold and deadline,
+revisions kept visible), the province and each district against it on the as-of date (gauge, bullets, status, people
+still needed, pace required against the last 7 days, projected date with its method and range, what cannot be
+reached because of the dose interval), who will miss what with the member who answers for the district, the communes
+of a district ranked by people still needed, and the report deadlines and plan milestones."""
+import streamlit as st
+
+from app import charts as C
+from app import formatting as F
+from app import queries as q
+from app import widgets as W
+from app.frame import frame
+
+f = frame("Tiến độ thực hiện chỉ tiêu")
+
+targets = q.deadline_targets(f.snapshot, f.scope, f.as_of)
+if targets.empty:
+    st.info("Bản dữ liệu chưa có chỉ tiêu bao phủ tiêm chủng nào (tệp chỉ tiêu theo văn bản chỉ đạo).")
+    st.stop()
+labels = {r.target_id: F.target_label(r.title, r.deadline, r.original_deadline) for r in targets.itertuples()}
+target = st.selectbox("Chỉ tiêu", list(labels), format_func=labels.get, key="dl_target")
+t = targets[targets["target_id"] == target].iloc[0]
+
+st.subheader(t["title"])
+st.markdown(f"> {t['quote']}" if not F.missing(t["quote"]) else "")
+st.markdown(f"**Văn bản:** {t['source_document']}  \n"
+            f"**Chỉ tiêu:** {F.pct(t['threshold_pct'])} {F.COHORT_LONG[t['cohort']].lower()} tiêm ≥ "
+            f"{F.dose_label(t['dose'])} (mẫu số: {F.POPULATION[t['population_version']]})  \n"
+            f"**Thời hạn:** {F.deadline_text(t['deadline'], t['original_deadline'])}"
+            + (f" — {t['revisions']}" if t["revised"] and not F.missing(t["revisions"]) else ""))
+
+units = q.deadline_units(f.snapshot, f.scope, f.as_of, target)
+if units.empty:
+    st.info(f"Chưa có số liệu tiêm chủng đến ngày {F.date(f.as_of)} để đánh giá chỉ tiêu này.")
+    st.stop()
+judged = units["as_of_date"].iloc[0]
+help_text = F.source_help("platform", judged, f"{F.POPULATION[t['population_version']]} "
+                          f"{F.COHORT_LONG[t['cohort']].lower()}",
+                          f"Dự báo: {F.PROJECTION_METHOD}.")
+st.caption(f"Đánh giá theo số liệu nền tảng tiêm chủng đến ngày {F.date(judged)}"
+           + (" (sau hạn: các con số là tại ngày hạn)" if units["deadline_passed"].iloc[0] else "")
+           + f". Dự báo: {F.PROJECTION_METHOD}.")
+
+province = units[units["unit_level"] == "province"]
+districts = units[units["unit_level"] == "district"]
+if not province.empty:
+    p = province.iloc[0]
+    st.markdown(f"#### {p['unit_name']}")
+    left, right = st.columns([1, 1.6])
+    with left:
+        st.plotly_chart(C.target_gauge(p), key="dl_gauge", config={"displayModeBar": False})
+        st.caption("Kim đen: chỉ tiêu; vùng xám: phần không thể đạt trước hạn (khoảng cách giữa hai mũi).")
+    with right:
+        st.markdown(F.target_verdict(p))
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            W.metric("Đã đạt", F.pct(p["achieved_pct"]), help_text,
+                     delta=f"{F.num(p['people_vaccinated'])} / {F.num(p['population'])} người", note=True)
+        with c2:
+            W.metric("Thiếu tại ngày hạn (người)" if p["deadline_passed"] else "Còn thiếu (người)",
+                     F.num(p["people_needed"]), help_text, delta=f"cần đạt {F.num(p['target_people'])} người",
+                     note=True)
+        with c3:
+            if p["status"] == "met":
+                W.metric("Ngày đạt chỉ tiêu", F.date(p["met_on"]), help_text)
+            elif p["deadline_passed"]:
+                W.metric("Tốc độ 7 ngày đến hạn", F.num(p["trailing_7d_pace"], 1), help_text,
+                         delta=f"người/ngày; hạn {F.date(p['deadline'])}", note=True)
+            else:
+                W.metric("Cần tiêm mỗi ngày", F.num(p["required_daily_pace"], 1), help_text,
+                         delta=f"7 ngày gần nhất: {F.num(p['trailing_7d_pace'], 1)}/ngày", note=True)
+        st.markdown(F.feasibility_text(p))
+    st.markdown("**Người chưa thể tiêm, tính riêng**")
+    e1, e2, e3, e4 = st.columns(4)
+    with e1:
+        W.metric("Chưa đủ khoảng cách", F.num(p["people_blocked_by_interval"]),
+                 F.source_help("platform", judged, None, "Người chưa tiêm mũi này và không thể đủ khoảng cách tối "
+                               "thiểu từ mũi trước đến hạn (khoảng cách đang áp dụng theo hướng dẫn của Bộ Y tế)."))
+    with e2:
+        W.metric("Tối đa có thể đạt", F.pct(p["max_achievable_pct"]), help_text,
+                 delta=f"chỉ tiêu {F.pct(p['threshold_pct'])}", note=True)
+    with e3:
+        W.metric("Chống chỉ định", F.num(p["people_contraindicated"]),
+                 F.source_help("district_reports", judged, None, "Theo biểu mẫu báo cáo của huyện; – là chưa có."))
+    with e4:
+        W.metric("Hoãn tiêm", F.num(p["people_deferred"]),
+                 F.source_help("district_reports", judged, None, "Theo biểu mẫu báo cáo của huyện; – là chưa có."))
+
+st.markdown("#### Các huyện, thành phố")
+unit_cols = {
+    "unit_name": W.Col("Đơn vị"), "status": W.Col("Tình trạng", words=F.TARGET_STATUS),
+    "achieved_pct": W.Col("Đã đạt", "pct", bar="Mức đạt"), "threshold_pct": W.Col("Chỉ tiêu", "pct"),
+    "people_needed": W.Col("Còn thiếu (người)", "int"),
+    "required_daily_pace": W.Col("Cần tiêm/ngày", "num1"), "trailing_7d_pace": W.Col("Tốc độ 7 ngày/ngày", "num1"),
+    "projected_date": W.Col("Dự kiến đạt", "date", help=F.PROJECTION_METHOD),
+    "projected_date_low": W.Col("Sớm nhất", "date"), "projected_date_high": W.Col("Muộn nhất", "date"),
+    "met_on": W.Col("Ngày đạt", "date"),
+    "max_achievable_pct": W.Col("Tối đa có thể đạt", "pct"),
+    "people_blocked_by_interval": W.Col("Chưa đủ khoảng cách", "int"),
+    "people_contraindicated": W.Col("Chống chỉ định", "int", screen=False),
+    "people_deferred": W.Col("Hoãn tiêm", "int", screen=False),
+    "population": W.Col("Mẫu số", "int", screen=False), "people_vaccinated": W.Col("Đã tiêm", "int", screen=False),
+    "member": W.Col("Ủy viên phụ trách", screen=False), "district_secretary": W.Col("Bí thư huyện", screen=False),
+}
+note = f"{t['title']} ({F.deadline_text(t['deadline'], t['original_deadline'])}), số liệu đến ngày {F.date(judged)}"
+chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
+with chart_tab:
+    st.plotly_chart(C.target_bullets(districts), key="dl_bullets", config={"displayModeBar": False})
+    st.caption(f"Tỷ lệ đạt ngày {F.date(judged)} (ngày tiêm); vạch đen: chỉ tiêu; hình thoi: tối đa có thể đạt "
+               "trước hạn. Màu theo tình trạng.")
+with table_tab:
+    W.table(units, unit_cols, key="dl_units", file_name=f"tien_do_{target}_{judged:%Y%m%d}", note=note)
+
+st.subheader("Đơn vị nào sẽ không kịp chỉ tiêu nào")
+lagging = q.deadline_exceptions(f.snapshot, f.scope, f.as_of)
+if lagging is None or lagging.empty:
+    st.success(f"Đến ngày {F.date(f.as_of)} không đơn vị nào có nguy cơ trễ hoặc đã trễ hạn chỉ tiêu.")
+else:
+    st.caption("Mọi chỉ tiêu, đơn vị có nguy cơ (theo tốc độ 7 ngày gần nhất) hoặc không đạt; bấm tiêu đề cột để "
+               f"sắp xếp. Nguồn: {F.SOURCES['platform']}, {F.SOURCES['assignments']}.")
+    W.table(lagging, {
+        "unit_name": W.Col("Đơn vị"), "member": W.Col("Ủy viên phụ trách"),
+        "district_secretary": W.Col("Bí thư huyện"), "title": W.Col("Chỉ tiêu"),
+        "status": W.Col("Tình trạng", words=F.TARGET_STATUS), "deadline": W.Col("Hạn", "date"),
+        "achieved_pct": W.Col("Đã đạt", "pct"), "people_needed": W.Col("Còn thiếu (người)", "int"),
+        "threshold_pct": W.Col("Chỉ tiêu %", "pct", screen=False),
+        "projected_date": W.Col("Dự kiến đạt", "date", screen=False),
+        "original_deadline": W.Col("Hạn ban đầu", "date", screen=False),
+        "required_daily_pace": W.Col("Cần tiêm mỗi ngày", "num1", screen=False),
+        "trailing_7d_pace": W.Col("Tốc độ 7 ngày", "num1", screen=False),
+        "max_achievable_pct": W.Col("Tối đa có thể đạt", "pct", screen=False),
+    }, key="dl_lagging", file_name=f"khong_kip_chi_tieu_{f.as_of:%Y%m%d}", max_rows=15,
+        note=f"Đơn vị có nguy cơ hoặc không đạt chỉ tiêu, đến ngày {F.date(f.as_of)}")
+
+st.subheader("Các xã cần tiêm thêm bao nhiêu người")
+names = dict(zip(districts["unit_code"], districts["unit_name"]))
+district = st.selectbox("Huyện, thành phố", [None, *names], key="dl_district",
+                        format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
+if district:
+    communes = q.deadline_communes(f.snapshot, f.scope, f.as_of, target, district)
+    st.caption(f"Chỉ tiêu: {t['title']}. Còn thiếu = làm tròn lên (chỉ tiêu × mẫu số ÷ 100) − đã tiêm, không âm; "
+               f"số liệu đến ngày {F.date(judged)}, nguồn {F.SOURCES['platform']}.")
+    W.table(communes, {"unit_name": W.Col("Xã, phường, thị trấn"), "people_needed": W.Col("Còn thiếu (người)", "int"),
+                       "achieved_pct": W.Col("Đã đạt", "pct", bar="Mức đạt"),
+                       "people_vaccinated": W.Col("Đã tiêm", "int"), "population": W.Col("Mẫu số", "int"),
+                       "target_people": W.Col("Cần đạt (người)", "int")},
+            key="dl_communes", file_name=f"xa_con_thieu_{district}_{target}_{judged:%Y%m%d}", max_rows=20,
+            note=f"{names[district]} — {note}")
+
+st.subheader("Hạn báo cáo và mốc kế hoạch")
+summary = q.target_report_summary(f.snapshot, f.scope, f.as_of)
+if summary.empty:
+    st.info(f"Không có hạn báo cáo hay mốc kế hoạch nào đến ngày {F.date(f.as_of)}.")
+else:
+    st.caption(f"Tình hình đến ngày {F.date(f.as_of)} (ngày tỉnh nhận báo cáo); báo cáo tuần của huyện: 4 tuần gần "
+               f"nhất. Nguồn: {F.SOURCES['submissions']}.")
+    W.table(summary, {"title": W.Col("Báo cáo, mốc kế hoạch"), "due_date": W.Col("Hạn", "date"),
+                      "on_time": W.Col("Đúng hạn", "int"), "late": W.Col("Muộn", "int"),
+                      "missing": W.Col("Chưa nộp", "int"), "missing_units": W.Col("Đơn vị chưa nộp"),
+                      "upcoming": W.Col("Chưa đến hạn", "int"), "expected": W.Col("Số đơn vị", "int", screen=False),
+                      "source_document": W.Col("Văn bản", screen=False)},
+            key="dl_reports", file_name=f"han_bao_cao_{f.as_of:%Y%m%d}", max_rows=10,
+            note=f"Hạn báo cáo và mốc kế hoạch, đến ngày {F.date(f.as_of)}")
+    with st.expander("Từng đơn vị, từng báo cáo"):
+        detail = q.target_reports(f.snapshot, f.scope, f.as_of)
+        W.table(detail, {"unit_name": W.Col("Đơn vị"), "title": W.Col("Báo cáo, mốc kế hoạch"),
+                         "due_date": W.Col("Hạn", "date"), "state_text": W.Col("Tình trạng"),
+                         "received_date": W.Col("Ngày nhận", "date"),
+                         "source_document": W.Col("Văn bản", screen=False)},
+                key="dl_report_units", file_name=f"han_bao_cao_don_vi_{f.as_of:%Y%m%d}", max_rows=15,
+                note=f"Hạn báo cáo theo đơn vị, đến ngày {F.date(f.as_of)}")

@@ -3,7 +3,8 @@
 -- achieved_pct = coverage on the as-of date, or on the deadline once it has passed (eval_date), under the target's
 -- population version. status: met (target people reached), missed (deadline passed, not reached), on_track (trailing
 -- 7-day pace ≥ the daily pace the deadline requires), at_risk (otherwise, or when the people who can still be reached
--- are too few: max_achievable_pct < threshold_pct).
+-- are too few: max_achievable_pct < threshold_pct). people_contraindicated and people_deferred come from the latest
+-- district report (people aged 12+ with no dose) and are NULL for 5–11 targets.
 -- people_blocked_by_interval: people without dose k who cannot have it by the deadline because the minimum interval
 -- since dose k−1 (marts.min_intervals, the interval in force on each day) cannot pass in time: those whose dose k−1
 -- came after last_eligible_prev_date, and, once that date is behind the as-of date, everyone still without dose k−1.
@@ -100,7 +101,9 @@ SELECT m.as_of_date, m.target_id, m.unit_level, m.unit_code, m.district_code, m.
        m.people_blocked_by_interval::BIGINT AS people_blocked_by_interval,
        m.last_eligible_prev_date,
        round(100.0 * (m.population - m.people_blocked_by_interval) / nullif(m.population, 0), 2) AS max_achievable_pct,
-       m.contraindicated::BIGINT AS people_contraindicated, m.deferred::BIGINT AS people_deferred,
+       -- the report form counts the unvaccinated aged 12 and over: they say nothing about 5–11 targets
+       CASE WHEN m.cohort <> '5-11' THEN m.contraindicated END::BIGINT AS people_contraindicated,
+       CASE WHEN m.cohort <> '5-11' THEN m.deferred END::BIGINT AS people_deferred,
        m.days_left::INTEGER AS days_left,
        CASE WHEN m.days_left > 0 AND m.people_needed > 0 THEN round(m.people_needed / m.days_left, 1) END
            AS required_daily_pace,

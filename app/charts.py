@@ -166,6 +166,22 @@ def f0_trend(trend: pd.DataFrame, height: int = 360) -> go.Figure:
     return fig
 
 
+def facility_flow(flow: pd.DataFrame, height: int = 340) -> go.Figure:
+    """Admissions, discharges and referrals up per status date (lines)."""
+    dates = [F.date(d) for d in flow["status_date"]]
+    fig = go.Figure()
+    series = {"admissions": "Tiếp nhận", "discharges": "Ra viện", "referred_up": "Chuyển tuyến trên"}
+    for i, (col, name) in enumerate(series.items()):
+        fig.add_scatter(x=flow["status_date"], y=flow[col], name=name, mode="lines+markers",
+                        line={"color": CATEGORY_COLOURS[i], "width": 2},
+                        customdata=np.stack([dates, [F.num(v) for v in flow[col]]], axis=-1) if len(flow) else None,
+                        hovertemplate=f"%{{customdata[0]}}: {name.lower()} %{{customdata[1]}}<extra></extra>")
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, separators=SEPARATORS,
+                      legend={"orientation": "h", "y": 1.1},
+                      xaxis={"tickformat": DATE_FORMAT}, yaxis={"title": {"text": "Người bệnh"}, "tickformat": ",d"})
+    return fig
+
+
 def stacked_bars(frame: pd.DataFrame, label_col: str, series: dict[str, str], title: str,
                  height: int = 380, stacked: bool = True, x_title: str = "Số người") -> go.Figure:
     """Horizontal bars, one row per unit, a segment (or, for overlapping groups, a bar) per series

@@ -240,3 +240,14 @@ def feasibility_text(r) -> str:
             + ("tốc độ hiện tại đủ." if r.status == "on_track" else "vấn đề là **tốc độ tiêm**, cần tăng tốc."))
 
 TREND_ARROW = {"up": "▲ tăng", "down": "▼ giảm", "flat": "► đi ngang"}
+
+
+ESCALATION = {"normal": "bình thường", "near_quota": "gần định mức", "over_quota": "vượt định mức",
+              "over_2x": "vượt 2 lần định mức"}
+
+
+def days_until_full(value: object) -> str:
+    """Days until the beds ready are full at the pace of the last 7 days: NULL = not filling."""
+    if missing(value):
+        return "không tăng"
+    return "> 90 ngày" if float(value) > 90 else f"{num(value, 1)} ngày"

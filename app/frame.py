@@ -34,6 +34,7 @@ PAGES = (
     ("pages/4_Vac_xin_ton_kho.py", "Vắc xin tồn kho"),
     ("pages/5_Chat_luong_so_lieu.py", "Chất lượng số liệu"),
     ("pages/6_Tien_do_chi_tieu.py", "Tiến độ thực hiện chỉ tiêu"),
+    ("pages/7_Co_so_dieu_tri.py", "Cơ sở thu dung, điều trị"),
 )
 PAGE = {label: path for path, label in PAGES}
 FAILED_RUNS = ("failed", "interrupted", "rejected_only")

@@ -263,3 +263,36 @@ def cases_units(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
 def care_gap_units(snapshot: str, scope: Scope, as_of: dt.date, district: str | None = None) -> pd.DataFrame:
     """Districts (or the communes of `district`) by F0 left without medicine or monitoring, largest first."""
     return _query(snapshot, "care_gap_units", scope=scope, as_of=as_of, district=district)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def facility_districts(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Local facilities per district on the latest status date by the as-of date: beds against quota and 2× quota."""
+    return _query(snapshot, "facility_districts", scope=scope, as_of=as_of)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def facility_flow(snapshot: str, scope: Scope, as_of: dt.date, days: int = 60) -> pd.DataFrame:
+    """Admissions, discharges and referrals up of the local facilities per status date, the last `days` days."""
+    return _query(snapshot, "facility_flow", scope=scope, as_of=as_of, days=int(days))
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def facility_upper(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    return _query(snapshot, "facility_upper", scope=scope, as_of=as_of)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def facility_detail(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    return _query(snapshot, "facility_detail", scope=scope, as_of=as_of)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def community_care_units(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    return _query(snapshot, "community_care_units", scope=scope, as_of=as_of)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def duty_gaps(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Duty checks up to the as-of date that found a commune health station without staff, latest first."""
+    return _query(snapshot, "duty_gaps", scope=scope, as_of=as_of)

@@ -32,6 +32,7 @@ PAGES = [
     ("/Vac_xin_ton_kho", "Theo lô, hạn dùng gần nhất trước", "4_vac_xin_ton_kho"),
     ("/Chat_luong_so_lieu", "Kiểm tra số liệu của bản dữ liệu này", "5_chat_luong_so_lieu"),
     ("/Tien_do_chi_tieu", "Hạn báo cáo và mốc kế hoạch", "6_tien_do_chi_tieu"),
+    ("/Co_so_dieu_tri", "Giường sẵn sàng so với định mức theo huyện", "7_co_so_dieu_tri"),
 ]
 
 

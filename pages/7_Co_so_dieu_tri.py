@@ -1,0 +1,120 @@
+"""Cơ sở thu dung, điều trị: beds ready per district against the assigned quota and twice the quota (seed 002: "lên
+gấp đôi so với định mức được giao"), the flow of patients, the upper-level hospitals apart, every facility, mobile
+health stations and community COVID teams, and commune health stations found without staff on duty."""
+import streamlit as st
+
+from app import charts as C
+from app import formatting as F
+from app import queries as q
+from app import widgets as W
+from app.frame import frame
+
+f = frame("Cơ sở thu dung, điều trị")
+SRC = f"{F.SOURCES['facility_status']} và {F.SOURCES['facilities']}"
+
+st.subheader("Giường sẵn sàng so với định mức theo huyện")
+dist = q.facility_districts(f.snapshot, f.scope, f.as_of)
+if dist.empty:
+    st.info(f"Chưa có báo cáo hoạt động cơ sở điều trị đến ngày {F.date(f.as_of)}.")
+else:
+    day = dist["status_date"].iloc[0]
+    below = dist[dist["beds_ready_below_2x_quota"] == True]  # noqa: E712  (NULL = no quota or no report)
+    if not below.empty:
+        st.warning("Giường sẵn sàng chưa đạt gấp đôi định mức được giao ở: "
+                   f"{', '.join(below['unit_name'])}.")
+    st.caption(f"Ngày {F.date(day)} (ngày trạng thái gần nhất đến ngày {F.date(f.as_of)}); cơ sở của huyện, không "
+               f"gồm tuyến trên. Nguồn: {SRC}. Công suất = đang điều trị ÷ giường sẵn sàng; mức cảnh báo theo đang "
+               "điều trị ÷ định mức (gần định mức từ 80%, vượt từ 100%, vượt 2 lần từ 200%). Số ngày đến khi đầy = "
+               "giường trống ÷ số người bệnh tăng thêm trung bình 7 ngày.")
+    shown = dist.assign(days_text=dist["days_until_full"].map(F.days_until_full))
+    chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
+    with chart_tab:
+        st.plotly_chart(C.stacked_bars(dist, "unit_name", {"beds_ready": "Giường sẵn sàng",
+                                                           "bed_quota": "Định mức được giao",
+                                                           "quota_x2": "Gấp đôi định mức"},
+                                       f"Giường theo huyện, ngày {F.date(day)}", stacked=False, x_title="Số giường"),
+                        key="beds_chart", config={"displayModeBar": False})
+    with table_tab:
+        W.table(shown, {"unit_name": W.Col("Huyện"), "beds_ready": W.Col("Giường sẵn sàng", "int"),
+                        "bed_quota": W.Col("Định mức", "int", help="Định mức giường được giao."),
+                        "quota_x2": W.Col("Gấp đôi định mức", "int"),
+                        "occupied": W.Col("Đang điều trị", "int"),
+                        "occupancy_pct": W.Col("Công suất (%)", "pct", help="Đang điều trị ÷ giường sẵn sàng."),
+                        "days_text": W.Col("Đến khi đầy", help="Theo số người bệnh tăng thêm trung bình 7 ngày."),
+                        "escalation": W.Col("Mức cảnh báo", words=F.ESCALATION),
+                        "beds_ready_below_2x_quota": W.Col("Chưa đủ gấp đôi định mức", "flag", flag_text="chưa đủ"),
+                        "days_until_full": W.Col("Số ngày đến khi đầy", "num1", screen=False),
+                        "free_beds": W.Col("Giường trống", "int", screen=False),
+                        "facilities_open": W.Col("Cơ sở đang hoạt động", "int", screen=False)},
+                key="facility_districts", file_name=f"giuong_theo_huyen_{day:%Y%m%d}",
+                note=f"Giường sẵn sàng so với định mức theo huyện, ngày {F.date(day)}; nguồn {SRC}")
+
+st.subheader("Tiếp nhận, ra viện, chuyển tuyến trên: 60 ngày")
+flow = q.facility_flow(f.snapshot, f.scope, f.as_of, 60)
+if flow.empty:
+    st.info(f"Chưa có báo cáo hoạt động cơ sở điều trị đến ngày {F.date(f.as_of)}.")
+else:
+    st.caption(f"Toàn tỉnh (cơ sở của tỉnh và huyện), theo ngày báo cáo, tối đa 60 ngày đến ngày "
+               f"{F.date(flow['status_date'].iloc[-1])}. Nguồn: {SRC}; ngày không cơ sở nào báo cáo để trống.")
+    chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
+    with chart_tab:
+        st.plotly_chart(C.facility_flow(flow), key="flow_chart", config={"displayModeBar": False})
+    with table_tab:
+        W.table(flow, {"status_date": W.Col("Ngày báo cáo", "date"), "admissions": W.Col("Tiếp nhận", "int"),
+                       "discharges": W.Col("Ra viện", "int"), "referred_up": W.Col("Chuyển tuyến trên", "int"),
+                       "occupied": W.Col("Đang điều trị", "int")},
+                key="facility_flow", file_name=f"tiep_nhan_ra_vien_{f.as_of:%Y%m%d}",
+                note=f"Tiếp nhận, ra viện, chuyển tuyến trên theo ngày báo cáo; nguồn {SRC}")
+
+st.subheader("Bệnh viện tuyến trên")
+upper = q.facility_upper(f.snapshot, f.scope, f.as_of)
+if upper.empty:
+    st.info("Bản dữ liệu không có bệnh viện tuyến trên đang hoạt động trong ngày này.")
+else:
+    st.caption(f"Ngày {F.date(upper['status_date'].iloc[0])}; tách riêng để không gây quá tải tuyến trên. Người bệnh "
+               f"các cơ sở của tỉnh, huyện chuyển lên trong ngày: {F.num(upper['referred_up_local'].iloc[0])}. "
+               f"Nguồn: {SRC}; mẫu số: định mức giường được giao.")
+    W.table(upper, {"facility_name": W.Col("Bệnh viện"), "occupied": W.Col("Đang điều trị", "int"),
+                    "bed_quota": W.Col("Định mức", "int"), "load_vs_quota_pct": W.Col("So với định mức", "pct"),
+                    "admissions": W.Col("Tiếp nhận", "int"), "reported": W.Col("Đã báo cáo", "flag", flag_text="có"),
+                    "referred_up": W.Col("Chuyển tuyến trên", "int", screen=False)},
+            key="facility_upper", file_name=f"tuyen_tren_{f.as_of:%Y%m%d}",
+            note=f"Bệnh viện tuyến trên, ngày {F.date(upper['status_date'].iloc[0])}")
+
+st.subheader("Từng cơ sở")
+detail = q.facility_detail(f.snapshot, f.scope, f.as_of)
+if detail.empty:
+    st.info("Chưa có cơ sở nào trong danh sách.")
+else:
+    st.caption(f"Ngày {F.date(detail['status_date'].iloc[0])}; nguồn: {SRC}. Cơ sở chưa báo cáo trong ngày để trống, "
+               "không đoán.")
+    W.table(detail, {"facility_name": W.Col("Cơ sở"), "district_name": W.Col("Địa bàn"),
+                     "tier": W.Col("Tuyến", words=F.TIERS), "is_open": W.Col("Đang hoạt động", "flag"),
+                     "bed_quota": W.Col("Định mức", "int"), "beds_ready": W.Col("Giường sẵn sàng", "int"),
+                     "occupied": W.Col("Đang điều trị", "int"),
+                     "reported": W.Col("Đã báo cáo", "flag", flag_text="có", screen=False)},
+            key="facility_detail", file_name=f"tung_co_so_{f.as_of:%Y%m%d}",
+            note=f"Từng cơ sở thu dung, điều trị, ngày {F.date(detail['status_date'].iloc[0])}")
+
+st.subheader("Trạm y tế lưu động, Tổ COVID cộng đồng")
+care = q.community_care_units(f.snapshot, f.scope, f.as_of)
+if care.empty:
+    st.info(f"Chưa có báo cáo trạm y tế lưu động, Tổ COVID cộng đồng đến ngày {F.date(f.as_of)}.")
+else:
+    st.caption(f"Ngày {F.date(care['status_date'].iloc[0])}, mỗi xã theo báo cáo gần nhất; nguồn: "
+               f"{F.SOURCES['community_care']}.")
+    W.table(care, {"unit_name": W.Col("Huyện"), "mobile_stations": W.Col("Trạm y tế lưu động", "int"),
+                   "community_teams": W.Col("Tổ COVID cộng đồng", "int")},
+            key="community_care", file_name=f"tram_luu_dong_to_covid_{f.as_of:%Y%m%d}",
+            note=f"Trạm y tế lưu động, Tổ COVID cộng đồng; nguồn {F.SOURCES['community_care']}")
+
+st.subheader("Trạm y tế xã không có người trực khi kiểm tra")
+gaps = q.duty_gaps(f.snapshot, f.scope, f.as_of)
+if gaps.empty:
+    st.info(f"Không có lần kiểm tra nào phát hiện trạm y tế xã không có người trực đến ngày {F.date(f.as_of)}.")
+else:
+    st.caption(f"Mọi lần kiểm tra đến ngày {F.date(f.as_of)}, mới nhất trước; nguồn: {F.SOURCES['duty_checks']}.")
+    W.table(gaps, {"checked_at": W.Col("Thời điểm kiểm tra", "datetime"), "unit_name": W.Col("Trạm y tế xã"),
+                   "district_name": W.Col("Huyện"), "note": W.Col("Ghi chú")},
+            key="duty_gaps", file_name=f"tram_khong_nguoi_truc_{f.as_of:%Y%m%d}",
+            note=f"Trạm y tế xã không có người trực khi kiểm tra; nguồn {F.SOURCES['duty_checks']}")

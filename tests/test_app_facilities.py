@@ -1,0 +1,75 @@
+"""The facilities page (pages/7_Co_so_dieu_tri.py) through AppTest, its figures checked against queries of our own on
+the hand-made warehouse of conftest_app (F01 Vĩnh Yên: quota 100, 150 beds ready, 120 occupied; F02 Tam Đảo: quota 50,
+60 beds ready, 20 occupied, both on 14/03/2022)."""
+import duckdb
+import pytest
+
+pytest.register_assert_rewrite("conftest_app")
+from conftest_app import open_page, table, texts
+
+from etl.settings import load_settings
+from etl.snapshots import current_snapshot
+
+pytest_plugins = ["conftest_app"]
+
+PAGE = "pages/7_Co_so_dieu_tri.py"
+
+
+@pytest.fixture
+def app(use_data, app_data):
+    return use_data(app_data)
+
+
+def warehouse(data_dir, sql):
+    with duckdb.connect(str(current_snapshot(load_settings(data_dir))), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_districts_beds_against_quota_and_twice_the_quota(app, app_data):
+    at = open_page(PAGE)
+    assert [t.value for t in at.title] == ["Cơ sở thu dung, điều trị"]
+    # independently: straight from the facility rows of the status date, not from the outlook mart
+    expected = {r[0]: tuple(r[1:]) for r in warehouse(app_data, """
+        SELECT district_code, sum(beds_ready), 2 * sum(bed_quota), sum(occupied)
+        FROM marts.facility_daily WHERE status_date = DATE '2022-03-14' AND tier_group = 'local' GROUP BY ALL
+    """)}
+    rows = table(at, "facility_districts").set_index("Huyện")
+    vy, td = rows.loc["Thành phố Vĩnh Yên"], rows.loc["Huyện Tam Đảo"]
+    assert (vy["Giường sẵn sàng"], vy["Gấp đôi định mức"], vy["Đang điều trị"]) == expected["243"] == (150, 200, 120)
+    assert (td["Giường sẵn sàng"], td["Gấp đôi định mức"], td["Đang điều trị"]) == expected["248"] == (60, 100, 20)
+    # 120 ÷ 100 = 1,2: over the quota; 20 ÷ 50 = 0,4: normal; occupancy 120 ÷ 150 = 80%
+    assert vy["Mức cảnh báo"] == "vượt định mức" and td["Mức cảnh báo"] == "bình thường"
+    assert vy["Công suất (%)"] == pytest.approx(80.0)
+    # free beds ÷ net admissions (in − out − referred up) of the one reported day: (150 − 120) ÷ (10 − 5 − 1) = 7,5
+    # and (60 − 20) ÷ (2 − 1 − 0) = 40
+    assert vy["Đến khi đầy"] == "7,5 ngày" and td["Đến khi đầy"] == "40,0 ngày"
+    assert vy["Chưa đủ gấp đôi định mức"] == "chưa đủ" and td["Chưa đủ gấp đôi định mức"] == "chưa đủ"
+    text = texts(at)
+    assert "Giường sẵn sàng chưa đạt gấp đôi định mức được giao ở: Thành phố Vĩnh Yên, Huyện Tam Đảo." in text
+    assert "Ngày 14/03/2022" in text
+
+
+def test_flow_detail_and_empty_sections(app, app_data):
+    at = open_page(PAGE)
+    (admissions, discharges, referred), = warehouse(app_data, """
+        SELECT sum(admissions), sum(discharges), sum(referred_up) FROM marts.facility_daily
+        WHERE status_date = DATE '2022-03-14' AND tier_group = 'local'
+    """)
+    flow = table(at, "facility_flow")
+    assert list(flow.iloc[-1][["Tiếp nhận", "Ra viện", "Chuyển tuyến trên"]]) == [admissions, discharges, referred]
+    assert (admissions, discharges, referred) == (12, 6, 1)
+    detail = table(at, "facility_detail").set_index("Cơ sở")
+    assert detail.loc["Bệnh viện dã chiến số 1", "Định mức"] == 100
+    assert detail.loc["Khu điều trị tập trung Tam Đảo", "Địa bàn"] == "Huyện Tam Đảo"
+    text = texts(at)
+    # the warehouse has no upper-level hospital, community care or duty check
+    assert "Bản dữ liệu không có bệnh viện tuyến trên" in text
+    assert "Chưa có báo cáo trạm y tế lưu động" in text
+    assert "Không có lần kiểm tra nào phát hiện trạm y tế xã không có người trực" in text
+
+
+def test_days_until_full_wording():
+    from app import formatting as F
+    assert F.days_until_full(None) == "không tăng"
+    assert F.days_until_full(120.0) == "> 90 ngày"
+    assert F.days_until_full(90) == "90,0 ngày"

@@ -38,7 +38,8 @@ PAGES = [("/", "1_tong_quan", "Tổng quan", False),
          ("/Ca_benh_co_so_dieu_tri", "3_ca_benh_co_so_dieu_tri", "Ca bệnh và cơ sở điều trị", False),
          ("/Vac_xin_ton_kho", "4_vac_xin_ton_kho", "Vắc xin tồn kho", False),
          ("/Chat_luong_so_lieu", "5_chat_luong_so_lieu", "Chất lượng số liệu", False),
-         ("/Tien_do_chi_tieu", "6_tien_do_chi_tieu", "Tiến độ thực hiện chỉ tiêu", False)]
+         ("/Tien_do_chi_tieu", "6_tien_do_chi_tieu", "Tiến độ thực hiện chỉ tiêu", False),
+         ("/Co_so_dieu_tri", "7_co_so_dieu_tri", "Cơ sở thu dung, điều trị", False)]
 
 
 def map_facts(data_dir: Path) -> tuple[int, str, str, tuple[float, float]]:

@@ -30,7 +30,7 @@ gc.freeze()
 PAGES = (
     ("pages/1_Tong_quan.py", "Tổng quan"),
     ("pages/2_Bao_phu_tiem_chung.py", "Bao phủ tiêm chủng"),
-    ("pages/3_Ca_benh_co_so_dieu_tri.py", "Ca bệnh và cơ sở điều trị"),
+    ("pages/3_Ca_benh_co_so_dieu_tri.py", "Ca bệnh F0"),
     ("pages/4_Vac_xin_ton_kho.py", "Vắc xin tồn kho"),
     ("pages/5_Chat_luong_so_lieu.py", "Chất lượng số liệu"),
     ("pages/6_Tien_do_chi_tieu.py", "Tiến độ thực hiện chỉ tiêu"),

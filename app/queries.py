@@ -283,11 +283,6 @@ def facility_upper(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def facility_detail(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
-    return _query(snapshot, "facility_detail", scope=scope, as_of=as_of)
-
-
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def community_care_units(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     return _query(snapshot, "community_care_units", scope=scope, as_of=as_of)
 

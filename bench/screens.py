@@ -35,7 +35,7 @@ TALL = 2600  # the map must be inside the window to be clicked
 # (URL path, screenshot name, the page's title, whether the page has the coverage map)
 PAGES = [("/", "1_tong_quan", "Tổng quan", False),
          ("/Bao_phu_tiem_chung", "2_bao_phu_tiem_chung", "Bao phủ tiêm chủng", True),
-         ("/Ca_benh_co_so_dieu_tri", "3_ca_benh_co_so_dieu_tri", "Ca bệnh và cơ sở điều trị", False),
+         ("/Ca_benh_co_so_dieu_tri", "3_ca_benh_co_so_dieu_tri", "Ca bệnh F0", False),
          ("/Vac_xin_ton_kho", "4_vac_xin_ton_kho", "Vắc xin tồn kho", False),
          ("/Chat_luong_so_lieu", "5_chat_luong_so_lieu", "Chất lượng số liệu", False),
          ("/Tien_do_chi_tieu", "6_tien_do_chi_tieu", "Tiến độ thực hiện chỉ tiêu", False),

@@ -110,7 +110,7 @@ else:
                            "occupied": W.Col("Đang điều trị", "int"), "bed_quota": W.Col("Định mức", "int"),
                            "load_vs_quota_pct": W.Col("So với định mức", "pct")},
             key="exc_facilities", download=False, file_name=f"co_so_vuot_dinh_muc_{f.as_of:%Y%m%d}")
-st.page_link(PAGE["Ca bệnh và cơ sở điều trị"], label="→ Xem tải các cơ sở điều trị")
+st.page_link(PAGE["Cơ sở thu dung, điều trị"], label="→ Xem tải các cơ sở điều trị")
 
 risk = q.stock_lots(f.snapshot, f.scope, f.as_of, only_at_risk=True)
 # one row per lot in each store: the headline counts lots, the table their stores

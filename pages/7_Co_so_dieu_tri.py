@@ -82,19 +82,27 @@ else:
             note=f"Bệnh viện tuyến trên, ngày {F.date(upper['status_date'].iloc[0])}")
 
 st.subheader("Từng cơ sở")
-detail = q.facility_detail(f.snapshot, f.scope, f.as_of)
-if detail.empty:
-    st.info("Chưa có cơ sở nào trong danh sách.")
+fac = q.facilities(f.snapshot, f.scope, f.as_of)
+if fac.empty:
+    st.info(f"Chưa có báo cáo hoạt động cơ sở điều trị đến ngày {F.date(f.as_of)}.")
 else:
-    st.caption(f"Ngày {F.date(detail['status_date'].iloc[0])}; nguồn: {SRC}. Cơ sở chưa báo cáo trong ngày để trống, "
-               "không đoán.")
-    W.table(detail, {"facility_name": W.Col("Cơ sở"), "district_name": W.Col("Địa bàn"),
-                     "tier": W.Col("Tuyến", words=F.TIERS), "is_open": W.Col("Đang hoạt động", "flag"),
-                     "bed_quota": W.Col("Định mức", "int"), "beds_ready": W.Col("Giường sẵn sàng", "int"),
-                     "occupied": W.Col("Đang điều trị", "int"),
-                     "reported": W.Col("Đã báo cáo", "flag", flag_text="có", screen=False)},
-            key="facility_detail", file_name=f"tung_co_so_{f.as_of:%Y%m%d}",
-            note=f"Từng cơ sở thu dung, điều trị, ngày {F.date(detail['status_date'].iloc[0])}")
+    st.caption(f"Ngày {F.date(fac['status_date'].iloc[0])}; nguồn: {SRC}. Cơ sở đang hoạt động; so với định mức = "
+               "đang điều trị ÷ định mức giường được giao. Cơ sở chưa báo cáo trong ngày để trống, không đoán.")
+    W.table(fac, {"facility_name": W.Col("Cơ sở"), "district_name": W.Col("Địa bàn"),
+                  "occupied": W.Col("Đang điều trị", "int"),
+                  "bed_quota": W.Col("Định mức", "int", help="Định mức giường được giao."),
+                  "load_vs_quota_pct": W.Col("So với định mức", "pct",
+                                             help="Đang điều trị ÷ định mức giường; từ 100% trở lên là vượt định mức."),
+                  "beds_ready": W.Col("Giường sẵn sàng", "int"),
+                  "occupancy_pct": W.Col("Công suất sử dụng", "pct", help="Đang điều trị ÷ giường sẵn sàng."),
+                  "reported": W.Col("Đã báo cáo", "flag", flag_text="có"),
+                  # details for the Excel file: the table on screen keeps what the committee decides on
+                  "quota_x2": W.Col("Gấp đôi định mức", "int", screen=False),
+                  "tier": W.Col("Tuyến", words=F.TIERS, screen=False),
+                  "referred_up": W.Col("Chuyển tuyến trên", "int", screen=False),
+                  "staff_on_duty": W.Col("Nhân viên trực", "int", screen=False)},
+            key="facility_table", file_name=f"co_so_dieu_tri_{f.as_of:%Y%m%d}",
+            note=f"Tải các cơ sở điều trị ngày {F.date(fac['status_date'].iloc[0])}")
 
 st.subheader("Trạm y tế lưu động, Tổ COVID cộng đồng")
 care = q.community_care_units(f.snapshot, f.scope, f.as_of)

@@ -58,9 +58,13 @@ def test_flow_detail_and_empty_sections(app, app_data):
     flow = table(at, "facility_flow")
     assert list(flow.iloc[-1][["Tiếp nhận", "Ra viện", "Chuyển tuyến trên"]]) == [admissions, discharges, referred]
     assert (admissions, discharges, referred) == (12, 6, 1)
-    detail = table(at, "facility_detail").set_index("Cơ sở")
-    assert detail.loc["Bệnh viện dã chiến số 1", "Định mức"] == 100
-    assert detail.loc["Khu điều trị tập trung Tam Đảo", "Địa bàn"] == "Huyện Tam Đảo"
+    fac = table(at, "facility_table").set_index("Cơ sở")
+    assert fac.loc["Bệnh viện dã chiến số 1", "Định mức"] == 100
+    assert fac.loc["Khu điều trị tập trung Tam Đảo", "Địa bàn"] == "Huyện Tam Đảo"
+    assert fac.loc["Bệnh viện dã chiến số 1", "So với định mức"] == 120.0
+    assert fac.loc["Khu điều trị tập trung Tam Đảo", "Công suất sử dụng"] == 33.33  # 20 / 60 beds ready
+    # tier, twice the quota, referrals and staff are in the Excel file only: the table on screen fits the page
+    assert not {"Tuyến", "Gấp đôi định mức", "Nhân viên trực"} & set(fac.columns)
     text = texts(at)
     # the warehouse has no upper-level hospital, community care or duty check
     assert "Bản dữ liệu không có bệnh viện tuyến trên" in text

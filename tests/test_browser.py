@@ -28,7 +28,7 @@ LOCAL = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
 PAGES = [
     ("/", "Chỉ tiêu tiêm chủng có nguy cơ trễ hạn", "1_tong_quan"),
     ("/Bao_phu_tiem_chung", "Người chưa tiêm theo nhóm ưu tiên và lý do", "2_bao_phu_tiem_chung"),
-    ("/Ca_benh_co_so_dieu_tri", "Tải các cơ sở thu dung, điều trị", "3_ca_benh_co_so_dieu_tri"),
+    ("/Ca_benh_co_so_dieu_tri", "F0 chưa được cấp thuốc, chưa được theo dõi", "3_ca_benh_co_so_dieu_tri"),
     ("/Vac_xin_ton_kho", "Theo lô, hạn dùng gần nhất trước", "4_vac_xin_ton_kho"),
     ("/Chat_luong_so_lieu", "Kiểm tra số liệu của bản dữ liệu này", "5_chat_luong_so_lieu"),
     ("/Tien_do_chi_tieu", "Hạn báo cáo và mốc kế hoạch", "6_tien_do_chi_tieu"),

@@ -52,22 +52,29 @@ def bins_for(values: pd.Series, metric: str) -> Bins:
         edges = [0, 5, 10, 20, 1e9]
         labels = ["dưới 5%", "5–10%", "10–20%", "từ 20% trở lên"]
         flag_label, flagged = "âm (cần rà soát)", v < 0
+    elif metric == "occupancy":
+        # patients ÷ beds ready: from 100% on, more patients than beds ready (a real overload, not a data problem)
+        edges = [0, 50, 80, 90, 100, 1e9]
+        labels = ["dưới 50%", "50–80%", "80–90%", "90–100%", "từ 100% trở lên (quá tải)"]
+        flag_label, flagged = None, None
     else:
         top = float(v.max()) if v.notna().any() and float(v.max()) > 0 else 1.0
         step = _nice_step(top, 5)
         edges = [i * step for i in range(math.ceil(top / step) + 1)]
         edges[-1] += 1e-9
         labels = [f"{F.num(a)}–{F.num(b)}" for a, b in pairwise(edges)]
-        flag_label = "âm (cần rà soát)" if metric == "rate" else "âm: đã tiêm nhiều hơn dân số (cần rà soát)"
-        flagged = v < 0
+        # a rate per 100.000 of cases cannot be negative: no "to review" bin that nothing can fall into
+        flag_label, flagged = (None, None) if metric == "rate" else (
+            "âm: đã tiêm nhiều hơn dân số (cần rà soát)", v < 0)
     index = np.full(len(v), -1)
     arr = v.to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(arr)
     index[ok] = np.clip(np.searchsorted(edges, arr[ok], side="right") - 1, 0, len(labels) - 1)
     colours = _cividis(len(labels))
-    flagged_arr = flagged.fillna(False).to_numpy(dtype=bool)
-    index[flagged_arr] = len(labels)
-    labels, colours = labels + [flag_label], colours + [FLAG_COLOUR]
+    if flag_label is not None:
+        flagged_arr = flagged.fillna(False).to_numpy(dtype=bool)
+        index[flagged_arr] = len(labels)
+        labels, colours = labels + [flag_label], colours + [FLAG_COLOUR]
     if (index < 0).any():  # a district with no population figure is drawn grey, not left blank
         index[index < 0] = len(labels)
         labels, colours = labels + ["chưa có số liệu"], colours + [NO_DATA_COLOUR]
@@ -119,9 +126,15 @@ def choropleth(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, numerator
     """Districts coloured by labelled bins of `value`; hover shows name, numerator, denominator and value."""
     features = [{"type": "Feature", "id": r.district_code, "properties": {"name": r.district_name},
                  "geometry": _polygonal(json.loads(r.geometry_geojson))} for r in shapes.itertuples()]
-    data = units[units["unit_code"].isin(shapes["district_code"])].reset_index(drop=True)
+    data = units[units["unit_code"].isin(shapes["district_code"])]
+    # every district is drawn: one without a row (no facility, no report) is grey, "chưa có số liệu", not a hole
+    absent = shapes[~shapes["district_code"].isin(data["unit_code"])]
+    if len(absent):
+        data = pd.concat([data, pd.DataFrame({"unit_code": absent["district_code"],
+                                              "unit_name": absent["district_name"]})], ignore_index=True)
+    data = data.reset_index(drop=True)
     bins = bins_for(data["value"], metric)
-    value_text = [F.pct(v) if metric in ("coverage", "dropout") else F.num(v, 1 if metric == "rate" else 0)
+    value_text = [F.pct(v) if metric in ("coverage", "dropout", "occupancy") else F.num(v, 1 if metric == "rate" else 0)
                   for v in data["value"]]
     flags = ["<br><b>Cần rà soát số liệu</b>" if bins.colours[b] == FLAG_COLOUR else "" for b in bins.index]
     custom = np.stack([data["unit_code"], data["unit_name"], [F.num(v) for v in data["numerator"]],
@@ -149,20 +162,129 @@ def choropleth(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, numerator
     return fig
 
 
-def f0_trend(trend: pd.DataFrame, height: int = 360) -> go.Figure:
-    """New F0 per report date (bars) and the trailing 7-day average (line)."""
+INCOMPLETE_NOTE = "chưa đủ xã báo cáo"
+
+
+def _custom(*columns) -> np.ndarray | None:
+    return np.stack(columns, axis=-1) if len(columns[0]) else None
+
+
+def f0_trend(trend: pd.DataFrame, height: int = 380) -> go.Figure:
+    """New F0 per report date (bars) and the trailing 7-day average (line). Days on which not every commune had
+    reported (is_complete false) are still filling: their bars are hatched and pale, their average dotted, and the
+    trailing run of them is shaded and labelled, so that nobody reads a filling day as a fall."""
+    trend = trend.reset_index(drop=True)
+    done = trend["is_complete"].fillna(False).astype(bool).to_numpy()
+    dates = [F.date(d) for d in trend["report_date"]]
+    reported = [f"{F.num(a)}/{F.num(b)} xã đã báo cáo" for a, b in
+                zip(trend["communes_reporting"], trend["communes_expected"], strict=True)]
+    rate = [F.num(v, 1) for v in trend["rate_7d_per_100k"]]
+    fig = go.Figure()
+    for complete, name, colour, pattern in ((True, "F0 mới trong ngày", "#56b4e9", ""),
+                                            (False, f"F0 mới, ngày {INCOMPLETE_NOTE}", "#b8dcf2", "/")):
+        mask = done == complete
+        if not mask.any():
+            continue
+        sub = trend[mask]
+        fig.add_bar(x=sub["report_date"], y=sub["new_f0"], name=name, marker_color=colour,
+                    marker_pattern_shape=pattern, marker_pattern_fgcolor="#0072b2",
+                    customdata=_custom(np.array(dates)[mask], [F.num(v) for v in sub["new_f0"]],
+                                       np.array(reported)[mask]),
+                    hovertemplate="%{customdata[0]}: %{customdata[1]} F0 mới (%{customdata[2]})<extra></extra>")
+    avg = [F.num(v, 1) for v in trend["avg7"]]
+    solid = trend["avg7"].where(done)
+    # the dotted line starts at the last complete day, so that the two lines join
+    first_open = int(np.argmax(~done)) if (~done).any() else len(done)
+    dotted = trend["avg7"].where(np.arange(len(done)) >= max(first_open - 1, 0)) if (~done).any() else None
+    fig.add_scatter(x=trend["report_date"], y=solid, name="Trung bình 7 ngày (lùi)", mode="lines",
+                    line={"color": "#0072b2", "width": 3},
+                    customdata=_custom(dates, avg, rate),
+                    hovertemplate=("%{customdata[0]}: trung bình 7 ngày %{customdata[1]}, "
+                                   "%{customdata[2]} F0/100.000 dân trong 7 ngày<extra></extra>"))
+    if dotted is not None:
+        fig.add_scatter(x=trend["report_date"], y=dotted, name=f"Trung bình 7 ngày, {INCOMPLETE_NOTE}",
+                        mode="lines", line={"color": "#0072b2", "width": 3, "dash": "dot"},
+                        customdata=_custom(dates, avg, rate),
+                        hovertemplate=("%{customdata[0]}: trung bình 7 ngày %{customdata[1]} (chưa đủ báo cáo)"
+                                       "<extra></extra>"))
+    if len(done) and not done[-1]:
+        # the trailing run of incomplete days: the part of the curve that will still rise
+        last_done = np.flatnonzero(done)
+        start = trend["report_date"].iloc[last_done[-1] + 1] if len(last_done) else trend["report_date"].iloc[0]
+        fig.add_vrect(x0=pd.Timestamp(start) - pd.Timedelta(hours=12),
+                      x1=pd.Timestamp(trend["report_date"].iloc[-1]) + pd.Timedelta(hours=12),
+                      fillcolor=NO_DATA_COLOUR, opacity=0.35, line_width=0, layer="below",
+                      annotation_text=INCOMPLETE_NOTE, annotation_position="top left",
+                      annotation_font_size=12)
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, separators=SEPARATORS,
+                      legend={"orientation": "h", "y": -0.2, "yanchor": "top"}, bargap=0.1, barmode="overlay",
+                      xaxis={"tickformat": DATE_FORMAT, "title": {"text": "Ngày báo cáo"}},
+                      yaxis={"title": {"text": "Số ca"}, "tickformat": ",d"})
+    return fig
+
+
+def f0_small_multiples(series: pd.DataFrame, columns: int = 3, panel_height: int = 150) -> go.Figure:
+    """One small panel per district (cases_district_trend rows): its 7-day F0 rate per 100.000, on one y scale shared
+    by every panel so that panels compare, with the province's rate in grey behind it. Incomplete days dotted."""
+    from plotly.subplots import make_subplots
+
+    names = list(dict.fromkeys(series["unit_name"]))
+    short = dict(zip(series["unit_name"], series["short_name"], strict=True))
+    rows = max(math.ceil(len(names) / columns), 1)
+    fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, shared_yaxes=True,
+                        subplot_titles=[short[n] for n in names],
+                        vertical_spacing=0.5 / max(rows * 2, 1) if rows > 1 else 0.1, horizontal_spacing=0.03)
+    top = pd.to_numeric(series[["rate_7d_per_100k", "province_rate_7d_per_100k"]].stack(), errors="coerce").max()
+    for i, name in enumerate(names):
+        sub = series[series["unit_name"] == name].reset_index(drop=True)
+        row, col = i // columns + 1, i % columns + 1
+        dates = [F.date(d) for d in sub["report_date"]]
+        done = sub["is_complete"].fillna(False).astype(bool).to_numpy()
+        fig.add_scatter(x=sub["report_date"], y=sub["province_rate_7d_per_100k"], mode="lines",
+                        line={"color": "#a0a0a0", "width": 1.5}, name="Toàn tỉnh", legendgroup="province",
+                        showlegend=i == 0, customdata=_custom(dates, [F.num(v, 1) for v in
+                                                                      sub["province_rate_7d_per_100k"]]),
+                        hovertemplate="%{customdata[0]}: toàn tỉnh %{customdata[1]}<extra></extra>",
+                        row=row, col=col)
+        text = [F.num(v, 1) for v in sub["rate_7d_per_100k"]]
+        fig.add_scatter(x=sub["report_date"], y=sub["rate_7d_per_100k"].where(done), mode="lines",
+                        line={"color": "#0072b2", "width": 2.5}, name="Huyện", legendgroup="district",
+                        showlegend=i == 0, customdata=_custom(dates, text),
+                        hovertemplate=f"{name}<br>%{{customdata[0]}}: %{{customdata[1]}}<extra></extra>",
+                        row=row, col=col)
+        if (~done).any():
+            first_open = int(np.argmax(~done))
+            fig.add_scatter(x=sub["report_date"],
+                            y=sub["rate_7d_per_100k"].where(np.arange(len(done)) >= max(first_open - 1, 0)),
+                            mode="lines", line={"color": "#0072b2", "width": 2.5, "dash": "dot"},
+                            name=INCOMPLETE_NOTE.capitalize(), legendgroup="incomplete",
+                            showlegend=not any(t.legendgroup == "incomplete" for t in fig.data),
+                            customdata=_custom(dates, text),
+                            hovertemplate=(f"{name}<br>%{{customdata[0]}}: %{{customdata[1]}} "
+                                           "(chưa đủ báo cáo)<extra></extra>"), row=row, col=col)
+    fig.update_yaxes(range=[0, float(top) * 1.08 if pd.notna(top) and top > 0 else 1], tickformat=",d")
+    fig.update_xaxes(tickformat="%d/%m", nticks=4)
+    fig.update_annotations(font_size=13)
+    fig.update_layout(height=panel_height * rows + 90, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      separators=SEPARATORS, legend={"orientation": "h", "y": -0.04, "yanchor": "top"},
+                      hovermode="closest")
+    return fig
+
+
+def active_split(trend: pd.DataFrame, height: int = 300) -> go.Figure:
+    """Active F0 per report date, stacked: treated at home and in facilities."""
     dates = [F.date(d) for d in trend["report_date"]]
     fig = go.Figure()
-    fig.add_bar(x=trend["report_date"], y=trend["new_f0"], name="F0 mới trong ngày", marker_color="#56b4e9",
-                customdata=np.stack([dates, [F.num(v) for v in trend["new_f0"]]], axis=-1) if len(trend) else None,
-                hovertemplate="%{customdata[0]}: %{customdata[1]} F0 mới<extra></extra>")
-    fig.add_scatter(x=trend["report_date"], y=trend["avg7"], name="Trung bình 7 ngày (lùi)", mode="lines",
-                    line={"color": "#0072b2", "width": 3},
-                    customdata=np.stack([dates, [F.num(v, 1) for v in trend["avg7"]]], axis=-1) if len(trend) else None,
-                    hovertemplate="%{customdata[0]}: trung bình 7 ngày %{customdata[1]}<extra></extra>")
+    for i, (col, name) in enumerate({"active_home": "Điều trị tại nhà",
+                                     "active_facility": "Điều trị tại cơ sở"}.items()):
+        fig.add_scatter(x=trend["report_date"], y=trend[col], name=name, mode="lines", stackgroup="active",
+                        line={"color": CATEGORY_COLOURS[i], "width": 1.5},
+                        customdata=_custom(dates, [F.num(v) for v in trend[col]]),
+                        hovertemplate=f"%{{customdata[0]}}: {name.lower()} %{{customdata[1]}}<extra></extra>")
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, separators=SEPARATORS,
-                      legend={"orientation": "h", "y": 1.1}, bargap=0.1,
-                      xaxis={"tickformat": DATE_FORMAT}, yaxis={"title": {"text": "Số ca"}, "tickformat": ",d"})
+                      legend={"orientation": "h", "y": -0.25, "yanchor": "top"},
+                      xaxis={"tickformat": DATE_FORMAT, "title": {"text": "Ngày báo cáo"}},
+                      yaxis={"title": {"text": "F0 đang điều trị"}, "tickformat": ",d"})
     return fig
 
 

@@ -40,8 +40,20 @@ def _query(snapshot: str, name: str, **params) -> pd.DataFrame:
     cursor = _connection(snapshot).cursor()
     try:
         return cursor.execute(_sql(name), {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}).df()
+    except duckdb.CatalogException as error:
+        # A snapshot published by an older version of the ETL lacks a table this version reads: say so and how to
+        # fix it, instead of a stack trace. (A table missing from a current build is a bug, and the tests catch it.)
+        st.error("Bản dữ liệu đang dùng được dựng bởi phiên bản cũ của chương trình nạp số liệu, chưa có bảng mà "
+                 f"phần này cần ({_missing_table(error)}). Cần dựng lại bản dữ liệu: `python -m etl run --rebuild`.")
+        st.stop()
     finally:
         cursor.close()
+
+
+def _missing_table(error: duckdb.CatalogException) -> str:
+    text = str(error)
+    start = text.find("with name ")
+    return text[start + 10:].split()[0] if start >= 0 else "không rõ"
 
 
 def snapshot_path(settings: Settings) -> str | None:
@@ -120,7 +132,16 @@ def cases_summary(snapshot: str, scope: Scope, as_of: dt.date) -> dict | None:
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def cases_trend(snapshot: str, scope: Scope, as_of: dt.date, days: int = 90) -> pd.DataFrame:
-    return _query(snapshot, "cases_trend", scope=scope, as_of=as_of, days=days)
+    """New F0, 7-day average and rate, active F0 by place, severe and deaths per report date over the scope; days
+    not every commune has reported marked (is_complete)."""
+    return _query(snapshot, "cases_trend", scope=scope, as_of=as_of, days=int(days))
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def cases_district_trend(snapshot: str, scope: Scope, as_of: dt.date, days: int = 90) -> pd.DataFrame:
+    """Each district in scope per report date: 7-day F0 rate per 100.000 beside the province's, for small
+    multiples."""
+    return _query(snapshot, "cases_district_trend", scope=scope, as_of=as_of, days=int(days))
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
@@ -207,6 +228,13 @@ def coverage_provinces(snapshot: str, scope: Scope, as_of: dt.date, cohort: str,
     """coverage_units() one level up, for the whole-country snapshot: each province sums its districts in scope."""
     return _query(snapshot, "coverage_units", scope=scope, as_of=as_of, cohort=cohort, dose=int(dose),
                   population=population, metric=metric, level="province", district=None)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def provinces(snapshot: str, scope: Scope) -> dict[str, str]:
+    """Province code -> name, for the provinces with a district in the viewer's scope."""
+    frame = _query(snapshot, "provinces", scope=scope)
+    return dict(zip(frame["province_code"], frame["province_name"], strict=True))
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)

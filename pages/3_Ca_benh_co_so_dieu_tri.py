@@ -1,5 +1,7 @@
-"""Ca bệnh F0: the F0 trend with its trailing 7-day average, F0 per district over 7 days, and the F0 left without
-medicine or monitoring. Treatment facilities have their own page (7_Co_so_dieu_tri)."""
+"""Ca bệnh F0: the F0 curve by report date with its trailing 7-day average (days still filling marked), active F0 at
+home and in facilities, the province and every district side by side (small multiples of the 7-day rate per
+100.000), the district map of that rate with week-on-week arrows, and the F0 left without medicine or monitoring per
+district and per commune. Treatment facilities have their own page (7_Co_so_dieu_tri)."""
 import streamlit as st
 
 from app import charts as C
@@ -9,88 +11,174 @@ from app import widgets as W
 from app.frame import frame
 
 f = frame("Ca bệnh F0")
+PERIODS = {30: "30 ngày", 90: "90 ngày", 180: "180 ngày", 365: "1 năm"}
+SRC = F.SOURCES["cases"]
 
-st.subheader("F0 mới theo ngày báo cáo")
-trend = q.cases_trend(f.snapshot, f.scope, f.as_of, 90)
-if trend.empty:
+scope, where = f.scope, f.province
+if f.national:
+    # the country at once would be 692 panels and a 1,9 MB map: one province at a time, as on the coverage page
+    names = q.provinces(f.snapshot, f.scope)
+    province = st.selectbox("Tỉnh, thành phố", list(names), key="f0_province", format_func=names.get)
+    scope, where = q.province_scope(f.snapshot, f.scope, province), names[province]
+if len(scope) < len(q.all_districts(f.snapshot)) and not f.national:
+    where = f"{len(scope)} huyện được phân công"
+
+cases = q.cases_units(f.snapshot, scope, f.as_of)
+if cases.empty:
     st.info(f"Chưa có báo cáo ca bệnh đến ngày {F.date(f.as_of)}.")
-else:
-    last = trend["report_date"].iloc[-1]
-    st.caption(f"Tối đa 90 ngày, đến ngày {F.date(last)}; trung bình 7 ngày là trung bình lùi (7 ngày đến hết "
-               "ngày đó). "
-               f"Nguồn: {F.SOURCES['cases']}; xã chưa báo cáo trong ngày được tính là 0 ca.")
-    chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
-    with chart_tab:
-        st.plotly_chart(C.f0_trend(trend), key="f0_trend", config={"displayModeBar": False})
-    with table_tab:
-        W.table(trend, {"report_date": W.Col("Ngày báo cáo", "date"), "new_f0": W.Col("F0 mới", "int"),
-                        "avg7": W.Col("Trung bình 7 ngày (lùi)", "num1"), "active": W.Col("Đang điều trị", "int")},
-                key="f0_table", file_name=f"f0_theo_ngay_{f.as_of:%Y%m%d}",
-                note=f"F0 mới theo ngày báo cáo, nguồn {F.SOURCES['cases']}")
+    st.stop()
+prov = cases[cases["unit_level"] == "province"]
+dist = cases[cases["unit_level"] == "district"]
+day = cases["report_date"].iloc[0]
+cases_help = F.source_help("cases", day, "dân số đầu kỳ (mọi lứa tuổi)",
+                           "Xu hướng tính đến ngày gần nhất mọi xã đã báo cáo (ngày chưa đủ không tính).")
+if not prov.empty:
+    p = prov.iloc[0]
+    m1, m2, m3, m4 = st.columns(4)
+    with m1:
+        W.metric("F0 7 ngày /100.000 dân", F.num(p["rate_7d_per_100k"], 1), cases_help,
+                 delta=f"{F.signed(p['trend_wow_change'], 0)} ca so với 7 ngày trước", delta_color="inverse")
+    with m2:
+        W.metric("Đang điều trị tại nhà", F.num(p["active_home"]), cases_help,
+                 delta=f"{F.pct(p['home_share_pct'])} tổng số; tại cơ sở {F.num(p['active_facility'])}", note=True)
+    with m3:
+        W.metric("F0 mới đã là F1 (7 ngày)", F.pct(p["new_f0_from_f1_7d_pct"]), cases_help)
+    with m4:
+        W.metric("Tỷ lệ tử vong/F0 (28 ngày)", F.pct(p["cfr_28d_pct"], 3), cases_help,
+                 delta=f"ca nặng mới {F.num(p['new_severe'])}, tử vong {F.num(p['deaths'])} trong ngày", note=True)
+    st.caption(f"{p['unit_name']}, ngày báo cáo {F.date(day)}. Tỷ lệ tử vong/F0: tử vong ÷ F0 mới của cùng 28 ngày "
+               f"(cộng dồn từ đầu: {F.pct(p['cfr_cumulative_pct'], 3)}). Xu hướng so 7 ngày đến ngày đủ báo cáo gần "
+               f"nhất ({F.date(p['trend_date'])}) với 7 ngày trước đó (▲ tăng là xấu).")
+
+DAYS = st.radio("Khoảng thời gian của các biểu đồ", list(PERIODS), index=1, format_func=PERIODS.get,
+                horizontal=True, key="f0_days")
+st.subheader("F0 mới theo ngày báo cáo")
+trend = q.cases_trend(f.snapshot, scope, f.as_of, DAYS)
+incomplete = trend[~trend["is_complete"].fillna(False).astype(bool)]
+st.caption(f"{where}, {DAYS} ngày đến ngày {F.date(day)}, theo ngày "
+           f"báo cáo. Trung bình 7 ngày là trung bình lùi (7 ngày đến hết ngày đó). Nguồn: {SRC}; xã chưa báo cáo "
+           "trong ngày được tính là 0 ca, nên ngày chưa đủ xã báo cáo (cột gạch chéo, đường chấm) còn tăng thêm và "
+           "không dùng để đánh giá xu hướng."
+           + (f" Chưa đủ báo cáo: {', '.join(F.date(d) for d in incomplete['report_date'].tail(5))}"
+              f"{' …' if len(incomplete) > 5 else ''}." if not incomplete.empty else ""))
+trend_cols = {"report_date": W.Col("Ngày báo cáo", "date"), "new_f0": W.Col("F0 mới", "int"),
+              "avg7": W.Col("Trung bình 7 ngày (lùi)", "num1"),
+              "rate_7d_per_100k": W.Col("F0 7 ngày /100.000", "num1", help="Dân số đầu kỳ, mọi lứa tuổi."),
+              "is_complete": W.Col("Chưa đủ báo cáo", "flag", flag_text="chưa đủ"),
+              "communes_reporting": W.Col("Xã đã báo cáo", "int"), "communes_expected": W.Col("Số xã", "int"),
+              "new_severe": W.Col("Nặng mới", "int"), "deaths": W.Col("Tử vong", "int"),
+              "active_home": W.Col("Điều trị tại nhà", "int", screen=False),
+              "active_facility": W.Col("Điều trị tại cơ sở", "int", screen=False)}
+chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
+with chart_tab:
+    st.plotly_chart(C.f0_trend(trend), key="f0_trend", config={"displayModeBar": False})
+with table_tab:
+    W.table(trend.assign(is_complete=~trend["is_complete"].fillna(False).astype(bool)), trend_cols,
+            key="f0_table", file_name=f"f0_theo_ngay_{day:%Y%m%d}",
+            note=f"F0 mới theo ngày báo cáo, {where}, {DAYS} ngày đến ngày {F.date(day)}; nguồn {SRC}")
+
+st.subheader("F0 đang điều trị: tại nhà và tại cơ sở")
+st.caption(f"{where}, theo ngày báo cáo, {DAYS} ngày đến ngày "
+           f"{F.date(day)}. Nguồn: {SRC}.")
+chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
+with chart_tab:
+    st.plotly_chart(C.active_split(trend), key="active_chart", config={"displayModeBar": False})
+with table_tab:
+    W.table(trend, {"report_date": W.Col("Ngày báo cáo", "date"),
+                    "active_home": W.Col("Điều trị tại nhà", "int"),
+                    "active_facility": W.Col("Điều trị tại cơ sở", "int"), "active": W.Col("Tổng", "int")},
+            key="active_table", file_name=f"f0_dang_dieu_tri_{day:%Y%m%d}",
+            note=f"F0 đang điều trị tại nhà và tại cơ sở, {where}; nguồn {SRC}")
+
+st.subheader("Từng huyện so với toàn tỉnh: F0 7 ngày /100.000 dân")
+series = q.cases_district_trend(f.snapshot, scope, f.as_of, DAYS)
+st.caption(f"Mỗi ô một huyện, cùng một thang đo để so sánh; đường xám là toàn tỉnh. Theo ngày báo cáo, {DAYS} ngày "
+           f"đến ngày {F.date(day)}; F0 mới 7 ngày (lùi) trên 100.000 dân số đầu kỳ; đoạn chấm: ngày huyện chưa đủ "
+           f"xã báo cáo. Nguồn: {SRC}.")
+chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
+with chart_tab:
+    st.plotly_chart(C.f0_small_multiples(series), key="f0_multiples", config={"displayModeBar": False})
+with table_tab:
+    W.table(series.assign(is_complete=~series["is_complete"].fillna(False).astype(bool)),
+            {"unit_name": W.Col("Huyện"), "report_date": W.Col("Ngày báo cáo", "date"),
+             "new_f0": W.Col("F0 mới", "int"), "new_f0_7d_avg": W.Col("TB 7 ngày", "num1"),
+             "rate_7d_per_100k": W.Col("F0 7 ngày /100.000", "num1"),
+             "province_rate_7d_per_100k": W.Col("Toàn tỉnh /100.000", "num1"),
+             "is_complete": W.Col("Chưa đủ báo cáo", "flag", flag_text="chưa đủ")},
+            key="f0_multiples_table", file_name=f"f0_tung_huyen_{day:%Y%m%d}",
+            note=f"F0 7 ngày /100.000 dân theo huyện và ngày báo cáo; nguồn {SRC}")
 
 st.subheader("F0 theo huyện: 7 ngày gần nhất")
-cases = q.cases_units(f.snapshot, f.scope, f.as_of)
-if not cases.empty:
-    prov = cases[cases["unit_level"] == "province"]
-    dist = cases[cases["unit_level"] == "district"]
-    day = cases["report_date"].iloc[0]
-    cases_help = F.source_help("cases", day, "dân số đầu kỳ (mọi lứa tuổi)",
-                               "Xu hướng tính đến ngày gần nhất mọi xã đã báo cáo (ngày chưa đủ không tính).")
-    if not prov.empty:
-        p = prov.iloc[0]
-        m1, m2, m3, m4 = st.columns(4)
-        with m1:
-            W.metric("F0 7 ngày /100.000 dân", F.num(p["rate_7d_per_100k"], 1), cases_help,
-                     delta=f"{F.signed(p['trend_wow_change'], 0)} ca so với 7 ngày trước", delta_color="inverse")
-        with m2:
-            W.metric("Đang điều trị tại nhà", F.num(p["active_home"]), cases_help,
-                     delta=f"{F.pct(p['home_share_pct'])} tổng số; tại cơ sở {F.num(p['active_facility'])}", note=True)
-        with m3:
-            W.metric("F0 mới đã là F1 (7 ngày)", F.pct(p["new_f0_from_f1_7d_pct"]), cases_help)
-        with m4:
-            W.metric("Tỷ lệ tử vong/F0 (28 ngày)", F.pct(p["cfr_28d_pct"], 3), cases_help,
-                     delta=f"ca nặng mới {F.num(p['new_severe'])}, tử vong {F.num(p['deaths'])} trong ngày", note=True)
-    st.caption(f"Ngày báo cáo {F.date(day)}; xu hướng so 7 ngày đến ngày đủ báo cáo gần nhất với 7 ngày trước đó "
-               "(▲ tăng là xấu). Ngày chưa đủ xã báo cáo được đánh dấu ở cột Đủ báo cáo và không dùng cho xu hướng.")
-    case_cols = {"unit_name": W.Col("Đơn vị"), "rate_7d_per_100k": W.Col("F0 7 ngày /100.000", "num1"),
-                 "new_f0_7d_avg": W.Col("TB 7 ngày", "num1"),
-                 "trend_direction": W.Col("Xu hướng", words=F.TREND_ARROW),
-                 "trend_wow_change_pct": W.Col("So 7 ngày trước (%)", "num1"),
-                 "trend_date": W.Col("Xu hướng đến ngày", "date"),
-                 "is_complete": W.Col("Đủ báo cáo", "flag", flag_text="đủ"),
-                 "active_home": W.Col("Tại nhà", "int"), "active_facility": W.Col("Tại cơ sở", "int"),
-                 "new_f0_from_f1_7d_pct": W.Col("Đã là F1 (%)", "pct"),
-                 "new_severe": W.Col("Nặng mới", "int"), "deaths": W.Col("Tử vong", "int"),
-                 "cfr_cumulative_pct": W.Col("Tử vong/F0 cộng dồn (%)", "pct", screen=False),
-                 "population_total": W.Col("Dân số đầu kỳ", "int", screen=False)}
-    shapes = q.district_shapes(f.snapshot, f.scope)
-    map_tab, table_tab = st.tabs(["Bản đồ", "Bảng số liệu"])
-    with map_tab:
-        if shapes.empty:
-            st.info(f.meta["geo_missing_reason"] or "Bản dữ liệu không có ranh giới các huyện.")
-        else:
-            st.plotly_chart(C.choropleth(dist, shapes, "rate", "F0 mới 7 ngày", "Dân số đầu kỳ",
-                                         "F0 7 ngày /100.000 dân", height=440),
-                            key="f0_map", config={"displaylogo": False, "scrollZoom": False})
-            st.caption(f"F0 mới 7 ngày đến ngày báo cáo {F.date(day)} trên 100.000 dân (dân số đầu kỳ).")
-    with table_tab:
-        W.table(cases, case_cols, key="f0_units", file_name=f"f0_huyen_{day:%Y%m%d}",
-                note=f"F0 theo huyện, 7 ngày đến ngày báo cáo {F.date(day)}; nguồn {F.SOURCES['cases']}")
+st.caption(f"Ngày báo cáo {F.date(day)}; xu hướng so 7 ngày đến ngày đủ báo cáo gần nhất với 7 ngày trước đó "
+           "(▲ tăng là xấu). Ngày chưa đủ xã báo cáo được đánh dấu ở cột Đủ báo cáo và không dùng cho xu hướng.")
+case_cols = {"unit_name": W.Col("Đơn vị"), "rate_7d_per_100k": W.Col("F0 7 ngày /100.000", "num1"),
+             "new_f0_7d_avg": W.Col("TB 7 ngày", "num1"),
+             "trend_direction": W.Col("Xu hướng", words=F.TREND_ARROW),
+             "trend_wow_change_pct": W.Col("So 7 ngày trước (%)", "num1"),
+             "trend_date": W.Col("Xu hướng đến ngày", "date"),
+             "is_complete": W.Col("Đủ báo cáo", "flag", flag_text="đủ"),
+             "active_home": W.Col("Tại nhà", "int"), "active_facility": W.Col("Tại cơ sở", "int"),
+             "new_f0_from_f1_7d_pct": W.Col("Đã là F1 (%)", "pct"),
+             "new_severe": W.Col("Nặng mới", "int"), "deaths": W.Col("Tử vong", "int"),
+             "cfr_28d_pct": W.Col("Tử vong/F0 28 ngày (%)", "pct", screen=False),
+             "cfr_cumulative_pct": W.Col("Tử vong/F0 cộng dồn (%)", "pct", screen=False),
+             "population_total": W.Col("Dân số đầu kỳ", "int", screen=False)}
+shapes = q.district_shapes(f.snapshot, scope)
+map_tab, table_tab = st.tabs(["Bản đồ", "Bảng số liệu"])
+with map_tab:
+    if shapes.empty:
+        st.info(f.meta["geo_missing_reason"] or "Bản dữ liệu không có ranh giới các huyện.")
+    else:
+        st.plotly_chart(C.choropleth(dist, shapes, "rate", "F0 mới 7 ngày", "Dân số đầu kỳ",
+                                     "F0 7 ngày /100.000 dân", height=440),
+                        key="f0_map", config={"displaylogo": False, "scrollZoom": False})
+        st.caption(f"F0 mới 7 ngày đến ngày báo cáo {F.date(day)} trên 100.000 dân (dân số đầu kỳ).")
+with table_tab:
+    W.table(cases, case_cols, key="f0_units", file_name=f"f0_huyen_{day:%Y%m%d}",
+            note=f"F0 theo huyện, 7 ngày đến ngày báo cáo {F.date(day)}; nguồn {SRC}")
 
 st.subheader("F0 chưa được cấp thuốc, chưa được theo dõi")
-gaps = q.care_gap_units(f.snapshot, f.scope, f.as_of)
-if not gaps.empty:
-    growing = gaps[gaps["gap_growing"] == True]  # noqa: E712  (NULL = not known, not growing)
+st.markdown("> Tuyệt đối không để người dân sau khi có kết quả dương tính với vi-rút SARS-CoV-2 không được tiếp cận "
+            "với các dịch vụ y tế, không được cấp phát thuốc, không được quản lý, theo dõi sức khỏe.  \n"
+            "— Chỉ thị của Ban Thường vụ Tỉnh ủy về tăng cường công tác tiêm vắc-xin phòng COVID-19 (03/2022), "
+            "mục 3")
+gap_cols = {"unit_name": W.Col("Đơn vị"), "active_total": W.Col("F0 đang điều trị", "int"),
+            "without_antiviral": W.Col("Chưa có thuốc", "int"),
+            "without_antiviral_pct": W.Col("Chưa có thuốc (%)", "pct", help="÷ F0 đang điều trị."),
+            "not_monitored": W.Col("Chưa theo dõi", "int"),
+            "not_monitored_pct": W.Col("Chưa theo dõi (%)", "pct", help="÷ F0 đang điều trị."),
+            "gap_growing": W.Col("Tăng so với hôm trước", "flag", flag_text="tăng",
+                                 help="So với hôm trước, chỉ tính các xã báo cáo cả hai ngày."),
+            "without_antiviral_change": W.Col("Chưa có thuốc: thay đổi", "int", screen=False),
+            "not_monitored_change": W.Col("Chưa theo dõi: thay đổi", "int", screen=False),
+            "is_complete": W.Col("Đủ xã báo cáo", "flag", flag_text="đủ", screen=False)}
+
+
+def growing_warning(rows, level: str) -> None:
+    growing = rows[rows["gap_growing"] == True]  # noqa: E712  (NULL = not known, not growing)
     if not growing.empty:
-        st.warning("Khoảng trống chăm sóc tăng so với hôm trước ở: "
+        st.warning(f"Số F0 chưa có thuốc hoặc chưa được theo dõi tăng so với hôm trước ở {level}: "
                    f"{', '.join(growing['unit_name'])}.")
-    st.caption(f"Ngày báo cáo {F.date(gaps['report_date'].iloc[0])}; mẫu số: F0 đang điều trị. Không F0 nào được "
-               f"để thiếu thuốc hay không được theo dõi. Nguồn: {F.SOURCES['cases']}.")
-    W.table(gaps, {"unit_name": W.Col("Đơn vị"), "active_total": W.Col("F0 đang điều trị", "int"),
-                   "without_antiviral": W.Col("Chưa có thuốc", "int"),
-                   "without_antiviral_pct": W.Col("Chưa có thuốc (%)", "pct"),
-                   "not_monitored": W.Col("Chưa theo dõi", "int"),
-                   "not_monitored_pct": W.Col("Chưa theo dõi (%)", "pct"),
-                   "gap_growing": W.Col("Tăng so với hôm trước", "flag", flag_text="tăng")},
-            key="care_gaps", file_name=f"f0_chua_cham_soc_{f.as_of:%Y%m%d}",
-            note=f"F0 chưa có thuốc, chưa được theo dõi, ngày {F.date(gaps['report_date'].iloc[0])}")
+
+
+gaps = q.care_gap_units(f.snapshot, scope, f.as_of)
+if gaps.empty:
+    st.info(f"Chưa có báo cáo ca bệnh đến ngày {F.date(f.as_of)}.")
+else:
+    gap_day = gaps["report_date"].iloc[0]
+    growing_warning(gaps, "huyện")
+    st.caption(f"Ngày báo cáo {F.date(gap_day)}; mẫu số: F0 đang điều trị. Xếp theo số F0 chưa có thuốc, nhiều nhất "
+               "trước. Tính ở từng xã rồi cộng lên: xã báo cáo thừa không bù cho xã thiếu. Nguồn: "
+               f"{SRC}.")
+    W.table(gaps, gap_cols, key="care_gaps", file_name=f"f0_chua_cham_soc_{gap_day:%Y%m%d}",
+            note=f"F0 chưa có thuốc, chưa được theo dõi theo huyện, ngày {F.date(gap_day)}; nguồn {SRC}")
+    names = dict(zip(gaps["unit_code"], gaps["unit_name"]))
+    district = st.selectbox("Xem các xã của huyện", [None, *names], key="gap_district",
+                            format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
+    if district:
+        communes = q.care_gap_units(f.snapshot, scope, f.as_of, district)
+        growing_warning(communes, f"các xã của {names[district]}")
+        st.markdown(f"**Các xã, phường, thị trấn của {names[district]}**, ngày báo cáo {F.date(gap_day)}")
+        W.table(communes, gap_cols, key="care_gap_communes",
+                file_name=f"f0_chua_cham_soc_xa_{district}_{gap_day:%Y%m%d}", max_rows=20,
+                note=f"{names[district]}: F0 chưa có thuốc, chưa được theo dõi theo xã, ngày {F.date(gap_day)}")

@@ -55,10 +55,14 @@ def write_app_inbox(inbox: Path) -> None:
         [DAO_TRU, "03/01/2022", "18+", 1, "Vero Cell", 3000],
         [DAO_TRU, "01/02/2022", "18+", 2, "Vero Cell", 2000],
     ], when=dt.datetime(2022, 3, 11, 8, 0))
-    # 14 days at Tích Sơn: 10 new F0 a day, then 20 a day for the last 7
+    # 14 days at Tích Sơn: 10 new F0 a day, then 20 a day for the last 7; 35 active (30 at home, 5 in a facility),
+    # all monitored, 30 given antiviral medicine (27 on 14/03). Liên Bảo: no new F0, 10 active at home, monitored,
+    # none given medicine.
     cases_csv(inbox / "cases/ca_benh.csv", [
-        [TICH_SON, f"{day:02d}/03/2022", 10 if day <= 7 else 20, 1, 30, 5, 2, 0, 0, 30, 35] for day in range(1, 15)
-    ], when=dt.datetime(2022, 3, 14, 20, 0))
+        [TICH_SON, f"{day:02d}/03/2022", 10 if day <= 7 else 20, 1, 30, 5, 2, 0, 0, 27 if day == 14 else 30, 35]
+        for day in range(1, 15)
+    ] + [[LIEN_BAO, f"{day:02d}/03/2022", 0, 0, 10, 0, 0, 0, 0, 0, 10] for day in range(1, 15)],
+        when=dt.datetime(2022, 3, 14, 20, 0))
     district_report_xlsx(inbox / "district_reports/vinh_yen.xlsx", "TP. Vĩnh Yên", "07/03/2022", [
         ["P. Tích Sơn", *report_numbers(7000, 6000, 5000, 0)],
         ["P. Liên Bảo", *report_numbers(14000, 9000, 10000, 0)],

@@ -163,15 +163,6 @@ def test_coverage_page_without_polygons_shows_tables_and_the_reason(use_data, qn
     assert shown.loc["Thành phố Hạ Long", "Bao phủ (dân số đầu kỳ)"] == 90.0  # 5.400 / 6.000
 
 
-def test_cases_page_trend(app):
-    at = open_page(CASES)
-    trend = table(at, "f0_table")
-    last = trend.iloc[-1]
-    assert last["Ngày báo cáo"].date() == dt.date(2022, 3, 14) and last["Trung bình 7 ngày (lùi)"] == 20.0
-    assert trend["Trung bình 7 ngày (lùi)"].isna().sum() == 6  # the first 6 days have no full week behind them
-    assert [t.value for t in at.title] == ["Ca bệnh F0"]  # facilities have their own page (test_app_facilities)
-
-
 def test_stock_page_lots_soonest_expiry_first(app):
     at = open_page(STOCK)
     lots = table(at, "stock_lots")

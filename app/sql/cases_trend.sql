@@ -1,20 +1,22 @@
--- one row per report date, the $days days up to the as-of date: new F0 over the districts in scope and its trailing
--- 7-day average (NULL until 7 days are available)
-WITH d AS (SELECT max(report_date) AS d FROM marts.cases_daily WHERE report_date <= $as_of),
-daily AS (
-    SELECT c.report_date, sum(c.new_f0) AS new_f0, sum(c.active_home + c.active_facility) AS active
-    FROM marts.cases_daily c, d
-    WHERE c.unit_level = 'district' AND list_contains($scope, c.unit_code)
-      AND c.report_date BETWEEN d.d - ($days + 6) AND d.d
-    GROUP BY ALL
-),
-avg AS (
-    SELECT report_date, new_f0, active,
-           avg(new_f0) OVER w AS avg7, count(*) OVER w AS n
-    FROM daily WINDOW w AS (ORDER BY report_date ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)
-)
-SELECT report_date, new_f0::BIGINT AS new_f0, active::BIGINT AS active,
-       CASE WHEN n = 7 THEN round(avg7, 1) END AS avg7
-FROM avg, d
-WHERE report_date > d.d - $days
-ORDER BY report_date
+-- one row per report date, the $days days up to the latest report date on or before the as-of date, summed over the
+-- districts in scope (marts.cases_metrics): new F0, the trailing 7-day average (NULL until the series holds 7 days),
+-- the 7-day rate per 100.000 (dân số đầu kỳ), active F0 at home and in facilities, newly severe, deaths, and whether
+-- every commune in scope had reported that day (is_complete: an incomplete day is still filling and is marked).
+WITH d AS (SELECT max(report_date) AS d FROM marts.cases_metrics WHERE report_date <= $as_of)
+SELECT m.report_date,
+       sum(m.new_f0)::BIGINT AS new_f0,
+       round(sum(m.new_f0_7d_sum) / 7, 1) AS avg7,
+       round(sum(m.new_f0_7d_sum) * 100000 / nullif(sum(m.population_total), 0), 1) AS rate_7d_per_100k,
+       sum(m.active_home)::BIGINT AS active_home,
+       sum(m.active_facility)::BIGINT AS active_facility,
+       sum(m.active_home + m.active_facility)::BIGINT AS active,
+       sum(m.new_severe)::BIGINT AS new_severe,
+       sum(m.deaths)::BIGINT AS deaths,
+       sum(m.communes_reporting)::BIGINT AS communes_reporting,
+       sum(m.communes_expected)::BIGINT AS communes_expected,
+       bool_and(m.is_complete) AS is_complete
+FROM marts.cases_metrics m, d
+WHERE m.unit_level = 'district' AND list_contains($scope, m.district_code)
+  AND m.report_date > d.d - $days AND m.report_date <= d.d
+GROUP BY m.report_date
+ORDER BY m.report_date

@@ -12,5 +12,7 @@ SELECT m.report_date, m.unit_level, m.unit_code, u.unit_name, m.new_f0, m.new_f0
 FROM marts.cases_metrics m
 JOIN d ON m.report_date = d.d
 JOIN marts.units u ON u.unit_code = m.unit_code
-WHERE m.unit_level = 'province' OR (m.unit_level = 'district' AND list_contains($scope, m.district_code))
+WHERE (m.unit_level = 'province'
+       AND m.unit_code IN (SELECT province_code FROM marts.units WHERE list_contains($scope, unit_code)))
+   OR (m.unit_level = 'district' AND list_contains($scope, m.district_code))
 ORDER BY m.unit_level = 'district', m.rate_7d_per_100k DESC NULLS LAST, m.unit_code

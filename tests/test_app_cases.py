@@ -1,0 +1,134 @@
+"""The F0 page (pages/3_Ca_benh_co_so_dieu_tri.py) through AppTest, on the hand-made warehouse of conftest_app.
+
+Cases, 01–14/03/2022: Tích Sơn (Thành phố Vĩnh Yên) 10 new F0 a day, 20 a day from 08/03; 35 active (30 at home,
+5 in a facility), all monitored, 30 of them given antiviral medicine, 27 on 14/03. Liên Bảo (Vĩnh Yên): no new F0,
+10 active at home, monitored, none given medicine. No other commune reports. Population (start of period, every age):
+Tích Sơn 10.000, Liên Bảo 20.000, Đạo Trù (Huyện Tam Đảo) 5.000.
+"""
+import datetime as dt
+import json
+
+import duckdb
+import pytest
+
+pytest.register_assert_rewrite("conftest_app")
+from conftest_app import TAM_DAO, VINH_YEN, open_page, table, texts
+
+from app import queries as q
+from etl.settings import load_settings
+from etl.snapshots import current_snapshot
+
+pytest_plugins = ["conftest_app"]
+
+PAGE = "pages/3_Ca_benh_co_so_dieu_tri.py"
+DAY = dt.date(2022, 3, 14)
+
+
+@pytest.fixture
+def app(use_data, app_data):
+    return use_data(app_data)
+
+
+def communes_of_the_province(data_dir) -> int:
+    """Independently of the cases marts: the communes of Vĩnh Phúc in the unit list."""
+    with duckdb.connect(str(current_snapshot(load_settings(data_dir))), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM marts.units WHERE unit_level = 'commune'").fetchone()[0]
+
+
+def test_trend_7_day_average_rate_and_days_not_every_commune_reported(app, app_data):
+    at = open_page(PAGE)
+    assert [t.value for t in at.title] == ["Ca bệnh F0"]
+    trend = table(at, "f0_table")
+    assert len(trend) == 14  # 90 days asked, 14 in the data
+    last = trend.iloc[-1]
+    # 7 × 20 = 140 new F0 over 7 days: average 20,0; 140 ÷ 35.000 people × 100.000 = 400,0
+    assert last["Ngày báo cáo"].date() == DAY and last["F0 mới"] == 20 and last["Trung bình 7 ngày (lùi)"] == 20.0
+    assert last["F0 7 ngày /100.000"] == 400.0
+    # on 07/03: 7 × 10 = 70 ÷ 35.000 × 100.000 = 200,0
+    assert trend.iloc[6]["Trung bình 7 ngày (lùi)"] == 10.0 and trend.iloc[6]["F0 7 ngày /100.000"] == 200.0
+    assert trend["Trung bình 7 ngày (lùi)"].isna().sum() == 6  # the first 6 days have no full week behind them
+    # 2 communes of the province reported: every day is still incomplete, and says so
+    expected = communes_of_the_province(app_data)
+    assert (last["Xã đã báo cáo"], last["Số xã"]) == (2, expected) and expected > 100
+    assert set(trend["Chưa đủ báo cáo"]) == {"chưa đủ"}
+    assert "Chưa đủ báo cáo: 10/03/2022, 11/03/2022, 12/03/2022, 13/03/2022, 14/03/2022 …" in texts(at)
+    chart = next(c for c in at.get("plotly_chart") if "F0 mới, ngày chưa đủ xã báo cáo" in str(c.proto.spec))
+    assert "Ngày báo cáo" in chart.proto.spec
+
+
+def test_active_split_between_home_and_facility(app):
+    at = open_page(PAGE)
+    active = table(at, "active_table").iloc[-1]
+    # at home 30 + 10, in a facility 5
+    assert (active["Điều trị tại nhà"], active["Điều trị tại cơ sở"], active["Tổng"]) == (40, 5, 45)
+
+
+def test_small_multiples_per_district_beside_the_province(app):
+    at = open_page(PAGE)
+    rows = table(at, "f0_multiples_table")
+    last = rows[rows["Ngày báo cáo"].dt.date == DAY].set_index("Huyện")
+    assert len(last) == 9  # every district of the province has its panel
+    # Vĩnh Yên: 140 ÷ (10.000 + 20.000) × 100.000 = 466,7; Tam Đảo: 0 of 5.000; the province 400,0 behind both
+    assert last.loc["Thành phố Vĩnh Yên", "F0 7 ngày /100.000"] == pytest.approx(466.67, abs=0.01)
+    assert last.loc["Huyện Tam Đảo", "F0 7 ngày /100.000"] == 0.0
+    assert set(last["Toàn tỉnh /100.000"]) == {400.0}
+    spec = next(c for c in at.get("plotly_chart") if "Toàn tỉnh" in str(c.proto.spec)).proto.spec
+    assert "Vĩnh Yên" in spec and "Tam Đảo" in spec
+
+
+def test_the_period_narrows_every_chart(app):
+    at = open_page(PAGE)
+    at.radio(key="f0_days").set_value(30).run()
+    assert len(table(at, "f0_table")) == 14
+    assert "30 ngày đến ngày 14/03/2022" in texts(at)
+
+
+def test_care_gaps_per_district_then_per_commune_with_the_alert(app):
+    at = open_page(PAGE)
+    gaps = table(at, "care_gaps").set_index("Đơn vị")
+    vy = gaps.loc["Thành phố Vĩnh Yên"]
+    # without medicine: Tích Sơn 35 − 27 = 8, Liên Bảo 10 − 0 = 10: 18 of 45 active = 40,00%; everyone monitored
+    assert (vy["F0 đang điều trị"], vy["Chưa có thuốc"], vy["Chưa có thuốc (%)"]) == (45, 18, 40.0)
+    assert (vy["Chưa theo dõi"], vy["Chưa theo dõi (%)"]) == (0, 0.0)
+    # 13/03: 5 + 10 = 15, 14/03: 18: the gap grew by 3
+    assert vy["Tăng so với hôm trước"] == "tăng"
+    assert list(gaps.index)[0] == "Thành phố Vĩnh Yên"  # the largest gap first
+    text = texts(at)
+    assert ("Số F0 chưa có thuốc hoặc chưa được theo dõi tăng so với hôm trước ở huyện: Thành phố Vĩnh Yên."
+            in text)
+    at.selectbox(key="gap_district").select(VINH_YEN).run()
+    communes = table(at, "care_gap_communes")
+    assert list(communes["Đơn vị"][:2]) == ["Phường Liên Bảo", "Phường Tích Sơn"]  # ranked: 10, then 8
+    ts = communes.set_index("Đơn vị").loc["Phường Tích Sơn"]
+    # 8 ÷ 35 = 22,86%; up from 5 the day before
+    assert (ts["Chưa có thuốc"], ts["Chưa có thuốc (%)"], ts["Tăng so với hôm trước"]) == (8, 22.86, "tăng")
+    lb = communes.set_index("Đơn vị").loc["Phường Liên Bảo"]
+    assert (lb["Chưa có thuốc"], lb["Chưa có thuốc (%)"], lb["Tăng so với hôm trước"]) == (10, 100.0, "")
+    assert ("tăng so với hôm trước ở các xã của Thành phố Vĩnh Yên: Phường Tích Sơn." in texts(at))
+
+
+def test_the_f0_map_has_no_bin_a_rate_cannot_reach(app):
+    at = open_page(PAGE)
+    spec = json.loads(next(c for c in at.get("plotly_chart") if "choroplethmap" in str(c.proto.spec)).proto.spec)
+    bar = spec["data"][0]["colorbar"]
+    assert bar["title"]["text"] == "F0 7 ngày /100.000 dân"
+    # 466,7 at most: round steps of 100; districts without population have no rate
+    assert bar["ticktext"] == ["0–100", "100–200", "200–300", "300–400", "400–500", "chưa có số liệu"]
+
+
+def test_a_member_sees_only_the_assigned_district(app, monkeypatch):
+    from app import frame as frame_module
+
+    monkeypatch.setattr(frame_module, "viewer_scope", lambda snapshot: (TAM_DAO,))
+    at = open_page(PAGE)
+    assert list(table(at, "f0_multiples_table")["Huyện"].unique()) == ["Huyện Tam Đảo"]
+    assert table(at, "f0_table")["F0 mới"].sum() == 0
+    assert "1 huyện được phân công" in texts(at)
+
+
+def test_the_trend_query_takes_its_days_back_from_the_latest_report(app_data):
+    snap = str(current_snapshot(load_settings(app_data)))
+    week = q.cases_trend(snap, (VINH_YEN, TAM_DAO), DAY, 7)
+    assert [d.day for d in week["report_date"]] == list(range(8, 15))
+    # as of a date after the last report: the same 7 days, not 7 empty ones
+    assert q.cases_trend(snap, (VINH_YEN, TAM_DAO), dt.date(2022, 4, 1), 7)["new_f0"].tolist() == [20] * 7

@@ -1,0 +1,106 @@
+"""The F0 and facility charts, on frames made by hand: what is drawn where, checked trace by trace."""
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app import charts as C
+
+DAYS = [dt.date(2022, 3, d) for d in range(1, 6)]
+
+
+def trend(complete: list[bool]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "report_date": pd.to_datetime(DAYS), "new_f0": [10, 12, 14, 9, 3],
+        "avg7": [None, None, 11.0, 11.5, 10.0], "rate_7d_per_100k": [None, None, 220.0, 230.0, 200.0],
+        "communes_reporting": [136, 136, 136, 120, 72], "communes_expected": [136] * 5, "is_complete": complete,
+        "active_home": [30, 31, 33, 32, 30], "active_facility": [5, 5, 4, 4, 4],
+    })
+
+
+def by_name(fig, name):
+    found = [t for t in fig.data if t.name == name]
+    assert len(found) == 1, [t.name for t in fig.data]
+    return found[0]
+
+
+def test_incomplete_days_are_hatched_dotted_shaded_and_named():
+    fig = C.f0_trend(trend([True, True, True, False, False]))
+    full = by_name(fig, "F0 mới trong ngày")
+    filling = by_name(fig, "F0 mới, ngày chưa đủ xã báo cáo")
+    assert list(full.y) == [10, 12, 14] and list(filling.y) == [9, 3]
+    assert filling.marker.pattern.shape == "/" and not full.marker.pattern.shape
+    assert filling.customdata[1][2] == "72/136 xã đã báo cáo"
+    solid = by_name(fig, "Trung bình 7 ngày (lùi)")
+    dotted = by_name(fig, "Trung bình 7 ngày, chưa đủ xã báo cáo")
+    assert np.isnan(solid.y[3]) and np.isnan(solid.y[4]) and solid.y[2] == 11.0
+    # the dotted part starts on the last complete day, so the line is unbroken
+    assert np.isnan(dotted.y[1]) and list(dotted.y[2:]) == [11.0, 11.5, 10.0]
+    (shade,) = fig.layout.shapes
+    # from half a day before the first incomplete day (04/03) to half a day after the last (05/03)
+    assert pd.Timestamp(shade.x0) == pd.Timestamp("2022-03-03 12:00")
+    assert pd.Timestamp(shade.x1) == pd.Timestamp("2022-03-05 12:00")
+    assert fig.layout.annotations[0].text == "chưa đủ xã báo cáo"
+    assert fig.layout.xaxis.title.text == "Ngày báo cáo"  # the date basis, on the chart itself
+    assert fig.layout.separators == ",."
+
+
+def test_a_complete_series_has_no_incomplete_marks():
+    fig = C.f0_trend(trend([True] * 5))
+    assert [t.name for t in fig.data] == ["F0 mới trong ngày", "Trung bình 7 ngày (lùi)"]
+    assert not fig.layout.shapes
+
+
+def test_small_multiples_share_one_scale_and_show_the_province_behind_each_district():
+    rows = []
+    for code, name, short, rates, done in (("243", "Thành phố Vĩnh Yên", "Vĩnh Yên", [100.0, 150.0, 300.0],
+                                            [True, True, False]),
+                                           ("248", "Huyện Tam Đảo", "Tam Đảo", [20.0, 10.0, 0.0], [True] * 3)):
+        for day, rate, complete, province in zip(DAYS[:3], rates, done, [80.0, 90.0, 120.0], strict=True):
+            rows.append({"report_date": pd.Timestamp(day), "unit_code": code, "unit_name": name, "short_name": short,
+                         "rate_7d_per_100k": rate, "is_complete": complete, "province_rate_7d_per_100k": province})
+    fig = C.f0_small_multiples(pd.DataFrame(rows), columns=3)
+    assert [a.text for a in fig.layout.annotations] == ["Vĩnh Yên", "Tam Đảo"]
+    # one scale for every panel: the highest value (300) plus 8%
+    assert tuple(fig.layout.yaxis.range) == tuple(fig.layout.yaxis2.range) == pytest.approx((0, 324.0))
+    province = [t for t in fig.data if t.name == "Toàn tỉnh"]
+    assert len(province) == 2 and list(province[1].y) == [80.0, 90.0, 120.0]
+    assert [t.showlegend for t in province] == [True, False]
+    district = [t for t in fig.data if t.name == "Huyện"]
+    assert np.isnan(district[0].y[2]) and list(district[1].y) == [20.0, 10.0, 0.0]
+    (dotted,) = [t for t in fig.data if t.name == "Chưa đủ xã báo cáo"]
+    assert np.isnan(dotted.y[0]) and list(dotted.y[1:]) == [150.0, 300.0] and dotted.line.dash == "dot"
+
+
+def test_active_split_stacks_home_and_facility():
+    fig = C.active_split(trend([True] * 5))
+    home, facility = fig.data
+    assert (home.name, facility.name) == ("Điều trị tại nhà", "Điều trị tại cơ sở")
+    assert home.stackgroup == facility.stackgroup == "active"
+    assert list(facility.y) == [5, 5, 4, 4, 4] and facility.customdata[0][1] == "5"
+
+
+def test_occupancy_bins_and_no_review_bin_for_a_rate():
+    bins = C.bins_for(pd.Series([30.0, 85.0, 100.0, 250.0, None]), "occupancy")
+    assert [bins.labels[i] for i in bins.index] == ["dưới 50%", "80–90%", "từ 100% trở lên (quá tải)",
+                                                    "từ 100% trở lên (quá tải)", "chưa có số liệu"]
+    rate = C.bins_for(pd.Series([0.0, 466.7]), "rate")
+    assert not any("rà soát" in label for label in rate.labels), rate.labels
+
+
+def test_a_district_without_a_row_is_drawn_grey_not_left_out():
+    square = {"type": "Polygon", "coordinates": [[[105.5, 21.2], [105.7, 21.2], [105.7, 21.4], [105.5, 21.4],
+                                                  [105.5, 21.2]]]}
+    shapes = pd.DataFrame({"district_code": ["243", "248"], "district_name": ["Thành phố Vĩnh Yên", "Huyện Tam Đảo"],
+                           "geometry_geojson": [json.dumps(square)] * 2})
+    units = pd.DataFrame({"unit_code": ["243"], "unit_name": ["Thành phố Vĩnh Yên"], "numerator": [120],
+                          "denominator": [150], "value": [80.0]})
+    fig = C.choropleth(units, shapes, "occupancy", "Đang điều trị", "Giường sẵn sàng", "Công suất")
+    trace = fig.data[0]
+    assert list(trace.locations) == ["243", "248"]
+    assert list(trace.customdata[0][1:5]) == ["Thành phố Vĩnh Yên", "120", "150", "80,00%"]
+    assert list(trace.customdata[1][1:5]) == ["Huyện Tam Đảo", "–", "–", "–"]
+    ticks = list(fig.data[0].colorbar.ticktext)
+    assert ticks[int(trace.z[0])] == "80–90%" and ticks[int(trace.z[1])] == "chưa có số liệu"

@@ -183,6 +183,31 @@ def test_the_map_draws_offline_and_a_click_opens_the_district(server, browser_pa
     assert blocked == []
 
 
+MAP_POLYGONS = """() => { for (const el of document.querySelectorAll('.js-plotly-plot')) {
+        const map = el._fullLayout && el._fullLayout.map && el._fullLayout.map._subplot
+            && el._fullLayout.map._subplot.map;
+        if (map && map.loaded()) return new Set(map.queryRenderedFeatures().map(f => f.id)).size; }
+    return 0; }"""
+
+
+@pytest.mark.parametrize(("path", "text", "name"), [
+    ("/Ca_benh_co_so_dieu_tri", "F0 chưa được cấp thuốc, chưa được theo dõi", "3_f0_ban_do"),
+    ("/Co_so_dieu_tri", "Trạm y tế xã không có người trực khi kiểm tra", "7_cong_suat_ban_do"),
+])
+def test_the_f0_and_occupancy_maps_draw_every_district_offline(server, browser_page, path, text, name):
+    """The F0 rate map (page 3) and the occupancy map (page 7): the same offline component as the coverage map,
+    every district polygon drawn, districts without figures included (grey)."""
+    page, blocked = browser_page
+    page.goto(server + path)
+    wait_drawn(page, text)
+    page.wait_for_function(MAP_POLYGONS, timeout=30_000)
+    drawn = page.evaluate(MAP_POLYGONS)
+    assert drawn >= 9, f"the map drew {drawn} district polygons"
+    assert_no_exception(page)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert blocked == []
+
+
 def test_the_excel_file_is_written_when_its_button_is_clicked(server, browser_page):
     """Tables hand their Excel file over on click (written then, not on every rerun): the file arrives, is a
     workbook, and has the table's Vietnamese headers."""

@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from etl import contracts as C
 from etl.build import SQL_DIR, discover

@@ -34,6 +34,12 @@ def _cividis(n: int) -> list[str]:
     return sample_colorscale("cividis", [i / max(n - 1, 1) for i in range(n)])
 
 
+def _burden(n: int) -> list[str]:
+    """Light yellow to dark red for measures where more is worse (F0 rate, bed occupancy): lightness carries the
+    order, so it reads with any colour-vision deficiency, and its palest shade stays apart from the no-data grey."""
+    return sample_colorscale("YlOrRd", [0.08 + 0.92 * i / max(n - 1, 1) for i in range(n)])
+
+
 def _nice_step(span: float, parts: int) -> float:
     raw = max(span / parts, 1.0)
     power = 10 ** math.floor(math.log10(raw))
@@ -70,7 +76,7 @@ def bins_for(values: pd.Series, metric: str) -> Bins:
     arr = v.to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(arr)
     index[ok] = np.clip(np.searchsorted(edges, arr[ok], side="right") - 1, 0, len(labels) - 1)
-    colours = _cividis(len(labels))
+    colours = _burden(len(labels)) if metric in ("rate", "occupancy") else _cividis(len(labels))
     if flag_label is not None:
         flagged_arr = flagged.fillna(False).to_numpy(dtype=bool)
         index[flagged_arr] = len(labels)

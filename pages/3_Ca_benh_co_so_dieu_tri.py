@@ -45,7 +45,7 @@ if not prov.empty:
         W.metric("F0 mới đã là F1 (7 ngày)", F.pct(p["new_f0_from_f1_7d_pct"]), cases_help)
     with m4:
         W.metric("Tỷ lệ tử vong/F0 (28 ngày)", F.pct(p["cfr_28d_pct"], 3), cases_help,
-                 delta=f"ca nặng mới {F.num(p['new_severe'])}, tử vong {F.num(p['deaths'])} trong ngày", note=True)
+                 delta=f"trong ngày: nặng mới {F.num(p['new_severe'])}, tử vong {F.num(p['deaths'])}", note=True)
     st.caption(f"{p['unit_name']}, ngày báo cáo {F.date(day)}. Tỷ lệ tử vong/F0: tử vong ÷ F0 mới của cùng 28 ngày "
                f"(cộng dồn từ đầu: {F.pct(p['cfr_cumulative_pct'], 3)}). Xu hướng so 7 ngày đến ngày đủ báo cáo gần "
                f"nhất ({F.date(p['trend_date'])}) với 7 ngày trước đó (▲ tăng là xấu).")

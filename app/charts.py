@@ -231,50 +231,57 @@ def f0_trend(trend: pd.DataFrame, height: int = 380) -> go.Figure:
 
 def f0_small_multiples(series: pd.DataFrame, columns: int = 3, panel_height: int = 150) -> go.Figure:
     """One small panel per district (cases_district_trend rows): its 7-day F0 rate per 100.000, on one y scale shared
-    by every panel so that panels compare, with the province's rate in grey behind it. Incomplete days dotted."""
-    from plotly.subplots import make_subplots
+    by every panel so that panels compare, with the province's rate in grey behind it. Incomplete days dotted.
 
+    The grid is laid out here rather than by make_subplots, and hovers are formatted by plotly.js (with the layout's
+    Vietnamese separators) rather than sent as text: both took most of the page's time."""
     names = list(dict.fromkeys(series["unit_name"]))
     short = dict(zip(series["unit_name"], series["short_name"], strict=True))
     rows = max(math.ceil(len(names) / columns), 1)
-    fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, shared_yaxes=True,
-                        subplot_titles=[short[n] for n in names],
-                        vertical_spacing=0.5 / max(rows * 2, 1) if rows > 1 else 0.1, horizontal_spacing=0.03)
+    h_gap, v_gap = 0.03, (0.25 / rows if rows > 1 else 0.0)
+    width = (1 - h_gap * (columns - 1)) / columns
+    height = (1 - v_gap * (rows - 1)) / rows
     top = pd.to_numeric(series[["rate_7d_per_100k", "province_rate_7d_per_100k"]].stack(), errors="coerce").max()
-    for i, name in enumerate(names):
-        sub = series[series["unit_name"] == name].reset_index(drop=True)
-        row, col = i // columns + 1, i % columns + 1
-        dates = [F.date(d) for d in sub["report_date"]]
+    y_range = [0, float(top) * 1.08 if pd.notna(top) and top > 0 else 1]
+    layout = {"height": panel_height * rows + 90, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+              "separators": SEPARATORS, "legend": {"orientation": "h", "y": -0.04, "yanchor": "top"},
+              "hovermode": "closest", "annotations": []}
+    traces = []
+    dotted_legend = True
+    for i, (name, sub) in enumerate(series.groupby("unit_name", sort=False)):
+        row, col = divmod(i, columns)
+        n = "" if i == 0 else str(i + 1)
+        x0 = col * (width + h_gap)
+        y1 = 1 - row * (height + v_gap)
+        bottom = i + columns >= len(names)  # nothing below this panel: it shows the dates
+        layout[f"xaxis{n}"] = {"domain": [x0, x0 + width], "anchor": f"y{n}", "tickformat": "%d/%m", "nticks": 4,
+                               "showticklabels": bottom, **({"matches": "x"} if i else {})}
+        layout[f"yaxis{n}"] = {"domain": [y1 - height, y1], "anchor": f"x{n}", "range": y_range, "tickformat": ",d",
+                               "showticklabels": col == 0, **({"matches": "y"} if i else {})}
+        layout["annotations"].append({"text": short[name], "x": x0 + width / 2, "y": y1, "xref": "paper",
+                                      "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+                                      "font": {"size": 13}})
         done = sub["is_complete"].fillna(False).astype(bool).to_numpy()
-        fig.add_scatter(x=sub["report_date"], y=sub["province_rate_7d_per_100k"], mode="lines",
-                        line={"color": "#a0a0a0", "width": 1.5}, name="Toàn tỉnh", legendgroup="province",
-                        showlegend=i == 0, customdata=_custom(dates, [F.num(v, 1) for v in
-                                                                      sub["province_rate_7d_per_100k"]]),
-                        hovertemplate="%{customdata[0]}: toàn tỉnh %{customdata[1]}<extra></extra>",
-                        row=row, col=col)
-        text = [F.num(v, 1) for v in sub["rate_7d_per_100k"]]
-        fig.add_scatter(x=sub["report_date"], y=sub["rate_7d_per_100k"].where(done), mode="lines",
-                        line={"color": "#0072b2", "width": 2.5}, name="Huyện", legendgroup="district",
-                        showlegend=i == 0, customdata=_custom(dates, text),
-                        hovertemplate=f"{name}<br>%{{customdata[0]}}: %{{customdata[1]}}<extra></extra>",
-                        row=row, col=col)
+        rate = sub["rate_7d_per_100k"].to_numpy(dtype=float, na_value=np.nan)
+        axes = {"xaxis": f"x{n}", "yaxis": f"y{n}", "mode": "lines", "x": sub["report_date"]}
+        traces += [
+            {**axes, "y": sub["province_rate_7d_per_100k"].to_numpy(dtype=float, na_value=np.nan),
+             "line": {"color": "#a0a0a0", "width": 1.5}, "name": "Toàn tỉnh", "legendgroup": "province",
+             "showlegend": i == 0, "hovertemplate": "%{x|%d/%m/%Y}: toàn tỉnh %{y:,.1f}<extra></extra>"},
+            {**axes, "y": np.where(done, rate, np.nan), "line": {"color": "#0072b2", "width": 2.5},
+             "name": "Huyện", "legendgroup": "district", "showlegend": i == 0,
+             "hovertemplate": f"{name}<br>%{{x|%d/%m/%Y}}: %{{y:,.1f}}<extra></extra>"},
+        ]
         if (~done).any():
             first_open = int(np.argmax(~done))
-            fig.add_scatter(x=sub["report_date"],
-                            y=sub["rate_7d_per_100k"].where(np.arange(len(done)) >= max(first_open - 1, 0)),
-                            mode="lines", line={"color": "#0072b2", "width": 2.5, "dash": "dot"},
-                            name=INCOMPLETE_NOTE.capitalize(), legendgroup="incomplete",
-                            showlegend=not any(t.legendgroup == "incomplete" for t in fig.data),
-                            customdata=_custom(dates, text),
-                            hovertemplate=(f"{name}<br>%{{customdata[0]}}: %{{customdata[1]}} "
-                                           "(chưa đủ báo cáo)<extra></extra>"), row=row, col=col)
-    fig.update_yaxes(range=[0, float(top) * 1.08 if pd.notna(top) and top > 0 else 1], tickformat=",d")
-    fig.update_xaxes(tickformat="%d/%m", nticks=4)
-    fig.update_annotations(font_size=13)
-    fig.update_layout(height=panel_height * rows + 90, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      separators=SEPARATORS, legend={"orientation": "h", "y": -0.04, "yanchor": "top"},
-                      hovermode="closest")
-    return fig
+            traces.append({**axes, "y": np.where(np.arange(len(done)) >= max(first_open - 1, 0), rate, np.nan),
+                           "line": {"color": "#0072b2", "width": 2.5, "dash": "dot"},
+                           "name": INCOMPLETE_NOTE.capitalize(), "legendgroup": "incomplete",
+                           "showlegend": dotted_legend,
+                           "hovertemplate": (f"{name}<br>%{{x|%d/%m/%Y}}: %{{y:,.1f}} "
+                                             "(chưa đủ báo cáo)<extra></extra>")})
+            dotted_legend = False
+    return go.Figure({"data": [{"type": "scatter", **t} for t in traces], "layout": layout})
 
 
 def active_split(trend: pd.DataFrame, height: int = 300) -> go.Figure:

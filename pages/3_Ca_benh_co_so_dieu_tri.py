@@ -99,14 +99,17 @@ chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
 with chart_tab:
     st.plotly_chart(C.f0_small_multiples(series), key="f0_multiples", config={"displayModeBar": False})
 with table_tab:
-    W.table(series.assign(is_complete=~series["is_complete"].fillna(False).astype(bool)),
-            {"unit_name": W.Col("Huyện"), "report_date": W.Col("Ngày báo cáo", "date"),
-             "new_f0": W.Col("F0 mới", "int"), "new_f0_7d_avg": W.Col("TB 7 ngày", "num1"),
-             "rate_7d_per_100k": W.Col("F0 7 ngày /100.000", "num1"),
-             "province_rate_7d_per_100k": W.Col("Toàn tỉnh /100.000", "num1"),
-             "is_complete": W.Col("Chưa đủ báo cáo", "flag", flag_text="chưa đủ")},
+    # one row per day, one column per district (a long table of 90 × 9 rows would be unreadable, and slow to draw)
+    wide = series.pivot(index="report_date", columns="unit_code", values="rate_7d_per_100k")
+    days = series.groupby("report_date").agg(province=("province_rate_7d_per_100k", "first"),
+                                             incomplete=("is_complete", lambda v: int((~v.fillna(False)).sum())))
+    panel_names = dict(zip(series["unit_code"], series["short_name"], strict=False))
+    wide = wide.join(days).reset_index()
+    W.table(wide, {"report_date": W.Col("Ngày báo cáo", "date"), "province": W.Col("Toàn tỉnh", "num1"),
+                   **{code: W.Col(panel_names[code], "num1") for code in panel_names},
+                   "incomplete": W.Col("Số huyện chưa đủ báo cáo", "int")},
             key="f0_multiples_table", file_name=f"f0_tung_huyen_{day:%Y%m%d}",
-            note=f"F0 7 ngày /100.000 dân theo huyện và ngày báo cáo; nguồn {SRC}")
+            note=f"F0 7 ngày /100.000 dân (dân số đầu kỳ) theo ngày báo cáo, toàn tỉnh và từng huyện; nguồn {SRC}")
 
 st.subheader("F0 theo huyện: 7 ngày gần nhất")
 st.caption(f"Ngày báo cáo {F.date(day)}; xu hướng so 7 ngày đến ngày đủ báo cáo gần nhất với 7 ngày trước đó "

@@ -231,6 +231,16 @@ def coverage_provinces(snapshot: str, scope: Scope, as_of: dt.date, cohort: str,
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def cases_district_wide(snapshot: str, scope: Scope, as_of: dt.date, days: int = 90) -> pd.DataFrame:
+    """cases_district_trend() one row per report date: the province's 7-day rate per 100.000, then one column per
+    district (named by its code, in code order), then districts_incomplete. The table twin of the small multiples."""
+    long = cases_district_trend(snapshot, scope, as_of, days)
+    wide = long.pivot(index=["report_date", "province_rate_7d_per_100k", "districts_incomplete"],
+                      columns="unit_code", values="rate_7d_per_100k")
+    return wide.reset_index().rename_axis(columns=None)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def provinces(snapshot: str, scope: Scope) -> dict[str, str]:
     """Province code -> name, for the provinces with a district in the viewer's scope."""
     frame = _query(snapshot, "provinces", scope=scope)

@@ -100,14 +100,12 @@ with chart_tab:
     st.plotly_chart(C.f0_small_multiples(series), key="f0_multiples", config={"displayModeBar": False})
 with table_tab:
     # one row per day, one column per district (a long table of 90 × 9 rows would be unreadable, and slow to draw)
-    wide = series.pivot(index="report_date", columns="unit_code", values="rate_7d_per_100k")
-    days = series.groupby("report_date").agg(province=("province_rate_7d_per_100k", "first"),
-                                             incomplete=("is_complete", lambda v: int((~v.fillna(False)).sum())))
+    wide = q.cases_district_wide(f.snapshot, scope, f.as_of, DAYS)
     panel_names = dict(zip(series["unit_code"], series["short_name"], strict=False))
-    wide = wide.join(days).reset_index()
-    W.table(wide, {"report_date": W.Col("Ngày báo cáo", "date"), "province": W.Col("Toàn tỉnh", "num1"),
+    W.table(wide, {"report_date": W.Col("Ngày báo cáo", "date"),
+                   "province_rate_7d_per_100k": W.Col("Toàn tỉnh", "num1"),
                    **{code: W.Col(panel_names[code], "num1") for code in panel_names},
-                   "incomplete": W.Col("Số huyện chưa đủ báo cáo", "int")},
+                   "districts_incomplete": W.Col("Số huyện chưa đủ báo cáo", "int")},
             key="f0_multiples_table", file_name=f"f0_tung_huyen_{day:%Y%m%d}",
             note=f"F0 7 ngày /100.000 dân (dân số đầu kỳ) theo ngày báo cáo, toàn tỉnh và từng huyện; nguồn {SRC}")
 

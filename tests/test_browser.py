@@ -200,8 +200,10 @@ def test_the_f0_and_occupancy_maps_draw_every_district_offline(server, browser_p
     page, blocked = browser_page
     page.goto(server + path)
     wait_drawn(page, text)
-    page.wait_for_function(MAP_POLYGONS, timeout=30_000)
-    drawn = page.evaluate(MAP_POLYGONS)
+    try:  # MapLibre draws its polygons a few frames after it reports loaded
+        page.wait_for_function(f"() => ({MAP_POLYGONS})() >= 9", timeout=30_000)
+    finally:
+        drawn = page.evaluate(MAP_POLYGONS)
     assert drawn >= 9, f"the map drew {drawn} district polygons"
     assert_no_exception(page)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -243,8 +243,9 @@ def f0_small_multiples(series: pd.DataFrame, columns: int = 3, panel_height: int
     height = (1 - v_gap * (rows - 1)) / rows
     top = pd.to_numeric(series[["rate_7d_per_100k", "province_rate_7d_per_100k"]].stack(), errors="coerce").max()
     y_range = [0, float(top) * 1.08 if pd.notna(top) and top > 0 else 1]
-    layout = {"height": panel_height * rows + 90, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-              "separators": SEPARATORS, "legend": {"orientation": "h", "y": -0.04, "yanchor": "top"},
+    plot_height = panel_height * rows  # the legend goes 52 px under it, below the dates and their axis title
+    layout = {"height": plot_height + 30 + 85, "margin": {"l": 10, "r": 10, "t": 30, "b": 85},
+              "separators": SEPARATORS, "legend": {"orientation": "h", "y": -52 / plot_height, "yanchor": "top"},
               "hovermode": "closest", "annotations": []}
     traces = []
     dotted_legend = True
@@ -255,7 +256,8 @@ def f0_small_multiples(series: pd.DataFrame, columns: int = 3, panel_height: int
         y1 = 1 - row * (height + v_gap)
         bottom = i + columns >= len(names)  # nothing below this panel: it shows the dates
         layout[f"xaxis{n}"] = {"domain": [x0, x0 + width], "anchor": f"y{n}", "tickformat": "%d/%m", "nticks": 4,
-                               "showticklabels": bottom, **({"matches": "x"} if i else {})}
+                               "showticklabels": bottom, **({"matches": "x"} if i else {}),
+                               **({"title": {"text": "Ngày báo cáo", "font": {"size": 12}}} if bottom else {})}
         layout[f"yaxis{n}"] = {"domain": [y1 - height, y1], "anchor": f"x{n}", "range": y_range, "tickformat": ",d",
                                "showticklabels": col == 0, **({"matches": "y"} if i else {})}
         layout["annotations"].append({"text": short[name], "x": x0 + width / 2, "y": y1, "xref": "paper",

@@ -240,6 +240,8 @@ def feasibility_text(r) -> str:
             + ("tốc độ hiện tại đủ." if r.status == "on_track" else "vấn đề là **tốc độ tiêm**, cần tăng tốc."))
 
 TREND_ARROW = {"up": "▲ tăng", "down": "▼ giảm", "flat": "► đi ngang"}
+# F0 rising is bad: red; falling is good: green (Okabe–Ito vermilion and bluish green, apart for colour-blind eyes)
+TREND_COLOURS = {"▲ tăng": "#d55e00", "▼ giảm": "#009e73"}
 
 
 ESCALATION = {"normal": "bình thường", "near_quota": "gần định mức", "over_quota": "vượt định mức",

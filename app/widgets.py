@@ -17,7 +17,8 @@ class Col:
     """How one column of a query frame is shown. kind: text, int, num1, pct, date, datetime, flag (bool shown as a
     warning word); `words` translates codes (e.g. report status) into Vietnamese; `bar` names an extra column that
     draws the same percentage as a bar (screen only, not in the Excel file); screen=False keeps a detail column in
-    the Excel file only, so that the table on screen fits the page without hiding columns to the right."""
+    the Excel file only, so that the table on screen fits the page without hiding columns to the right; `colours`
+    maps a shown word to its text colour on screen (e.g. a rise in F0 in red: the colour knows which way is good)."""
     label: str
     kind: str = "text"
     help: str | None = None
@@ -25,6 +26,7 @@ class Col:
     words: dict | None = None
     bar: str | None = None
     screen: bool = True
+    colours: dict | None = None
 
 
 ROW_PX = 35  # st.dataframe's row height, header included
@@ -84,6 +86,16 @@ def excel_bytes(frame: pd.DataFrame, cols: dict[str, Col], sheet: str = "Số li
     return buffer.getvalue()
 
 
+def styled(shown: pd.DataFrame, cols: dict[str, Col], formats: dict) -> pd.io.formats.style.Styler:
+    """The table on screen: Vietnamese number formats, and the words of a `colours` column in their colour."""
+    styler = shown.style.format(formats, na_rep="–")
+    for col in cols.values():
+        if col.colours and col.screen:
+            styler = styler.map(lambda v, colours=col.colours: f"color: {colours[v]}; font-weight: 600"
+                                if v in colours else "", subset=[col.label])
+    return styler
+
+
 def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, note: str | None = None,
           max_rows: int = 12, bar_max: float = 100.0, download: bool = True) -> None:
     """A sortable table (numbers stay numbers, shown in Vietnamese format) and its Excel download. It is as tall as
@@ -105,7 +117,7 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
             config[col.label] = st.column_config.Column(col.label, help=col.help)
     # A keyed container, because st.dataframe only takes its key when rows are selectable (tests find tables by it).
     with st.container(key=f"table_{key}"):
-        st.dataframe(shown.style.format(formats, na_rep="–"), column_config=config, hide_index=True,
+        st.dataframe(styled(shown, cols, formats), column_config=config, hide_index=True,
                      height=ROW_PX * (min(len(shown), max_rows) + 1) + 3, placeholder="–")
     if not download:
         return

@@ -114,7 +114,7 @@ st.caption(f"Ngày báo cáo {F.date(day)}; xu hướng so 7 ngày đến ngày 
            "(▲ tăng là xấu). Ngày chưa đủ xã báo cáo được đánh dấu ở cột Đủ báo cáo và không dùng cho xu hướng.")
 case_cols = {"unit_name": W.Col("Đơn vị"), "rate_7d_per_100k": W.Col("F0 7 ngày /100.000", "num1"),
              "new_f0_7d_avg": W.Col("TB 7 ngày", "num1"),
-             "trend_direction": W.Col("Xu hướng", words=F.TREND_ARROW),
+             "trend_direction": W.Col("Xu hướng", words=F.TREND_ARROW, colours=F.TREND_COLOURS),
              "trend_wow_change_pct": W.Col("So 7 ngày trước (%)", "num1"),
              "trend_date": W.Col("Xu hướng đến ngày", "date"),
              "is_complete": W.Col("Đủ báo cáo", "flag", flag_text="đủ"),

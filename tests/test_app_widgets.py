@@ -107,3 +107,16 @@ def test_detail_columns_go_to_the_excel_file_only():
     assert list(W._shown(frame, cols, bars=True).columns) == ["Cơ sở", "So với định mức", "Mức tải"]
     book = openpyxl.load_workbook(io.BytesIO(W.excel_bytes(frame, cols)))
     assert [c.value for c in book.active[1]] == ["Cơ sở", "So với định mức", "Nhân viên trực"]
+
+
+def test_a_rise_in_f0_is_red_and_a_fall_green_in_the_table():
+    frame = pd.DataFrame({"name": ["Huyện A", "Huyện B", "Huyện C"], "direction": ["up", "down", "flat"]})
+    cols = {"name": W.Col("Đơn vị"), "direction": W.Col("Xu hướng", words=F.TREND_ARROW, colours=F.TREND_COLOURS)}
+    shown = W._shown(frame, cols, bars=True)
+    assert list(shown["Xu hướng"]) == ["▲ tăng", "▼ giảm", "► đi ngang"]
+    styler = W.styled(shown, cols, {})
+    styler._compute()
+    # ctx: (row, column) -> css of that cell
+    assert styler.ctx[(0, 1)] == [("color", "#d55e00"), ("font-weight", "600")]
+    assert styler.ctx[(1, 1)] == [("color", "#009e73"), ("font-weight", "600")]
+    assert not styler.ctx.get((2, 1)) and not styler.ctx.get((0, 0))

@@ -200,10 +200,10 @@ def test_the_f0_and_occupancy_maps_draw_every_district_offline(server, browser_p
     page, blocked = browser_page
     page.goto(server + path)
     wait_drawn(page, text)
-    try:  # MapLibre draws its polygons a few frames after it reports loaded
-        page.wait_for_function(f"() => ({MAP_POLYGONS})() >= 9", timeout=30_000)
-    finally:
-        drawn = page.evaluate(MAP_POLYGONS)
+    # MapLibre draws its polygons a few frames after it reports loaded, and Streamlit may mount the chart again
+    # while the page settles: the count is taken the moment it is complete
+    drawn = page.wait_for_function(f"() => {{ const n = ({MAP_POLYGONS})(); return n >= 9 ? n : false; }}",
+                                   timeout=30_000).json_value()
     assert drawn >= 9, f"the map drew {drawn} district polygons"
     assert_no_exception(page)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -310,9 +310,11 @@ def facility_districts(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFr
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def facility_flow(snapshot: str, scope: Scope, as_of: dt.date, days: int = 60) -> pd.DataFrame:
-    """Admissions, discharges and referrals up of the local facilities per status date, the last `days` days."""
-    return _query(snapshot, "facility_flow", scope=scope, as_of=as_of, days=int(days))
+def facility_flow(snapshot: str, scope: Scope, as_of: dt.date, days: int = 60,
+                  district: str | None = None) -> pd.DataFrame:
+    """Admissions, discharges and referrals up of the local facilities per status date, the last `days` days: the
+    province's own and those of every district in scope, or those located in `district`."""
+    return _query(snapshot, "facility_flow", scope=scope, as_of=as_of, days=int(days), district=district)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)

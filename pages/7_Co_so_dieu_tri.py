@@ -61,11 +61,16 @@ else:
                 note=f"Giường sẵn sàng so với định mức theo huyện, ngày {F.date(day)}; nguồn {SRC}")
 
 st.subheader("Tiếp nhận, ra viện, chuyển tuyến trên: 60 ngày")
-flow = q.facility_flow(f.snapshot, f.scope, f.as_of, 60)
+district_names = dict(zip(dist["district_code"], dist["unit_name"], strict=True)) if not dist.empty else {}
+flow_district = st.selectbox("Cơ sở của", [None, *district_names], key="flow_district",
+                             format_func=lambda c: "toàn tỉnh (cơ sở của tỉnh và các huyện)" if c is None
+                             else district_names[c])
+where = district_names[flow_district] if flow_district else "Toàn tỉnh (cơ sở của tỉnh và các huyện)"
+flow = q.facility_flow(f.snapshot, f.scope, f.as_of, 60, flow_district)
 if flow.empty:
     st.info(f"Chưa có báo cáo hoạt động cơ sở điều trị đến ngày {F.date(f.as_of)}.")
 else:
-    st.caption(f"Toàn tỉnh (cơ sở của tỉnh và huyện), theo ngày báo cáo, tối đa 60 ngày đến ngày "
+    st.caption(f"{where}, theo ngày báo cáo, tối đa 60 ngày đến ngày "
                f"{F.date(flow['status_date'].iloc[-1])}. Nguồn: {SRC}; ngày không cơ sở nào báo cáo để trống.")
     chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
     with chart_tab:
@@ -74,8 +79,8 @@ else:
         W.table(flow, {"status_date": W.Col("Ngày báo cáo", "date"), "admissions": W.Col("Tiếp nhận", "int"),
                        "discharges": W.Col("Ra viện", "int"), "referred_up": W.Col("Chuyển tuyến trên", "int"),
                        "occupied": W.Col("Đang điều trị", "int")},
-                key="facility_flow", file_name=f"tiep_nhan_ra_vien_{f.as_of:%Y%m%d}",
-                note=f"Tiếp nhận, ra viện, chuyển tuyến trên theo ngày báo cáo; nguồn {SRC}")
+                key="facility_flow", file_name=f"tiep_nhan_ra_vien_{flow_district or 'tinh'}_{f.as_of:%Y%m%d}",
+                note=f"Tiếp nhận, ra viện, chuyển tuyến trên theo ngày báo cáo, {where}; nguồn {SRC}")
 
 st.subheader("Bệnh viện tuyến trên")
 upper = q.facility_upper(f.snapshot, f.scope, f.as_of)

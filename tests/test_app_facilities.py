@@ -116,3 +116,12 @@ def test_a_snapshot_older_than_the_facility_marts_says_how_to_rebuild(use_data, 
     (error,) = at.error
     assert "phiên bản cũ" in error.value and "facility_outlook" in error.value
     assert "python -m etl run --rebuild" in error.value
+
+
+def test_the_flow_of_one_district(app):
+    at = open_page(PAGE)
+    at.selectbox(key="flow_district").select(VINH_YEN).run()
+    last = table(at, "facility_flow").iloc[-1]
+    # F01 alone, the only facility of Vĩnh Yên: 10 in, 5 out, 1 referred up, 120 in bed
+    assert list(last[["Tiếp nhận", "Ra viện", "Chuyển tuyến trên", "Đang điều trị"]]) == [10, 5, 1, 120]
+    assert "Thành phố Vĩnh Yên, theo ngày báo cáo" in texts(at)

@@ -315,7 +315,8 @@ def facility_flow(flow: pd.DataFrame, height: int = 340) -> go.Figure:
                         hovertemplate=f"%{{customdata[0]}}: {name.lower()} %{{customdata[1]}}<extra></extra>")
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, separators=SEPARATORS,
                       legend={"orientation": "h", "y": 1.1},
-                      xaxis={"tickformat": DATE_FORMAT}, yaxis={"title": {"text": "Người bệnh"}, "tickformat": ",d"})
+                      xaxis={"tickformat": DATE_FORMAT, "title": {"text": "Ngày báo cáo"}},
+                      yaxis={"title": {"text": "Người bệnh"}, "tickformat": ",d"})
     return fig
 
 

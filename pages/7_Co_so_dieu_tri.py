@@ -62,9 +62,9 @@ else:
 
 st.subheader("Tiếp nhận, ra viện, chuyển tuyến trên: 60 ngày")
 district_names = dict(zip(dist["district_code"], dist["unit_name"], strict=True)) if not dist.empty else {}
-flow_district = st.selectbox("Cơ sở của", [None, *district_names], key="flow_district",
-                             format_func=lambda c: "toàn tỉnh (cơ sở của tỉnh và các huyện)" if c is None
-                             else district_names[c])
+flow_district = st.columns([2, 3])[0].selectbox("Cơ sở của", [None, *district_names], key="flow_district",
+                                               format_func=lambda c: "toàn tỉnh (cơ sở của tỉnh và các huyện)"
+                                               if c is None else district_names[c])
 where = district_names[flow_district] if flow_district else "Toàn tỉnh (cơ sở của tỉnh và các huyện)"
 flow = q.facility_flow(f.snapshot, f.scope, f.as_of, 60, flow_district)
 if flow.empty:

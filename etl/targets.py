@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from pathlib import Path
 
@@ -48,6 +49,10 @@ def parse_targets(text: str) -> dict[str, pd.DataFrame]:
                 raise FileError(f'threshold_pct "{pct}" phải trong khoảng 0–100', column=where)
             if t.get("population_version", "start") not in ("start", "current"):
                 raise FileError("population_version phải là start hoặc current", column=where)
+        provinces = t.get("provinces")
+        if provinces is not None and (not isinstance(provinces, list) or not provinces or not all(
+                isinstance(c, str) and re.fullmatch(r"\d{2}", c) for c in provinces)):
+            raise FileError('provinces phải là danh sách mã tỉnh 2 chữ số, ví dụ provinces = ["26"]', column=where)
         original = _date(t["deadline"], where)
         revs = t.get("revisions", [])
         for j, r in enumerate(revs, start=1):
@@ -62,6 +67,8 @@ def parse_targets(text: str) -> dict[str, pd.DataFrame]:
             "threshold_pct": float(t["threshold_pct"]) if "threshold_pct" in t else None,
             "population_version": t.get("population_version", "start") if t["kind"] == "coverage" else None,
             "responsible": t.get("responsible", "district"), "deadline": in_force, "original_deadline": original,
+            # the provinces whose own directive set it; None = a national directive, every province
+            "provinces": ",".join(provinces) if provinces else None,
         })
     ids = [t["target_id"] for t in targets]
     if len(set(ids)) != len(ids):

@@ -152,3 +152,31 @@ def test_report_deadlines_on_time_late_and_not_sent(page):
     at.sidebar.date_input(key="as_of").set_value(dt.date(2022, 3, 11)).run()
     detail = table(at, "dl_report_units").set_index("Đơn vị")
     assert detail.loc["Thành phố Vĩnh Yên", "Tình trạng"] == "chưa nộp (quá hạn 1 ngày)"
+
+
+def test_another_provinces_own_target_is_not_listed(tmp_path):
+    """Only the targets that bind a district in scope are offered: a target of Quảng Ninh's own directive is not
+    among Vĩnh Phúc's (the shipped targets name Vĩnh Phúc's own with provinces = ["26"])."""
+    import duckdb
+
+    from app import queries as q
+
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.units AS SELECT * FROM (VALUES ('243', 'district', '26'), ('193', 'district', "
+                    "'22')) v(unit_code, unit_level, province_code)")
+        con.execute("""CREATE TABLE marts.targets AS SELECT * FROM (VALUES
+            ('quoc_gia', NULL::VARCHAR[]), ('vinh_phuc', ['26']), ('quang_ninh', ['22'])) v(target_id, provinces)""")
+        con.execute("""ALTER TABLE marts.targets ADD COLUMN kind VARCHAR DEFAULT 'coverage';
+            ALTER TABLE marts.targets ADD COLUMN title VARCHAR; ALTER TABLE marts.targets ADD COLUMN source_document VARCHAR;
+            ALTER TABLE marts.targets ADD COLUMN quote VARCHAR; ALTER TABLE marts.targets ADD COLUMN cohort VARCHAR;
+            ALTER TABLE marts.targets ADD COLUMN dose INTEGER; ALTER TABLE marts.targets ADD COLUMN threshold_pct DOUBLE;
+            ALTER TABLE marts.targets ADD COLUMN population_version VARCHAR;
+            ALTER TABLE marts.targets ADD COLUMN deadline DATE DEFAULT DATE '2022-03-31';
+            ALTER TABLE marts.targets ADD COLUMN original_deadline DATE;
+            ALTER TABLE marts.targets ADD COLUMN revised BOOLEAN; ALTER TABLE marts.targets ADD COLUMN revisions VARCHAR""")
+    listed = q.deadline_targets(str(path), ("243",), dt.date(2022, 3, 1))["target_id"].tolist()
+    assert sorted(listed) == ["quoc_gia", "vinh_phuc"]
+    assert sorted(q.deadline_targets(str(path), ("193",), dt.date(2022, 3, 1))["target_id"]) == ["quang_ninh",
+                                                                                                  "quoc_gia"]

@@ -65,3 +65,27 @@ def test_another_province_forgets_the_district_chosen_in_the_previous_one(nation
     assert not at.exception
     assert at.selectbox(key="cov_district").value is None
     assert "Các xã, phường, thị trấn của" not in texts(at)
+
+
+def test_a_provinces_own_deadlines_bind_its_districts_only(national_data):
+    """The shipped targets: Vĩnh Phúc's own report deadlines and plan milestones (provinces = ["26"]) are expected
+    from its 9 districts only, not from every district of the country; national coverage targets bind everyone."""
+    import duckdb
+
+    from etl.settings import load_settings
+    from etl.snapshots import current_snapshot
+
+    with duckdb.connect(str(current_snapshot(load_settings(national_data))), read_only=True) as con:
+        reports = dict(con.execute("""
+            SELECT s.report_kind, count(DISTINCT u.province_code) FROM marts.report_submissions s
+            JOIN marts.units u ON u.unit_code = s.unit_code WHERE s.report_kind <> 'district_report' GROUP BY ALL
+        """).fetchall())
+        districts = con.execute("SELECT count(*) FROM marts.report_submissions "
+                                "WHERE report_kind = 'bao_cao_10_01_2022'").fetchone()[0]
+        coverage = dict(con.execute("""
+            SELECT target_id, count(DISTINCT province_code) FROM marts.deadline_status s
+            JOIN marts.units u USING (unit_code) WHERE s.unit_level = 'province' GROUP BY ALL
+        """).fetchall())
+    assert set(reports.values()) == {1} and districts == 9
+    assert coverage["mui2_18_31_12_2021"] == 63  # Notice 347/TB-VPCP: every province
+    assert coverage["mui3_18_chi_thi_quy1_2022"] == 1  # Vĩnh Phúc's Standing Committee: Vĩnh Phúc only

@@ -100,6 +100,50 @@ days = 21
 effective_from = "2022-01-01"
 """
 
+# Targets of one province's own directive (provinces) beside national ones; kept apart from TARGETS, which the
+# deadline page tests reuse.
+PROVINCIAL = """
+[[target]]
+id = "chi_thi_tinh_khac"
+provinces = ["22"]
+kind = "coverage"
+title = "Chỉ tiêu do tỉnh khác đặt ra"
+source_document = "Chỉ thị của Tỉnh ủy Quảng Ninh (thử)"
+cohort = "18+"
+dose = 1
+threshold_pct = 90.0
+deadline = "2022-03-20"
+
+[[target]]
+id = "chi_thi_tinh_nay"
+provinces = ["26", "22"]
+kind = "coverage"
+title = "Chỉ tiêu do tỉnh này (và một tỉnh khác) đặt ra"
+source_document = "Chỉ thị của Tỉnh ủy (thử)"
+cohort = "18+"
+dose = 1
+threshold_pct = 90.0
+deadline = "2022-03-20"
+
+[[target]]
+id = "bao_cao_tinh_khac"
+provinces = ["22"]
+kind = "report_deadline"
+title = "Báo cáo do tỉnh khác yêu cầu"
+source_document = "Công văn của UBND tỉnh Quảng Ninh (thử)"
+responsible = "district"
+deadline = "2022-03-10"
+
+[[target]]
+id = "bao_cao_toan_quoc"
+kind = "report_deadline"
+title = "Báo cáo theo văn bản trung ương"
+source_document = "Bộ Y tế (thử)"
+responsible = "district"
+deadline = "2022-03-10"
+
+"""
+
 
 @pytest.fixture(scope="module")
 def mart(tmp_path_factory):
@@ -112,7 +156,7 @@ def mart(tmp_path_factory):
     platform_csv(settings.inbox / "platform/p.csv", rows)
     targets = settings.inbox / "targets/chi_tieu.toml"
     targets.parent.mkdir(parents=True)
-    targets.write_text(TARGETS, encoding="utf-8")
+    targets.write_text(TARGETS + PROVINCIAL, encoding="utf-8")
     assert run(settings, Progress(sink=lambda line: None)).exit_code == EXIT_OK
     con = duckdb.connect(str(S.current_snapshot(settings)), read_only=True)
     yield con
@@ -178,3 +222,37 @@ def test_an_interval_shortened_before_the_deadline_unblocks_people(mart):
     assert r["people_blocked_by_interval"] == 5  # only those with no dose 1 at all
     assert r["max_achievable_pct"] == 95.0 and r["people_needed"] == 40
     assert r["status"] == "at_risk"  # 10 a week against 40 needed in 8 days
+
+
+def test_a_provinces_own_directive_binds_its_units_only(mart):
+    """A target set by another province's directive (provinces = ["22"]) is not this province's: no status for any
+    of its units, no report expected; a national one (no provinces) and one naming this province (26) are."""
+    def units(target):
+        return mart.execute("SELECT count(DISTINCT unit_code) FROM marts.deadline_status WHERE target_id = ?",
+                            [target]).fetchone()[0]
+
+    assert units("chi_thi_tinh_khac") == 0
+    # the province and its 9 districts
+    assert units("chi_thi_tinh_nay") == units("dat_dung_nguong") == 10
+    assert mart.execute("SELECT provinces FROM marts.targets WHERE target_id = 'chi_thi_tinh_nay'").fetchone() == \
+        (["26", "22"],)
+    expected = dict(mart.execute("SELECT report_kind, count(*) FROM marts.report_submissions "
+                                 "WHERE report_kind LIKE 'bao_cao_%' GROUP BY ALL").fetchall())
+    assert expected == {"bao_cao_toan_quoc": 9}  # one per district of Vĩnh Phúc, none for the other province's
+
+
+def test_a_malformed_provinces_list_is_refused_with_its_place():
+    from etl.readers import FileError
+    from etl.targets import parse_targets
+
+    bad = """[[target]]
+id = "x"
+provinces = "26"
+kind = "report_deadline"
+title = "x"
+source_document = "x"
+deadline = "2022-03-10"
+"""
+    with pytest.raises(FileError) as error:
+        parse_targets(bad)
+    assert "provinces" in str(error.value) and error.value.column == "[[target]] thứ 1"

@@ -1,5 +1,6 @@
 -- grain: as_of_date × target_id × unit_level × unit_code, for every coverage target, the province and each district,
--- every date of marts.coverage. Date basis: vaccination date.
+-- every date of marts.coverage. Date basis: vaccination date. A target of a province's own directive (marts.targets
+-- provinces) has rows for that province's units only.
 -- achieved_pct = coverage on the as-of date, or on the deadline once it has passed (eval_date), under the target's
 -- population version. status: met (target people reached), missed (deadline passed, not reached), on_track (trailing
 -- 7-day pace ≥ the daily pace the deadline requires), at_risk (otherwise, or when the people who can still be reached
@@ -14,7 +15,7 @@ WITH targets AS (
     SELECT * FROM marts.targets WHERE kind = 'coverage'
 ),
 series AS (
-    SELECT as_of_date, unit_code, unit_level, district_code, cohort, dose, people_vaccinated AS pv,
+    SELECT as_of_date, unit_code, unit_level, district_code, province_code, cohort, dose, people_vaccinated AS pv,
            population_start, population_current,
            coalesce(lag(people_vaccinated, 7) OVER w, 0) AS pv_7,
            coalesce(lag(people_vaccinated, 14) OVER w, 0) AS pv_14,
@@ -40,6 +41,8 @@ base AS (
            s.pv, s.pv_7, s.pv_14, s.pv_21, s.pv_28,
            least(s.as_of_date, t.deadline) AS eval_date
     FROM series s JOIN targets t ON t.cohort = s.cohort AND t.dose = s.dose
+    -- a province's own directive binds its units only
+    WHERE t.provinces IS NULL OR list_contains(t.provinces, s.province_code)
 ),
 with_goal AS (
     SELECT b.*, ceil(b.threshold_pct * b.population / 100.0)::BIGINT AS target_people,

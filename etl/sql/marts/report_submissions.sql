@@ -1,6 +1,7 @@
 -- grain: unit_code × report_kind × due_date. report_kind 'district_report' = the weekly report form (one expected per
 -- district and report date, due on the report date + grace days); otherwise the target_id of a report deadline or plan
--- milestone. status: on_time, late, missing (nothing received yet). Date basis: the date the file or report was received.
+-- milestone (expected from the units of the provinces it binds: marts.targets provinces). status: on_time, late, missing
+-- (nothing received yet). Date basis: the date the file or report was received.
 WITH schedule AS (SELECT district_report_weekday::INTEGER AS district_report_weekday, grace_days::INTEGER AS grace_days FROM raw.report_schedule LIMIT 1),
 report_dates AS (
     SELECT unnest(generate_series(min(report_date), max(report_date), INTERVAL 1 DAY))::DATE AS report_date
@@ -29,6 +30,7 @@ target_units AS (
     FROM marts.targets t
     JOIN ref.units u ON u.unit_level = CASE t.responsible WHEN 'province' THEN 'province' ELSE 'district' END
     WHERE t.kind IN ('report_deadline', 'plan_milestone')
+      AND (t.provinces IS NULL OR list_contains(t.provinces, u.province_code))
 ),
 targeted AS (
     SELECT tu.unit_code, tu.unit_level, tu.target_id AS report_kind, tu.title, tu.deadline AS due_date,

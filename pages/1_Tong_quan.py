@@ -41,22 +41,34 @@ if cases is None:
     st.info(f"Chưa có báo cáo ca bệnh đến ngày {F.date(f.as_of)}.")
 else:
     day = F.date(cases["report_date"])
+    filling = "" if cases["is_complete"] else " (chưa đủ xã báo cáo: số còn tăng)"
     help_cases = F.source_help("cases", cases["report_date"], None,
                                f"{F.num(cases['communes_reporting'])}/{F.num(cases['communes_expected'])} xã đã "
-                               f"báo cáo ngày {day}.")
+                               f"báo cáo ngày {day}{filling}.")
+    trend_day = F.date(cases["trend_date"])
+    trend_help = (help_cases + "  \nSo sánh tổng F0 của 7 ngày đến ngày đủ báo cáo gần nhất "
+                  f"({trend_day}) với 7 ngày trước đó; ngày chưa đủ xã báo cáo không dùng để đánh giá xu hướng.")
     c1, c2, c3, c4 = st.columns(4)
     with c1:
-        W.metric(f"F0 mới ngày {day}", F.num(cases["new_f0"]), help=help_cases)
+        W.metric(f"F0 mới ngày {day}", F.num(cases["new_f0"]), help=help_cases,
+                 delta="chưa đủ xã báo cáo" if filling else None, note=True)
     with c2:
         W.metric("Trung bình 7 ngày (lùi)", F.num(cases["avg7"], 1),
-                 delta=(f"{F.signed(cases['change7'], 0)} ca ({F.signed(cases['change7_pct'], 1, '%')}) / 7 ngày"
-                        if not F.missing(cases["change7"]) else None),
+                 delta=(f"{F.signed(cases['change7'], 0)} ca ({F.signed(cases['change7_pct'], 1, '%')}) / 7 ngày "
+                        f"đến {trend_day}" if not F.missing(cases["change7"]) else None),
                  delta_color="inverse",
-                 help=help_cases + "  \nTrung bình của 7 ngày đến hết ngày báo cáo (trung bình lùi). Mũi tên: tổng "
-                      "F0 của 7 ngày gần nhất so với 7 ngày trước đó; tăng là xấu.")
+                 help=help_cases + "  \nTrung bình của 7 ngày đến hết ngày báo cáo (trung bình lùi). Mũi tên: "
+                      f"tổng F0 của 7 ngày đến {trend_day} (ngày đủ báo cáo gần nhất) so với 7 ngày trước đó; tăng "
+                      "là xấu.")
     with c3:
-        W.metric("Xu hướng 7 ngày", F.DIRECTION.get(cases["direction"], "chưa đủ 7 ngày trước để so sánh"),
-                 help=help_cases + "  \nSo sánh tổng F0 của 7 ngày gần nhất với 7 ngày trước đó.")
+        if F.missing(cases["trend_date"]):
+            direction = "chưa xét được"
+            trend_help += " Chưa có ngày nào mọi xã đều báo cáo."
+        else:
+            direction = F.DIRECTION.get(cases["direction"], "chưa xét được")
+        W.metric("Xu hướng 7 ngày", direction, help=trend_help,
+                 delta=f"đến ngày {trend_day}" if not F.missing(cases["trend_date"]) else "chưa có ngày đủ báo cáo",
+                 note=True)
     with c4:
         W.metric("F0 7 ngày /100.000 dân", F.num(cases["rate7_per_100k"], 1),
                  help=F.source_help("cases", cases["report_date"], f"tổng dân số đầu kỳ {F.num(cases['population'])}"))

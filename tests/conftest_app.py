@@ -82,6 +82,26 @@ def write_app_inbox(inbox: Path) -> None:
     ], when=dt.datetime(2022, 3, 14, 18, 0))
 
 
+def write_complete_inbox(inbox: Path) -> None:
+    """Cases from every commune of Vĩnh Phúc on 01–14/03/2022 (complete days), then only Tích Sơn on 15/03 (a day
+    still filling). Tích Sơn: 10 new F0 a day to 07/03, 20 a day from 08/03 to 14/03, 5 on 15/03 so far; every other
+    commune reports 0. Population as write_app_inbox (35.000 people in all)."""
+    from etl.units import UnitRegistry
+
+    population_csv(inbox / "population/dan_so.csv", [
+        [TICH_SON, "đầu kỳ", 10000, 7000, 900, 1100, "Tổng điều tra 2019"],
+        [LIEN_BAO, "đầu kỳ", 20000, 14000, 1800, 2200, "Tổng điều tra 2019"],
+        [DAO_TRU, "đầu kỳ", 5000, 3500, 450, 550, "Tổng điều tra 2019"],
+    ])
+    rows = []
+    for day in range(1, 15):
+        for commune in UnitRegistry.load("26").communes["commune_code"]:
+            new = (10 if day <= 7 else 20) if commune == TICH_SON else 0
+            rows.append([commune, f"{day:02d}/03/2022", new, 0, new, 0, 0, 0, 0, new, new])
+    rows.append([TICH_SON, "15/03/2022", 5, 0, 5, 0, 0, 0, 0, 5, 5])
+    cases_csv(inbox / "cases/ca_benh.csv", rows, when=dt.datetime(2022, 3, 15, 20, 0))
+
+
 def build(data_dir: Path, province: str, write) -> Path:
     settings = load_settings(data_dir, province=province)
     save_province(settings)
@@ -116,6 +136,12 @@ def write_qn_inbox(inbox: Path) -> None:
 def app_data(tmp_path_factory) -> Path:
     """Data directory of the hand-made warehouse (Vĩnh Phúc)."""
     return build(tmp_path_factory.mktemp("app") / "data", "26", write_app_inbox)
+
+
+@pytest.fixture(scope="session")
+def complete_data(tmp_path_factory) -> Path:
+    """Data directory with complete reporting days, then one still filling (write_complete_inbox)."""
+    return build(tmp_path_factory.mktemp("complete") / "data", "26", write_complete_inbox)
 
 
 @pytest.fixture(scope="session")

@@ -134,3 +134,43 @@ def test_the_trend_query_takes_its_days_back_from_the_latest_report(app_data):
     assert [d.day for d in week["report_date"]] == list(range(8, 15))
     # as of a date after the last report: the same 7 days, not 7 empty ones
     assert q.cases_trend(snap, (VINH_YEN, TAM_DAO), dt.date(2022, 4, 1), 7)["new_f0"].tolist() == [20] * 7
+
+
+@pytest.fixture
+def complete(use_data, complete_data):
+    return use_data(complete_data)
+
+
+def test_a_day_still_filling_is_marked_and_kept_out_of_the_trend(complete):
+    """Every commune reported 01–14/03; on 15/03 only Tích Sơn so far (5 F0)."""
+    at = open_page(PAGE)
+    trend = table(at, "f0_table")
+    assert len(trend) == 15
+    marked = trend[trend["Chưa đủ báo cáo"] == "chưa đủ"]["Ngày báo cáo"].dt.date.tolist()
+    assert marked == [dt.date(2022, 3, 15)]
+    # the chart: only 15/03 is hatched, and the shading covers that day alone
+    spec = json.loads(next(c for c in at.get("plotly_chart")
+                           if "F0 mới, ngày chưa đủ xã báo cáo" in str(c.proto.spec)).proto.spec)
+    (hatched,) = [t for t in spec["data"] if t.get("name") == "F0 mới, ngày chưa đủ xã báo cáo"]
+    assert [x[:10] for x in hatched["x"]] == ["2022-03-15"]
+    (shade,) = spec["layout"]["shapes"]
+    assert (shade["x0"], shade["x1"]) == ("2022-03-14T12:00:00", "2022-03-15T12:00:00")
+    # the week on week change is taken on 14/03, the last complete day: 08–14/03 = 7 × 20 = 140 against
+    # 01–07/03 = 70, not on 15/03 (125 so far), which would read as a fall
+    rate = next(m for m in at.metric if m.label == "F0 7 ngày /100.000 dân")
+    assert rate.value == "357,1"  # 09–15/03: 6 × 20 + 5 = 125 ÷ 35.000 × 100.000
+    assert rate.delta == "+70 ca so với 7 ngày trước"
+    assert "ngày đủ báo cáo gần nhất (14/03/2022)" in texts(at)
+
+
+def test_the_overview_judges_the_trend_on_the_last_complete_day(complete):
+    at = open_page()
+    metrics = {m.label: m for m in at.metric}
+    assert metrics["F0 mới ngày 15/03/2022"].value == "5"
+    assert metrics["F0 mới ngày 15/03/2022"].delta == "chưa đủ xã báo cáo"
+    avg = metrics["Trung bình 7 ngày (lùi)"]
+    assert avg.value == "17,9"  # 125 ÷ 7 = 17,86
+    assert avg.delta == "+70 ca (+100,0%) / 7 ngày đến 14/03/2022"
+    trend = metrics["Xu hướng 7 ngày"]
+    assert (trend.value, trend.delta) == ("tăng", "đến ngày 14/03/2022")
+    assert metrics["F0 7 ngày /100.000 dân"].value == "357,1"

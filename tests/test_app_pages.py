@@ -63,10 +63,13 @@ def test_overview_headline_in_the_committee_form_with_the_change_over_7_days(app
 def test_overview_cases_facilities_and_stock(app):
     at = open_page(OVERVIEW)
     assert metric(at, "F0 mới ngày 14/03/2022").value == "20"
-    # last 7 days 7 × 20 = 140, the 7 before 7 × 10 = 70: average 20,0, +70 cases (+100,0%), up
+    # last 7 days 7 × 20 = 140: average 20,0. Only 2 of the province's communes ever report, so no day is complete
+    # and no direction is claimed (test_app_cases checks the trend on a warehouse with complete days)
     avg = metric(at, "Trung bình 7 ngày (lùi)")
-    assert avg.value == "20,0" and avg.delta == "+70 ca (+100,0%) / 7 ngày"
-    assert metric(at, "Xu hướng 7 ngày").value == "tăng"
+    assert avg.value == "20,0" and not avg.delta
+    trend = metric(at, "Xu hướng 7 ngày")
+    assert (trend.value, trend.delta) == ("chưa xét được", "chưa có ngày đủ báo cáo")
+    assert metric(at, "F0 mới ngày 14/03/2022").delta == "chưa đủ xã báo cáo"
     # 140 cases ÷ 35.000 people (start of period, all age groups) × 100.000 = 400
     assert metric(at, "F0 7 ngày /100.000 dân").value == "400,0"
     # facilities: (120 + 20) occupied ÷ (100 + 50) quota = 93,33%

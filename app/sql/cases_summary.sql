@@ -1,30 +1,28 @@
--- one row: F0 on the latest report date on or before the as-of date, over the districts in scope; trailing 7-day
--- average, the 7 days before, week-on-week change, 7-day rate per 100,000 (UK dashboard conventions)
-WITH d AS (SELECT max(report_date) AS d FROM marts.cases_daily WHERE report_date <= $as_of),
+-- one row: F0 over the districts in scope on the latest report date on or before the as-of date (marts.cases_metrics,
+-- summed over the districts): new F0, the trailing 7-day average and rate per 100.000 as of that date; and the
+-- week-on-week change and direction as of trend_date, the latest day on or before it on which every commune in scope
+-- had reported (UK dashboard convention, as marts.cases_metrics trend_*: a day still filling never reads as a fall).
+WITH d AS (SELECT max(report_date) AS d FROM marts.cases_metrics WHERE report_date <= $as_of),
 daily AS (
-    SELECT c.report_date, sum(c.new_f0) AS new_f0, sum(c.active_home + c.active_facility) AS active,
-           sum(c.active_with_antiviral) AS antiviral, sum(c.active_monitored) AS monitored, sum(c.deaths) AS deaths,
-           sum(c.communes_reporting) AS communes_reporting, sum(c.communes_expected) AS communes_expected,
-           sum(c.population_total) AS population
-    FROM marts.cases_daily c, d
-    WHERE c.unit_level = 'district' AND list_contains($scope, c.unit_code) AND c.report_date BETWEEN d.d - 13 AND d.d
-    GROUP BY ALL
+    SELECT m.report_date, sum(m.new_f0) AS new_f0, sum(m.active_total) AS active,
+           sum(m.communes_reporting) AS communes_reporting, sum(m.communes_expected) AS communes_expected,
+           sum(m.population_total) AS population, sum(m.new_f0_7d_sum) AS last7, sum(m.new_f0_prev_7d) AS prev7,
+           count(m.new_f0_prev_7d) = count(*) AS prev_known, bool_and(m.is_complete) AS is_complete
+    FROM marts.cases_metrics m, d
+    WHERE m.unit_level = 'district' AND list_contains($scope, m.district_code) AND m.report_date <= d.d
+    GROUP BY m.report_date
 ),
-w AS (
-    SELECT sum(new_f0) FILTER (WHERE report_date > d.d - 7) AS last7,
-           sum(new_f0) FILTER (WHERE report_date <= d.d - 7) AS prev7,
-           count(*) FILTER (WHERE report_date <= d.d - 7) AS prev_days
-    FROM daily, d
-)
-SELECT d.d AS report_date, t.new_f0::BIGINT AS new_f0, t.active::BIGINT AS active, t.antiviral::BIGINT AS antiviral,
-       t.monitored::BIGINT AS monitored, t.communes_reporting::INTEGER AS communes_reporting,
-       t.communes_expected::INTEGER AS communes_expected, t.population::BIGINT AS population,
-       w.last7::BIGINT AS last7, round(w.last7 / 7.0, 1) AS avg7,
-       CASE WHEN w.prev_days = 7 THEN w.prev7 END::BIGINT AS prev7,
-       CASE WHEN w.prev_days = 7 THEN round(w.prev7 / 7.0, 1) END AS prev_avg7,
-       CASE WHEN w.prev_days = 7 THEN (w.last7 - w.prev7) END::BIGINT AS change7,
-       CASE WHEN w.prev_days = 7 THEN round(100.0 * (w.last7 - w.prev7) / nullif(w.prev7, 0), 1) END AS change7_pct,
-       round(100000.0 * w.last7 / nullif(t.population, 0), 1) AS rate7_per_100k,
-       CASE WHEN w.prev_days < 7 THEN NULL WHEN w.last7 > w.prev7 THEN 'up' WHEN w.last7 < w.prev7 THEN 'down'
-            ELSE 'flat' END AS direction
-FROM d CROSS JOIN w JOIN daily t ON t.report_date = d.d
+trend AS (SELECT max(report_date) AS trend_date FROM daily WHERE is_complete)
+SELECT t.report_date, t.new_f0::BIGINT AS new_f0, t.active::BIGINT AS active,
+       t.communes_reporting::INTEGER AS communes_reporting, t.communes_expected::INTEGER AS communes_expected,
+       t.is_complete, t.population::BIGINT AS population, t.last7::BIGINT AS last7, round(t.last7 / 7.0, 1) AS avg7,
+       round(100000.0 * t.last7 / nullif(t.population, 0), 1) AS rate7_per_100k,
+       tr.trend_date,
+       CASE WHEN c.prev_known THEN (c.last7 - c.prev7) END::BIGINT AS change7,
+       CASE WHEN c.prev_known THEN round(100.0 * (c.last7 - c.prev7) / nullif(c.prev7, 0), 1) END AS change7_pct,
+       CASE WHEN NOT c.prev_known OR c.prev_known IS NULL THEN NULL
+            WHEN c.last7 > c.prev7 THEN 'up' WHEN c.last7 < c.prev7 THEN 'down' ELSE 'flat' END AS direction
+FROM d
+JOIN daily t ON t.report_date = d.d
+CROSS JOIN trend tr
+LEFT JOIN daily c ON c.report_date = tr.trend_date

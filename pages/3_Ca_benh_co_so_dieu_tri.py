@@ -21,34 +21,37 @@ if f.national:
     province = st.selectbox("Tỉnh, thành phố", list(names), key="f0_province", format_func=names.get)
     scope, where = q.province_scope(f.snapshot, f.scope, province), names[province]
 if len(scope) < len(q.all_districts(f.snapshot)) and not f.national:
-    where = f"{len(scope)} huyện được phân công"
+    assigned = q.districts(f.snapshot, scope)["district_name"].tolist()
+    where = (", ".join(assigned) if len(assigned) <= 3 else f"{len(assigned)} huyện") + " (phạm vi được phân công)"
 
 cases = q.cases_units(f.snapshot, scope, f.as_of)
 if cases.empty:
     st.info(f"Chưa có báo cáo ca bệnh đến ngày {F.date(f.as_of)}.")
     st.stop()
-prov = cases[cases["unit_level"] == "province"]
 dist = cases[cases["unit_level"] == "district"]
 day = cases["report_date"].iloc[0]
+# the headline is the viewer's scope (the province, a member's districts, or the province chosen in national mode)
+p = q.cases_summary(f.snapshot, scope, f.as_of)
 cases_help = F.source_help("cases", day, "dân số đầu kỳ (mọi lứa tuổi)",
                            "Xu hướng tính đến ngày gần nhất mọi xã đã báo cáo (ngày chưa đủ không tính).")
-if not prov.empty:
-    p = prov.iloc[0]
-    m1, m2, m3, m4 = st.columns(4)
-    with m1:
-        W.metric("F0 7 ngày /100.000 dân", F.num(p["rate_7d_per_100k"], 1), cases_help,
-                 delta=f"{F.signed(p['trend_wow_change'], 0)} ca so với 7 ngày trước", delta_color="inverse")
-    with m2:
-        W.metric("Đang điều trị tại nhà", F.num(p["active_home"]), cases_help,
-                 delta=f"{F.pct(p['home_share_pct'])} tổng số; tại cơ sở {F.num(p['active_facility'])}", note=True)
-    with m3:
-        W.metric("F0 mới đã là F1 (7 ngày)", F.pct(p["new_f0_from_f1_7d_pct"]), cases_help)
-    with m4:
-        W.metric("Tỷ lệ tử vong/F0 (28 ngày)", F.pct(p["cfr_28d_pct"], 3), cases_help,
-                 delta=f"trong ngày: nặng mới {F.num(p['new_severe'])}, tử vong {F.num(p['deaths'])}", note=True)
-    st.caption(f"{p['unit_name']}, ngày báo cáo {F.date(day)}. Tỷ lệ tử vong/F0: tử vong ÷ F0 mới của cùng 28 ngày "
-               f"(cộng dồn từ đầu: {F.pct(p['cfr_cumulative_pct'], 3)}). Xu hướng so 7 ngày đến ngày đủ báo cáo gần "
-               f"nhất ({F.date(p['trend_date'])}) với 7 ngày trước đó (▲ tăng là xấu).")
+m1, m2, m3, m4 = st.columns(4)
+with m1:
+    W.metric("F0 7 ngày /100.000 dân", F.num(p["rate7_per_100k"], 1), cases_help,
+             delta=(f"{F.signed(p['change7'], 0)} ca so với 7 ngày trước" if not F.missing(p["change7"])
+                    else "chưa xét được xu hướng"), delta_color="inverse", note=F.missing(p["change7"]))
+with m2:
+    W.metric("Đang điều trị tại nhà", F.num(p["active_home"]), cases_help,
+             delta=f"{F.pct(p['home_share_pct'])} tổng số; tại cơ sở {F.num(p['active_facility'])}", note=True)
+with m3:
+    W.metric("F0 mới đã là F1 (7 ngày)", F.pct(p["new_f0_from_f1_7d_pct"]), cases_help)
+with m4:
+    W.metric("Tỷ lệ tử vong/F0 (28 ngày)", F.pct(p["cfr_28d_pct"], 3), cases_help,
+             delta=f"trong ngày: nặng mới {F.num(p['new_severe'])}, tử vong {F.num(p['deaths'])}", note=True)
+trend_note = (f"Xu hướng so 7 ngày đến ngày đủ báo cáo gần nhất ({F.date(p['trend_date'])}) với 7 ngày trước đó "
+              "(▲ tăng là xấu)." if not F.missing(p["trend_date"]) else
+              "Chưa có ngày nào mọi xã đều báo cáo: chưa xét xu hướng.")
+st.caption(f"{where}, ngày báo cáo {F.date(day)}. Tỷ lệ tử vong/F0: tử vong ÷ F0 mới của cùng 28 ngày (cộng dồn từ "
+           f"đầu: {F.pct(p['cfr_cumulative_pct'], 3)}). {trend_note}")
 
 DAYS = st.radio("Khoảng thời gian của các biểu đồ", list(PERIODS), index=1, format_func=PERIODS.get,
                 horizontal=True, key="f0_days")

@@ -125,7 +125,10 @@ def test_a_member_sees_only_the_assigned_district(app, monkeypatch):
     at = open_page(PAGE)
     assert list(table(at, "f0_multiples_table").columns[1:3]) == ["Toàn tỉnh", "Tam Đảo"]
     assert table(at, "f0_table")["F0 mới"].sum() == 0
-    assert "1 huyện được phân công" in texts(at)
+    text = texts(at)
+    assert "Huyện Tam Đảo (phạm vi được phân công), ngày báo cáo 14/03/2022" in text
+    # the headline is Tam Đảo's, not the province's: no F0 among its 5.000 people
+    assert next(m for m in at.metric if m.label == "F0 7 ngày /100.000 dân").value == "0,0"
 
 
 def test_the_trend_query_takes_its_days_back_from_the_latest_report(app_data):
@@ -174,3 +177,17 @@ def test_the_overview_judges_the_trend_on_the_last_complete_day(complete):
     trend = metrics["Xu hướng 7 ngày"]
     assert (trend.value, trend.delta) == ("tăng", "đến ngày 14/03/2022")
     assert metrics["F0 7 ngày /100.000 dân"].value == "357,1"
+
+
+def test_headline_active_at_home_f1_share_and_fatality(app):
+    at = open_page(PAGE)
+    metrics = {m.label: m for m in at.metric}
+    home = metrics["Đang điều trị tại nhà"]
+    # 30 + 10 at home of 45 active = 88,89%; 5 in a facility
+    assert (home.value, home.delta) == ("40", "88,89% tổng số; tại cơ sở 5")
+    # 1 new F0 a day at Tích Sơn was already an F1: 7 of the 140 of the last 7 days = 5,00%
+    assert metrics["F0 mới đã là F1 (7 ngày)"].value == "5,00%"
+    # 14 days of reports: no 28-day window yet, so no 28-day ratio; no death, no severe case
+    cfr = metrics["Tỷ lệ tử vong/F0 (28 ngày)"]
+    assert (cfr.value, cfr.delta) == ("–", "trong ngày: nặng mới 0, tử vong 0")
+    assert "cộng dồn từ đầu: 0,000%" in texts(at)

@@ -2,9 +2,15 @@
 -- summed over the districts): new F0, the trailing 7-day average and rate per 100.000 as of that date; and the
 -- week-on-week change and direction as of trend_date, the latest day on or before it on which every commune in scope
 -- had reported (UK dashboard convention, as marts.cases_metrics trend_*: a day still filling never reads as a fall).
+-- Shares and ratios are taken over the scope's sums (the districts' own ratios cannot be added): active at home,
+-- new F0 already F1 over 7 days, deaths ÷ F0 over 28 days and since the start of the series.
 WITH d AS (SELECT max(report_date) AS d FROM marts.cases_metrics WHERE report_date <= $as_of),
 daily AS (
     SELECT m.report_date, sum(m.new_f0) AS new_f0, sum(m.active_total) AS active,
+           sum(m.active_home) AS active_home, sum(m.active_facility) AS active_facility,
+           sum(m.new_f0_from_f1_7d) AS from_f1_7d, sum(m.new_severe) AS new_severe, sum(m.deaths) AS deaths,
+           sum(m.new_f0_28d) AS new_f0_28d, sum(m.deaths_28d) AS deaths_28d,
+           sum(m.cumulative_f0) AS cumulative_f0, sum(m.cumulative_deaths) AS cumulative_deaths,
            sum(m.communes_reporting) AS communes_reporting, sum(m.communes_expected) AS communes_expected,
            sum(m.population_total) AS population, sum(m.new_f0_7d_sum) AS last7, sum(m.new_f0_prev_7d) AS prev7,
            count(m.new_f0_prev_7d) = count(*) AS prev_known, bool_and(m.is_complete) AS is_complete
@@ -17,6 +23,12 @@ SELECT t.report_date, t.new_f0::BIGINT AS new_f0, t.active::BIGINT AS active,
        t.communes_reporting::INTEGER AS communes_reporting, t.communes_expected::INTEGER AS communes_expected,
        t.is_complete, t.population::BIGINT AS population, t.last7::BIGINT AS last7, round(t.last7 / 7.0, 1) AS avg7,
        round(100000.0 * t.last7 / nullif(t.population, 0), 1) AS rate7_per_100k,
+       t.active_home::BIGINT AS active_home, t.active_facility::BIGINT AS active_facility,
+       round(100.0 * t.active_home / nullif(t.active, 0), 2) AS home_share_pct,
+       round(100.0 * t.from_f1_7d / nullif(t.last7, 0), 2) AS new_f0_from_f1_7d_pct,
+       t.new_severe::BIGINT AS new_severe, t.deaths::BIGINT AS deaths,
+       round(100.0 * t.deaths_28d / nullif(t.new_f0_28d, 0), 3) AS cfr_28d_pct,
+       round(100.0 * t.cumulative_deaths / nullif(t.cumulative_f0, 0), 3) AS cfr_cumulative_pct,
        tr.trend_date,
        CASE WHEN c.prev_known THEN (c.last7 - c.prev7) END::BIGINT AS change7,
        CASE WHEN c.prev_known THEN round(100.0 * (c.last7 - c.prev7) / nullif(c.prev7, 0), 1) END AS change7_pct,

@@ -10,8 +10,8 @@
 -- are the 7-day figures as of trend_date, the latest complete date on or before report_date: the trend never reads a
 -- filling day as a fall (UK dashboard convention: incomplete days are marked and kept out of the trend).
 -- active_total = active_home + active_facility; home_share_pct = active_home ÷ active_total × 100.
--- new_f0_from_f1_pct (the day) and new_f0_from_f1_7d_pct (7 days) = new F0 already registered as F1 ÷ new F0 × 100
--- (contacts who became cases, WHO Go.Data). Case fatality ratio (JHU CSSE), two stated windows: cfr_cumulative_pct =
+-- new_f0_from_f1_pct (the day) and new_f0_from_f1_7d_pct (7 days: new_f0_from_f1_7d ÷ new_f0_7d_sum) = new F0 already
+-- registered as F1 ÷ new F0 × 100 (contacts who became cases, WHO Go.Data). Case fatality ratio (JHU CSSE), two stated windows: cfr_cumulative_pct =
 -- cumulative_deaths ÷ cumulative_f0 × 100 since the first report date of the series; cfr_28d_pct = deaths_28d ÷
 -- new_f0_28d × 100 over the trailing 28 days (same days for both, no case-to-death lag; NULL until 28 days exist);
 -- both to 3 decimals, as Omicron ratios are hundredths of a percent.
@@ -71,6 +71,7 @@ SELECT report_date, unit_code, unit_level, district_code, province_code,
        round(100.0 * active_home / nullif(active_total, 0), 2)::DOUBLE AS home_share_pct,
        new_f0_from_f1,
        round(100.0 * new_f0_from_f1 / nullif(new_f0, 0), 2)::DOUBLE AS new_f0_from_f1_pct,
+       new_f0_from_f1_7d::BIGINT AS new_f0_from_f1_7d,
        round(100.0 * new_f0_from_f1_7d / nullif(new_f0_7d_sum, 0), 2)::DOUBLE AS new_f0_from_f1_7d_pct,
        new_severe, deaths, cumulative_f0, cumulative_deaths,
        round(100.0 * cumulative_deaths / nullif(cumulative_f0, 0), 3)::DOUBLE AS cfr_cumulative_pct,

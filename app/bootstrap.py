@@ -1,4 +1,6 @@
-"""First start with no snapshot: write the demo inbox and build it, with a progress bar in the browser.
+"""Builds the dashboard starts itself, with their progress in the browser: on a first start with no snapshot, write
+the demo inbox and build it; after an upgrade, rebuild the served snapshot from the archive (the older snapshot keeps
+serving meanwhile).
 
 The build runs in a background thread, not in the script run: a viewer who clicks while it runs makes Streamlit
 abandon the script run (a BaseException the pipeline cannot catch), and a build killed half-way would leave an
@@ -32,6 +34,7 @@ _FILE_COUNT = re.compile(r"\((\d+)/(\d+)\)")
 @dataclass
 class Build:
     settings: Settings
+    lead: float = DEMO_SHARE  # the share of the bar before the pipeline starts (writing the demo inbox)
     fraction: float = 0.0
     message: str = "Chuẩn bị dữ liệu mẫu"
     done: bool = False
@@ -48,9 +51,9 @@ class Build:
     def on_stage(self, stage: str, fraction: float) -> None:
         from etl.pipeline import STAGES
 
-        start = DEMO_SHARE + (1 - DEMO_SHARE) * fraction
+        start = self.lead + (1 - self.lead) * fraction
         self._stage = stage
-        self._stage_range = (start, start + (1 - DEMO_SHARE) / len(STAGES))
+        self._stage_range = (start, start + (1 - self.lead) / len(STAGES))
         self.fraction = start
         self.message = STAGE_TEXT.get(stage, stage)
 
@@ -93,6 +96,33 @@ def start_demo_build(settings: Settings) -> Build:
         if build is None:
             build = _BUILDS[key] = Build(settings)
             threading.Thread(target=_work, args=(build,), name="demo-build", daemon=True).start()
+    return build
+
+
+def _rebuild(build: Build) -> None:
+    from etl.pipeline import Progress, run
+
+    try:
+        result = run(build.settings, Progress(sink=build.on_line, on_fraction=build.on_stage), rebuild=True)
+        build.ok = result.snapshot is not None
+        build.summary = ("Một lần chạy nạp số liệu khác đang diễn ra; nó sẽ dựng lại bản dữ liệu, có khi kết thúc."
+                         if result.status == "busy" else result.summary())
+    except Exception as exc:  # noqa: BLE001 — shown to the viewer; the run log keeps the pipeline's own record
+        build.summary = f"Không dựng lại được bản dữ liệu: {exc}"
+    finally:
+        build.fraction, build.done = 1.0, True
+
+
+def start_rebuild(settings: Settings, version: str) -> Build:
+    """After an upgrade to model version `version`: the rebuild of this data directory from its archive, started
+    once per process and version however many sessions ask. The ETL's lock keeps it from running beside the nightly
+    job (it then ends as "busy", and that run rebuilds instead)."""
+    key = f"{settings.data_dir}#rebuild#{version}"
+    with _LOCK:
+        build = _BUILDS.get(key)
+        if build is None:
+            build = _BUILDS[key] = Build(settings, lead=0.0, message="Dựng lại bản dữ liệu")
+            threading.Thread(target=_rebuild, args=(build,), name="rebuild", daemon=True).start()
     return build
 
 

@@ -21,6 +21,7 @@ from app import (
 from app import formatting as F
 from app import queries as q
 from etl.settings import Settings, load_settings
+from etl.version import MODEL_VERSION
 
 # Once per server process: the objects alive now (the modules of Streamlit, pandas, plotly, DuckDB: millions of them)
 # live as long as the process, and every full garbage collection would scan them all again, a pause of about 90 ms
@@ -71,6 +72,10 @@ def frame(title: str) -> Frame:
     snapshot = q.snapshot_path(settings)
     if snapshot is None:
         _no_snapshot(settings)
+    if q.snapshot_version(snapshot) != MODEL_VERSION:
+        # first, so that it shows even if a query of this version fails on the older snapshot
+        with st.sidebar:
+            _rebuild_progress(str(settings.data_dir))
     meta = q.snapshot_meta(snapshot)
     scope = viewer_scope(snapshot)
     _navigation(meta)
@@ -79,6 +84,25 @@ def frame(title: str) -> Frame:
     _sidebar_freshness(snapshot, meta, scope, as_of, runs)
     _header(title, meta, as_of, runs)
     return Frame(settings=settings, snapshot=snapshot, scope=scope, as_of=as_of, meta=meta)
+
+
+@st.fragment(run_every=1.0)
+def _rebuild_progress(data_dir: str) -> None:
+    """The served snapshot was built by an older version of the program: rebuild it from the archive in the background
+    (the older one keeps serving meanwhile), show how far along it is, and move onto the new snapshot when it is
+    published."""
+    build = bootstrap.start_rebuild(load_settings(data_dir=data_dir), MODEL_VERSION)
+    if not build.done:
+        st.info("Chương trình vừa được cập nhật: đang dựng lại bản dữ liệu từ các tệp đã lưu trữ. Trong lúc chờ, "
+                "một số phần có thể chưa hiển thị.")
+        st.progress(min(build.fraction, 1.0), text=build.message)
+    elif build.ok:
+        if st.session_state.get("_rebuilt") != MODEL_VERSION:
+            st.session_state["_rebuilt"] = MODEL_VERSION
+            st.rerun(scope="app")  # onto the new snapshot
+    else:
+        st.warning(f"Chương trình vừa được cập nhật nhưng chưa dựng lại được bản dữ liệu: {build.summary} "
+                   "Chạy `python -m etl run --rebuild`.")
 
 
 def _no_snapshot(settings: Settings) -> None:

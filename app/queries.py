@@ -40,20 +40,25 @@ def _query(snapshot: str, name: str, **params) -> pd.DataFrame:
     cursor = _connection(snapshot).cursor()
     try:
         return cursor.execute(_sql(name), {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}).df()
-    except duckdb.CatalogException as error:
-        # A snapshot published by an older version of the ETL lacks a table this version reads: say so and how to
-        # fix it, instead of a stack trace. (A table missing from a current build is a bug, and the tests catch it.)
-        st.error("Bản dữ liệu đang dùng được dựng bởi phiên bản cũ của chương trình nạp số liệu, chưa có bảng mà "
-                 f"phần này cần ({_missing_table(error)}). Cần dựng lại bản dữ liệu: `python -m etl run --rebuild`.")
+    except (duckdb.CatalogException, duckdb.BinderException) as error:
+        # A snapshot published by an older version of the ETL lacks a table or column this version reads: say so,
+        # instead of a stack trace, while the rebuild the frame starts runs. (Missing from a current build is a bug,
+        # and the tests catch it.)
+        st.error("Bản dữ liệu đang dùng được dựng bởi phiên bản cũ của chương trình nạp số liệu, chưa có bảng hoặc "
+                 f"cột mà phần này cần ({_missing_table(error)}). Bản dữ liệu đang được dựng lại (xem thanh bên); "
+                 "nếu không, chạy `python -m etl run --rebuild`.")
         st.stop()
     finally:
         cursor.close()
 
 
-def _missing_table(error: duckdb.CatalogException) -> str:
+def _missing_table(error: duckdb.Error) -> str:
     text = str(error)
-    start = text.find("with name ")
-    return text[start + 10:].split()[0] if start >= 0 else "không rõ"
+    for marker in ("with name ", "does not have a column named "):
+        start = text.find(marker)
+        if start >= 0:
+            return text[start + len(marker):].split()[0].strip('"')
+    return "không rõ"
 
 
 def snapshot_path(settings: Settings) -> str | None:
@@ -82,6 +87,14 @@ def rejected_files(settings: Settings) -> pd.DataFrame:
 def snapshot_meta(snapshot: str) -> dict:
     """Run id, build time, province, boundary file (and why there are none), first and last date in the data."""
     return _query(snapshot, "snapshot_meta").iloc[0].to_dict()
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def snapshot_version(snapshot: str) -> str | None:
+    """The model version the snapshot was built with (None: built before versions were recorded)."""
+    from etl.version import snapshot_version as version
+
+    return version(snapshot)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)

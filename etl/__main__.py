@@ -7,7 +7,9 @@
     python -m etl snapshots | runs                                      list snapshots / the run log
 
 Exit codes of `run` and `demo`: 0 published (or nothing new), 3 published but files refused (or only refused
-files arrived), 1 failed (nothing published; the previous snapshot keeps serving), 2 wrong usage.
+files arrived), 1 failed (nothing published; the previous snapshot keeps serving), 2 wrong usage, 4 another run
+holds the data directory (nothing done). After an upgrade of this program, `run` rebuilds from the archive even when
+no new file arrived.
 The data directory is --data-dir, else $COVID_DATA_DIR, else ./data.
 """
 from __future__ import annotations

@@ -7,6 +7,7 @@ Exit codes (documented in the README): 0 published or nothing new; 3 published, 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import signal
@@ -26,9 +27,10 @@ from etl.readers import FileError
 from etl.reference import load_reference
 from etl.settings import Settings
 from etl.targets import load_targets
+from etl.version import MODEL_VERSION, snapshot_version
 from etl.vnformat import fmt_int, fmt_num
 
-EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 3
+EXIT_OK, EXIT_FAILED, EXIT_REJECTED, EXIT_BUSY = 0, 1, 3, 4
 STAGES = ("extract", "load", "models", "checks", "publish", "finish")
 
 
@@ -50,6 +52,7 @@ class RunResult:
             "nothing_new": "không có dữ liệu mới",
             "rejected_only": "chỉ có tệp bị từ chối, không công bố",
             "failed": "THẤT BẠI, vẫn dùng bản dữ liệu trước",
+            "busy": "một lần chạy khác đang diễn ra trên thư mục dữ liệu này, lần này không làm gì",
         }[self.status]
         snap = f"; bản dữ liệu {self.snapshot}" if self.snapshot else ""
         return (f"ETL {self.run_id}: {text}; {len(self.accepted)} tệp mới được nhận, {len(self.rejected)} tệp bị từ chối, "
@@ -102,7 +105,25 @@ def _create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def run(settings: Settings, progress: Progress | None = None, rebuild: bool = False) -> RunResult:
+    """One ETL run on the data directory, or none when another run holds it (status busy, exit code 4): two runs at
+    once would clean each other's building files and interleave the manifest (the nightly job overlapping a manual
+    run, or the dashboard's rebuild after an upgrade)."""
     progress = progress or Progress()
+    settings.warehouse.mkdir(parents=True, exist_ok=True)
+    with open(settings.warehouse / "etl.lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S.%f")
+            progress("một lần chạy khác đang giữ thư mục dữ liệu này: lần chạy này dừng, không thay đổi gì")
+            return RunResult(run_id=run_id, status="busy", exit_code=EXIT_BUSY)
+        try:
+            return _locked_run(settings, progress, rebuild)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _locked_run(settings: Settings, progress: Progress, rebuild: bool) -> RunResult:
     started = time.monotonic()
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S.%f")
     log = S.RunLog(settings)
@@ -152,6 +173,12 @@ def _run(settings: Settings, progress: Progress, result: RunResult, run_id: str,
         progress(f"{rel}: lưu trữ ({fmt_int(item.size)} byte, sha256 {item.sha256[:12]})")
         new_items.append(item)
 
+    if not new_items and not rebuild:
+        served = S.current_snapshot(settings)
+        if served is not None and snapshot_version(served) != MODEL_VERSION:
+            # an upgrade changed the models: the snapshot being served was built by older code
+            progress("chương trình đã được cập nhật từ lần dựng trước: dựng lại bản dữ liệu từ các tệp đã lưu trữ")
+            rebuild = True
     if not new_items and not rebuild:
         for item in done_items:
             item.path.unlink(missing_ok=True)
@@ -291,8 +318,8 @@ def _write_run_meta(con, settings: Settings, run_id: str, progress: Progress, re
     con.executemany("INSERT INTO meta.run_log VALUES (?, ?)", list(enumerate(progress.lines, start=1)))
     con.execute(
         "CREATE OR REPLACE TABLE meta.snapshot AS SELECT ? AS run_id, now()::TIMESTAMP AS built_at, ? AS province_code, "
-        "? AS files_accepted_this_run, ? AS files_rejected_this_run",
-        [run_id, settings.province_code, len(result.accepted), len(result.rejected)],
+        "? AS files_accepted_this_run, ? AS files_rejected_this_run, ? AS model_version",
+        [run_id, settings.province_code, len(result.accepted), len(result.rejected), MODEL_VERSION],
     )
 
 

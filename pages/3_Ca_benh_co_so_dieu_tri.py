@@ -45,8 +45,9 @@ with m2:
 with m3:
     W.metric("F0 mới đã là F1 (7 ngày)", F.pct(p["new_f0_from_f1_7d_pct"]), cases_help)
 with m4:
-    W.metric("Tỷ lệ tử vong/F0 (28 ngày)", F.pct(p["cfr_28d_pct"], 3), cases_help,
-             delta=f"trong ngày: nặng mới {F.num(p['new_severe'])}, tử vong {F.num(p['deaths'])}", note=True)
+    W.metric("Tỷ lệ tử vong/F0 (28 ngày)", F.pct(p["cfr_28d_pct"], 3),
+             cases_help + f"  \nDòng dưới: ca nặng mới và tử vong của ngày báo cáo {F.date(day)}.",
+             delta=f"nặng mới {F.num(p['new_severe'])}, tử vong {F.num(p['deaths'])}", note=True)
 trend_note = (f"Xu hướng so 7 ngày đến ngày đủ báo cáo gần nhất ({F.date(p['trend_date'])}) với 7 ngày trước đó "
               "(▲ tăng là xấu)." if not F.missing(p["trend_date"]) else
               "Chưa có ngày nào mọi xã đều báo cáo: chưa xét xu hướng.")

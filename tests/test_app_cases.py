@@ -189,5 +189,5 @@ def test_headline_active_at_home_f1_share_and_fatality(app):
     assert metrics["F0 mới đã là F1 (7 ngày)"].value == "5,00%"
     # 14 days of reports: no 28-day window yet, so no 28-day ratio; no death, no severe case
     cfr = metrics["Tỷ lệ tử vong/F0 (28 ngày)"]
-    assert (cfr.value, cfr.delta) == ("–", "trong ngày: nặng mới 0, tử vong 0")
+    assert (cfr.value, cfr.delta) == ("–", "nặng mới 0, tử vong 0")
     assert "cộng dồn từ đầu: 0,000%" in texts(at)

@@ -103,3 +103,37 @@ def test_build_progress_only_moves_forward():
                 fractions.append(build.fraction)
             assert build.message == "Kiểm tra và nạp từng tệp (4/4)"
     assert fractions == sorted(fractions) and 0 < fractions[0] and fractions[-1] < 1
+
+
+def test_after_an_upgrade_the_dashboard_rebuilds_and_moves_onto_the_new_snapshot(use_data, app_copy, monkeypatch):
+    """The served snapshot was built by an older version of the program: the sidebar says so with a progress bar, the
+    older snapshot keeps serving, the rebuild from the archive runs in the background, and the next run shows the
+    new snapshot."""
+    import time
+
+    import app.frame as frame_module
+    import etl.pipeline as pipeline
+    from app import bootstrap
+    from etl.snapshots import current_snapshot
+    from etl.version import snapshot_version
+
+    use_data(app_copy)
+    settings = load_settings(app_copy)
+    before = current_snapshot(settings)
+    monkeypatch.setattr(frame_module, "MODEL_VERSION", "phien_ban_moi")
+    monkeypatch.setattr(pipeline, "MODEL_VERSION", "phien_ban_moi")
+    at = open_page()
+    assert "Chương trình vừa được cập nhật: đang dựng lại bản dữ liệu" in "\n".join(i.value for i in at.sidebar.info)
+    assert "Số liệu đến ngày **14/03/2022**" in texts(at)  # the older snapshot keeps serving meanwhile
+    build = bootstrap._BUILDS[f"{settings.data_dir}#rebuild#phien_ban_moi"]
+    deadline = time.monotonic() + 60
+    while not build.done and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert build.ok, build.summary
+    after = current_snapshot(settings)
+    assert after != before and snapshot_version(after) == "phien_ban_moi"
+    at.run()
+    assert not at.exception
+    assert not any("Chương trình vừa được cập nhật" in i.value for i in at.sidebar.info)
+    rebuilt = [r for r in RunLog(settings).runs() if r.get("status") == "published"][-1]["run_id"]
+    assert f"Mã bản dữ liệu (ghi khi báo lỗi): {rebuilt}" in "\n".join(c.value for c in at.sidebar.caption)

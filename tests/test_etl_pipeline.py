@@ -206,6 +206,48 @@ def test_rerun_with_nothing_new_changes_nothing(settings):
     assert third.status == "nothing_new" and not any(settings.inbox.rglob("*.csv"))
 
 
+def test_an_upgrade_rebuilds_from_the_archive_with_nothing_new(settings, monkeypatch):
+    """A snapshot built by older code is rebuilt by the next run even when no file arrived, so that the upgraded
+    dashboard never reads tables an older version wrote; the rebuilt snapshot records the new version."""
+    import etl.pipeline as P
+    from etl.version import MODEL_VERSION, snapshot_version
+
+    base_inbox(settings.inbox)
+    first = run(settings, quiet())
+    assert snapshot_version(S.current_snapshot(settings)) == MODEL_VERSION
+    monkeypatch.setattr(P, "MODEL_VERSION", "phien_ban_moi")
+    lines: list[str] = []
+    upgraded = run(settings, Progress(sink=lines.append))
+    assert upgraded.status == "published" and upgraded.snapshot != first.snapshot and upgraded.accepted == []
+    assert any("chương trình đã được cập nhật" in line for line in lines)
+    assert snapshot_version(S.current_snapshot(settings)) == "phien_ban_moi"
+    # the same data, rebuilt
+    assert query(settings, "SELECT sum(doses) FROM raw.platform_daily") == [(26,)]
+    # and once rebuilt, nothing new is nothing new again
+    assert run(settings, quiet()).status == "nothing_new"
+
+
+def test_a_second_run_while_one_holds_the_data_directory_does_nothing(settings):
+    import fcntl
+
+    from etl.pipeline import EXIT_BUSY
+
+    base_inbox(settings.inbox)
+    first = run(settings, quiet())
+    platform_csv(settings.inbox / "platform/moi.csv", [[TICH_SON, "04/03/2022", "18+", 1, "Pfizer", 1]],
+                 when=dt.datetime(2022, 3, 5))
+    runs_before = (settings.warehouse / "runs.jsonl").read_text(encoding="utf-8")
+    with open(settings.warehouse / "etl.lock", "a+") as held:  # another run, as the OS sees it
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        busy = run(settings, quiet())
+    assert busy.exit_code == EXIT_BUSY == 4 and busy.status == "busy"
+    assert S.current_snapshot(settings).name == first.snapshot
+    assert (settings.inbox / "platform/moi.csv").exists()  # left for the next run
+    assert (settings.warehouse / "runs.jsonl").read_text(encoding="utf-8") == runs_before
+    # once the other run has ended, the next one goes ahead
+    assert run(settings, quiet()).status == "published"
+
+
 def test_a_failed_build_keeps_the_previous_snapshot_and_is_logged(settings, monkeypatch):
     base_inbox(settings.inbox)
     first = run(settings, quiet())

@@ -1,0 +1,40 @@
+"""The version of the warehouse's models: a digest of the ETL's code, SQL and shipped defaults.
+
+A snapshot records the version that built it (meta.snapshot.model_version). After an upgrade the next ETL run rebuilds
+from the archive even when no new file arrived, and the dashboard rebuilds in the background meanwhile: a page of the
+new version never has to read tables an older version wrote.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+ETL_DIR = Path(__file__).resolve().parent
+
+
+def _digest() -> str:
+    h = hashlib.sha256()
+    for path in sorted(p for pattern in ("*.py", "*.sql", "*.toml") for p in ETL_DIR.rglob(pattern)):
+        h.update(path.relative_to(ETL_DIR).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+MODEL_VERSION = _digest()
+
+
+def snapshot_version(snapshot: Path | str | None) -> str | None:
+    """The model version a snapshot was built with; None when it has none (built before versions were recorded)."""
+    if snapshot is None:
+        return None
+    import duckdb
+
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                          "WHERE table_schema = 'meta' AND table_name = 'snapshot'").fetchall()}
+        if "model_version" not in cols:
+            return None
+        row = con.execute("SELECT model_version FROM meta.snapshot").fetchone()
+    return row[0] if row else None

@@ -60,6 +60,21 @@ class Frame:
         return self.meta["province_code"] == NATIONAL
 
 
+def one_province(f: Frame, key: str) -> tuple[q.Scope, str]:
+    """The districts a page draws, and how to name them. The whole-country snapshot draws one province at a time
+    (the viewer picks it: a map, a chart or a bullet per district of the country would be unreadable and heavy); a
+    member sees the districts assigned to them; everyone else the province."""
+    if f.national:
+        names = q.provinces(f.snapshot, f.scope)
+        province = st.selectbox("Tỉnh, thành phố", list(names), key=key, format_func=names.get)
+        return q.province_scope(f.snapshot, f.scope, province), names[province]
+    if len(f.scope) < len(q.all_districts(f.snapshot)):
+        assigned = q.districts(f.snapshot, f.scope)["district_name"].tolist()
+        return f.scope, (", ".join(assigned) if len(assigned) <= 3 else f"{len(assigned)} huyện") + \
+            " (phạm vi được phân công)"
+    return f.scope, f.province
+
+
 def viewer_scope(snapshot: str) -> q.Scope:
     """Districts the viewer may see. Every district until sign-in exists; sign-in will narrow this tuple, and every
     query already takes it as an argument."""

@@ -8,21 +8,13 @@ from app import charts as C
 from app import formatting as F
 from app import queries as q
 from app import widgets as W
-from app.frame import frame
+from app.frame import frame, one_province
 
 f = frame("Ca bệnh F0")
 PERIODS = {30: "30 ngày", 90: "90 ngày", 180: "180 ngày", 365: "1 năm"}
 SRC = F.SOURCES["cases"]
 
-scope, where = f.scope, f.province
-if f.national:
-    # the country at once would be 692 panels and a 1,9 MB map: one province at a time, as on the coverage page
-    names = q.provinces(f.snapshot, f.scope)
-    province = st.selectbox("Tỉnh, thành phố", list(names), key="f0_province", format_func=names.get)
-    scope, where = q.province_scope(f.snapshot, f.scope, province), names[province]
-if len(scope) < len(q.all_districts(f.snapshot)) and not f.national:
-    assigned = q.districts(f.snapshot, scope)["district_name"].tolist()
-    where = (", ".join(assigned) if len(assigned) <= 3 else f"{len(assigned)} huyện") + " (phạm vi được phân công)"
+scope, where = one_province(f, "f0_province")
 
 cases = q.cases_units(f.snapshot, scope, f.as_of)
 if cases.empty:

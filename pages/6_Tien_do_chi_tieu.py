@@ -9,11 +9,12 @@ from app import charts as C
 from app import formatting as F
 from app import queries as q
 from app import widgets as W
-from app.frame import frame
+from app.frame import frame, one_province
 
 f = frame("Tiến độ thực hiện chỉ tiêu")
+scope = one_province(f, "dl_province")[0]
 
-targets = q.deadline_targets(f.snapshot, f.scope, f.as_of)
+targets = q.deadline_targets(f.snapshot, scope, f.as_of)
 if targets.empty:
     st.info("Bản dữ liệu chưa có chỉ tiêu bao phủ tiêm chủng nào (tệp chỉ tiêu theo văn bản chỉ đạo).")
     st.stop()
@@ -29,7 +30,7 @@ st.markdown(f"**Văn bản:** {t['source_document']}  \n"
             f"**Thời hạn:** {F.deadline_text(t['deadline'], t['original_deadline'])}"
             + (f" — {t['revisions']}" if t["revised"] and not F.missing(t["revisions"]) else ""))
 
-units = q.deadline_units(f.snapshot, f.scope, f.as_of, target)
+units = q.deadline_units(f.snapshot, scope, f.as_of, target)
 if units.empty:
     st.info(f"Chưa có số liệu tiêm chủng đến ngày {F.date(f.as_of)} để đánh giá chỉ tiêu này.")
     st.stop()
@@ -112,7 +113,7 @@ with table_tab:
     W.table(units, unit_cols, key="dl_units", file_name=f"tien_do_{target}_{judged:%Y%m%d}", note=note)
 
 st.subheader("Đơn vị nào sẽ không kịp chỉ tiêu nào")
-lagging = q.deadline_exceptions(f.snapshot, f.scope, f.as_of)
+lagging = q.deadline_exceptions(f.snapshot, scope, f.as_of)
 if lagging is None or lagging.empty:
     st.success(f"Đến ngày {F.date(f.as_of)} không đơn vị nào có nguy cơ trễ hoặc đã trễ hạn chỉ tiêu.")
 else:
@@ -137,7 +138,7 @@ names = dict(zip(districts["unit_code"], districts["unit_name"]))
 district = st.selectbox("Huyện, thành phố", [None, *names], key="dl_district",
                         format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
 if district:
-    communes = q.deadline_communes(f.snapshot, f.scope, f.as_of, target, district)
+    communes = q.deadline_communes(f.snapshot, scope, f.as_of, target, district)
     st.caption(f"Chỉ tiêu: {t['title']}. Còn thiếu = làm tròn lên (chỉ tiêu × mẫu số ÷ 100) − đã tiêm, không âm; "
                f"số liệu đến ngày {F.date(judged)}, nguồn {F.SOURCES['platform']}.")
     W.table(communes, {"unit_name": W.Col("Xã, phường, thị trấn"), "people_needed": W.Col("Còn thiếu (người)", "int"),
@@ -148,7 +149,7 @@ if district:
             note=f"{names[district]} — {note}")
 
 st.subheader("Hạn báo cáo và mốc kế hoạch")
-summary = q.target_report_summary(f.snapshot, f.scope, f.as_of)
+summary = q.target_report_summary(f.snapshot, scope, f.as_of)
 if summary.empty:
     st.info(f"Không có hạn báo cáo hay mốc kế hoạch nào đến ngày {F.date(f.as_of)}.")
 else:
@@ -162,7 +163,7 @@ else:
             key="dl_reports", file_name=f"han_bao_cao_{f.as_of:%Y%m%d}", max_rows=10,
             note=f"Hạn báo cáo và mốc kế hoạch, đến ngày {F.date(f.as_of)}")
     with st.expander("Từng đơn vị, từng báo cáo"):
-        detail = q.target_reports(f.snapshot, f.scope, f.as_of)
+        detail = q.target_reports(f.snapshot, scope, f.as_of)
         W.table(detail, {"unit_name": W.Col("Đơn vị"), "title": W.Col("Báo cáo, mốc kế hoạch"),
                          "due_date": W.Col("Hạn", "date"), "state_text": W.Col("Tình trạng"),
                          "received_date": W.Col("Ngày nhận", "date"),

@@ -7,13 +7,14 @@ from app import charts as C
 from app import formatting as F
 from app import queries as q
 from app import widgets as W
-from app.frame import frame
+from app.frame import frame, one_province
 
 f = frame("Cơ sở thu dung, điều trị")
+scope, where = one_province(f, "fac_province")
 SRC = f"{F.SOURCES['facility_status']} và {F.SOURCES['facilities']}"
 
 st.subheader("Giường sẵn sàng so với định mức theo huyện")
-dist = q.facility_districts(f.snapshot, f.scope, f.as_of)
+dist = q.facility_districts(f.snapshot, scope, f.as_of)
 if dist.empty:
     st.info(f"Chưa có báo cáo hoạt động cơ sở điều trị đến ngày {F.date(f.as_of)}.")
 else:
@@ -29,7 +30,7 @@ else:
     shown = dist.assign(days_text=dist["days_until_full"].map(F.days_until_full))
     map_tab, chart_tab, table_tab = st.tabs(["Bản đồ công suất", "Biểu đồ giường", "Bảng số liệu"])
     with map_tab:
-        shapes = q.district_shapes(f.snapshot, f.scope)
+        shapes = q.district_shapes(f.snapshot, scope)
         if shapes.empty:
             st.info(f.meta["geo_missing_reason"] or "Bản dữ liệu không có ranh giới các huyện.")
         else:
@@ -65,12 +66,12 @@ district_names = dict(zip(dist["district_code"], dist["unit_name"], strict=True)
 flow_district = st.columns([2, 3])[0].selectbox("Cơ sở của", [None, *district_names], key="flow_district",
                                                format_func=lambda c: "toàn tỉnh (cơ sở của tỉnh và các huyện)"
                                                if c is None else district_names[c])
-where = district_names[flow_district] if flow_district else "Toàn tỉnh (cơ sở của tỉnh và các huyện)"
-flow = q.facility_flow(f.snapshot, f.scope, f.as_of, 60, flow_district)
+flow_where = district_names[flow_district] if flow_district else f"{where} (cơ sở của tỉnh và các huyện)"
+flow = q.facility_flow(f.snapshot, scope, f.as_of, 60, flow_district)
 if flow.empty:
     st.info(f"Chưa có báo cáo hoạt động cơ sở điều trị đến ngày {F.date(f.as_of)}.")
 else:
-    st.caption(f"{where}, theo ngày báo cáo, tối đa 60 ngày đến ngày "
+    st.caption(f"{flow_where}, theo ngày báo cáo, tối đa 60 ngày đến ngày "
                f"{F.date(flow['status_date'].iloc[-1])}. Nguồn: {SRC}; ngày không cơ sở nào báo cáo để trống.")
     chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
     with chart_tab:
@@ -80,10 +81,10 @@ else:
                        "discharges": W.Col("Ra viện", "int"), "referred_up": W.Col("Chuyển tuyến trên", "int"),
                        "occupied": W.Col("Đang điều trị", "int")},
                 key="facility_flow", file_name=f"tiep_nhan_ra_vien_{flow_district or 'tinh'}_{f.as_of:%Y%m%d}",
-                note=f"Tiếp nhận, ra viện, chuyển tuyến trên theo ngày báo cáo, {where}; nguồn {SRC}")
+                note=f"Tiếp nhận, ra viện, chuyển tuyến trên theo ngày báo cáo, {flow_where}; nguồn {SRC}")
 
 st.subheader("Bệnh viện tuyến trên")
-upper = q.facility_upper(f.snapshot, f.scope, f.as_of)
+upper = q.facility_upper(f.snapshot, scope, f.as_of)
 if upper.empty:
     st.info("Bản dữ liệu không có bệnh viện tuyến trên đang hoạt động trong ngày này.")
 else:
@@ -98,7 +99,7 @@ else:
             note=f"Bệnh viện tuyến trên, ngày {F.date(upper['status_date'].iloc[0])}")
 
 st.subheader("Từng cơ sở")
-fac = q.facilities(f.snapshot, f.scope, f.as_of)
+fac = q.facilities(f.snapshot, scope, f.as_of)
 if fac.empty:
     st.info(f"Chưa có báo cáo hoạt động cơ sở điều trị đến ngày {F.date(f.as_of)}.")
 else:
@@ -121,7 +122,7 @@ else:
             note=f"Tải các cơ sở điều trị ngày {F.date(fac['status_date'].iloc[0])}")
 
 st.subheader("Trạm y tế lưu động, Tổ COVID cộng đồng")
-care = q.community_care_units(f.snapshot, f.scope, f.as_of)
+care = q.community_care_units(f.snapshot, scope, f.as_of)
 if care.empty:
     st.info(f"Chưa có báo cáo trạm y tế lưu động, Tổ COVID cộng đồng đến ngày {F.date(f.as_of)}.")
 else:
@@ -133,7 +134,7 @@ else:
             note=f"Trạm y tế lưu động, Tổ COVID cộng đồng; nguồn {F.SOURCES['community_care']}")
 
 st.subheader("Trạm y tế xã không có người trực khi kiểm tra")
-gaps = q.duty_gaps(f.snapshot, f.scope, f.as_of)
+gaps = q.duty_gaps(f.snapshot, scope, f.as_of)
 if gaps.empty:
     st.info(f"Không có lần kiểm tra nào phát hiện trạm y tế xã không có người trực đến ngày {F.date(f.as_of)}.")
 else:

@@ -9,7 +9,8 @@ from conftest_app import open_page, table, texts
 pytest_plugins = ["conftest_app"]
 
 PAGES = ["pages/1_Tong_quan.py", "pages/2_Bao_phu_tiem_chung.py", "pages/3_Ca_benh_co_so_dieu_tri.py",
-         "pages/4_Vac_xin_ton_kho.py", "pages/5_Chat_luong_so_lieu.py"]
+         "pages/4_Vac_xin_ton_kho.py", "pages/5_Chat_luong_so_lieu.py", "pages/6_Tien_do_chi_tieu.py",
+         "pages/7_Co_so_dieu_tri.py"]
 
 
 @pytest.fixture
@@ -89,3 +90,15 @@ def test_a_provinces_own_deadlines_bind_its_districts_only(national_data):
     assert set(reports.values()) == {1} and districts == 9
     assert coverage["mui2_18_31_12_2021"] == 63  # Notice 347/TB-VPCP: every province
     assert coverage["mui3_18_chi_thi_quy1_2022"] == 1  # Vĩnh Phúc's Standing Committee: Vĩnh Phúc only
+
+
+def test_the_deadline_page_judges_one_province_at_a_time(national):
+    """A bullet per district of the country would be a chart 20.000 px tall: the page asks for the province. Hà Nội
+    first (code 01), its row and its districts with people only; then Vĩnh Phúc."""
+    at = open_page("pages/6_Tien_do_chi_tieu.py", timeout=60)
+    at.selectbox(key="dl_target").select("mui2_18_31_12_2021").run()
+    units = table(at, "dl_units")["Đơn vị"].tolist()
+    assert units[0] == "Thành phố Hà Nội" and "Quận Ba Đình" in units and "Tỉnh Vĩnh Phúc" not in units
+    at.selectbox(key="dl_province").select("26").run()
+    units = table(at, "dl_units")["Đơn vị"].tolist()
+    assert units[0] == "Tỉnh Vĩnh Phúc" and "Thành phố Vĩnh Yên" in units and "Thành phố Hà Nội" not in units

@@ -13,6 +13,7 @@ JOIN d ON s.as_of_date = d.d
 JOIN marts.targets t USING (target_id)
 JOIN marts.units u ON u.unit_code = s.unit_code
 LEFT JOIN marts.assignments a ON a.district_code = s.unit_code
-WHERE s.status IN ('at_risk', 'missed') AND s.population > 0 AND (s.unit_level = 'province' OR list_contains($scope, s.district_code))
+WHERE s.status IN ('at_risk', 'missed') AND s.population > 0 AND ((s.unit_level = 'province'
+       AND s.unit_code IN (SELECT province_code FROM marts.units WHERE list_contains($scope, unit_code))) OR list_contains($scope, s.district_code))
 ORDER BY s.status = 'missed', CASE WHEN s.status = 'missed' THEN -epoch(s.deadline) ELSE epoch(s.deadline) END,
          s.unit_level DESC, s.people_needed DESC, s.unit_code

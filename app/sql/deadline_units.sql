@@ -18,5 +18,6 @@ JOIN d ON s.as_of_date = d.d
 JOIN marts.units u ON u.unit_code = s.unit_code
 LEFT JOIN marts.assignments a ON a.district_code = s.unit_code
 WHERE s.target_id = $target
-  AND (s.unit_level = 'province' OR (list_contains($scope, s.district_code) AND s.population > 0))
+  AND ((s.unit_level = 'province'
+       AND s.unit_code IN (SELECT province_code FROM marts.units WHERE list_contains($scope, unit_code))) OR (list_contains($scope, s.district_code) AND s.population > 0))
 ORDER BY s.unit_level = 'district', s.unit_code

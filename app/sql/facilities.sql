@@ -14,6 +14,8 @@ SELECT f.status_date, f.facility_code, f.facility_name,
 FROM marts.facility_daily f
 JOIN d ON f.status_date = d.d
 LEFT JOIN marts.units u ON u.unit_code = f.district_code
-WHERE f.is_open AND (f.district_code IS NULL OR list_contains($scope, f.district_code))
+WHERE f.is_open AND ((f.district_code IS NULL AND f.province_code IN (SELECT province_code FROM marts.units
+                                                   WHERE list_contains($scope, unit_code)))
+       OR list_contains($scope, f.district_code))
   AND ($only_over_quota = false OR (f.bed_quota > 0 AND f.occupied >= f.bed_quota))
 ORDER BY f.occupied / nullif(f.bed_quota, 0) DESC NULLS LAST, f.facility_code

@@ -7,7 +7,9 @@ SELECT f.status_date, sum(f.admissions)::BIGINT AS admissions, sum(f.discharges)
        sum(f.referred_up)::BIGINT AS referred_up, sum(f.occupied)::BIGINT AS occupied
 FROM marts.facility_daily f, d
 WHERE f.tier_group = 'local' AND f.status_date <= d.d AND f.status_date > d.d - ($days::INTEGER)
-  AND (f.district_code IS NULL OR list_contains($scope, f.district_code))
+  AND ((f.district_code IS NULL AND f.province_code IN (SELECT province_code FROM marts.units
+                                                   WHERE list_contains($scope, unit_code)))
+       OR list_contains($scope, f.district_code))
   AND ($district IS NULL OR f.district_code = $district)
 GROUP BY f.status_date
 ORDER BY f.status_date

@@ -10,6 +10,8 @@ SELECT f.tier_group, d.d AS status_date,
        round(100.0 * sum(f.occupied) / nullif(sum(f.bed_quota), 0), 2) AS load_vs_quota_pct,
        count(*) FILTER (WHERE f.bed_quota > 0 AND f.occupied >= f.bed_quota)::INTEGER AS facilities_over_quota
 FROM marts.facility_daily f, d
-WHERE f.status_date = d.d AND (f.district_code IS NULL OR list_contains($scope, f.district_code))
+WHERE f.status_date = d.d AND ((f.district_code IS NULL AND f.province_code IN (SELECT province_code FROM marts.units
+                                                   WHERE list_contains($scope, unit_code)))
+       OR list_contains($scope, f.district_code))
 GROUP BY ALL
 ORDER BY f.tier_group

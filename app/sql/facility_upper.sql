@@ -5,7 +5,9 @@ up AS (
     SELECT sum(f.referred_up)::BIGINT AS referred_up_local
     FROM marts.facility_daily f, d
     WHERE f.status_date = d.d AND f.tier_group = 'local'
-      AND (f.district_code IS NULL OR list_contains($scope, f.district_code))
+      AND ((f.district_code IS NULL AND f.province_code IN (SELECT province_code FROM marts.units
+                                                   WHERE list_contains($scope, unit_code)))
+       OR list_contains($scope, f.district_code))
 )
 SELECT f.status_date, f.facility_code, f.facility_name, f.reported, f.bed_quota, f.occupied,
        round(100.0 * f.occupied / nullif(f.bed_quota, 0), 2) AS load_vs_quota_pct,
@@ -13,5 +15,7 @@ SELECT f.status_date, f.facility_code, f.facility_name, f.reported, f.bed_quota,
 FROM marts.facility_daily f
 JOIN d ON f.status_date = d.d
 CROSS JOIN up
-WHERE f.tier_group = 'upper' AND f.is_open AND (f.district_code IS NULL OR list_contains($scope, f.district_code))
+WHERE f.tier_group = 'upper' AND f.is_open AND ((f.district_code IS NULL AND f.province_code IN (SELECT province_code FROM marts.units
+                                                   WHERE list_contains($scope, unit_code)))
+       OR list_contains($scope, f.district_code))
 ORDER BY f.facility_code

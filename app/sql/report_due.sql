@@ -8,7 +8,8 @@ WITH due AS (
 owed AS (
     SELECT r.*, (r.report_kind = 'district_report' AND r.due_date = due.due_date) AS latest_week
     FROM marts.report_submissions r, due
-    WHERE r.due_date <= $as_of AND (r.unit_level = 'province' OR list_contains($scope, r.district_code))
+    WHERE r.due_date <= $as_of AND ((r.unit_level = 'province'
+       AND r.unit_code IN (SELECT province_code FROM marts.units WHERE list_contains($scope, unit_code))) OR list_contains($scope, r.district_code))
 )
 SELECT due.due_date,
        (SELECT count(*) FROM owed WHERE latest_week)::BIGINT AS expected,

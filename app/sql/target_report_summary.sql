@@ -10,7 +10,8 @@ WITH r AS (
     FROM marts.report_submissions r
     JOIN marts.units u ON u.unit_code = r.unit_code
     WHERE (r.report_kind <> 'district_report' OR r.due_date BETWEEN $as_of - 27 AND $as_of)
-      AND (r.unit_level = 'province' OR list_contains($scope, r.district_code))
+      AND ((r.unit_level = 'province'
+       AND r.unit_code IN (SELECT province_code FROM marts.units WHERE list_contains($scope, unit_code))) OR list_contains($scope, r.district_code))
 )
 SELECT * FROM (
 SELECT r.report_kind, r.title, t.source_document, r.due_date, count(*) AS expected,

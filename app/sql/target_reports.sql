@@ -18,6 +18,7 @@ FROM marts.report_submissions r
 JOIN marts.units u ON u.unit_code = r.unit_code
 LEFT JOIN marts.targets t ON t.target_id = r.report_kind
 WHERE (r.report_kind <> 'district_report' OR r.due_date BETWEEN $as_of - 27 AND $as_of)
-  AND (r.unit_level = 'province' OR list_contains($scope, r.district_code))
+  AND ((r.unit_level = 'province'
+       AND r.unit_code IN (SELECT province_code FROM marts.units WHERE list_contains($scope, unit_code))) OR list_contains($scope, r.district_code))
 ORDER BY r.report_kind = 'district_report', r.due_date DESC, r.report_kind,
          CASE state WHEN 'missing' THEN 0 WHEN 'late' THEN 1 WHEN 'upcoming' THEN 2 ELSE 3 END, r.unit_code

@@ -178,55 +178,52 @@ def _custom(*columns) -> np.ndarray | None:
 def f0_trend(trend: pd.DataFrame, height: int = 380) -> go.Figure:
     """New F0 per report date (bars) and the trailing 7-day average (line). Days on which not every commune had
     reported (is_complete false) are still filling: their bars are hatched and pale, their average dotted, and the
-    trailing run of them is shaded and labelled, so that nobody reads a filling day as a fall."""
+    trailing run of them is shaded and labelled, so that nobody reads a filling day as a fall. Hovers are formatted
+    by plotly.js with the layout's Vietnamese separators (no text per point to build on every rerun)."""
     trend = trend.reset_index(drop=True)
     done = trend["is_complete"].fillna(False).astype(bool).to_numpy()
-    dates = [F.date(d) for d in trend["report_date"]]
-    reported = [f"{F.num(a)}/{F.num(b)} xã đã báo cáo" for a, b in
-                zip(trend["communes_reporting"], trend["communes_expected"], strict=True)]
-    rate = [F.num(v, 1) for v in trend["rate_7d_per_100k"]]
-    fig = go.Figure()
+    x = trend["report_date"]
+    data = []
     for complete, name, colour, pattern in ((True, "F0 mới trong ngày", "#56b4e9", ""),
                                             (False, f"F0 mới, ngày {INCOMPLETE_NOTE}", "#b8dcf2", "/")):
         mask = done == complete
         if not mask.any():
             continue
         sub = trend[mask]
-        fig.add_bar(x=sub["report_date"], y=sub["new_f0"], name=name, marker_color=colour,
-                    marker_pattern_shape=pattern, marker_pattern_fgcolor="#0072b2",
-                    customdata=_custom(np.array(dates)[mask], [F.num(v) for v in sub["new_f0"]],
-                                       np.array(reported)[mask]),
-                    hovertemplate="%{customdata[0]}: %{customdata[1]} F0 mới (%{customdata[2]})<extra></extra>")
-    avg = [F.num(v, 1) for v in trend["avg7"]]
-    solid = trend["avg7"].where(done)
-    # the dotted line starts at the last complete day, so that the two lines join
-    first_open = int(np.argmax(~done)) if (~done).any() else len(done)
-    dotted = trend["avg7"].where(np.arange(len(done)) >= max(first_open - 1, 0)) if (~done).any() else None
-    fig.add_scatter(x=trend["report_date"], y=solid, name="Trung bình 7 ngày (lùi)", mode="lines",
-                    line={"color": "#0072b2", "width": 3},
-                    customdata=_custom(dates, avg, rate),
-                    hovertemplate=("%{customdata[0]}: trung bình 7 ngày %{customdata[1]}, "
-                                   "%{customdata[2]} F0/100.000 dân trong 7 ngày<extra></extra>"))
-    if dotted is not None:
-        fig.add_scatter(x=trend["report_date"], y=dotted, name=f"Trung bình 7 ngày, {INCOMPLETE_NOTE}",
-                        mode="lines", line={"color": "#0072b2", "width": 3, "dash": "dot"},
-                        customdata=_custom(dates, avg, rate),
-                        hovertemplate=("%{customdata[0]}: trung bình 7 ngày %{customdata[1]} (chưa đủ báo cáo)"
-                                       "<extra></extra>"))
+        data.append({"type": "bar", "x": sub["report_date"], "y": sub["new_f0"].to_numpy(dtype=float), "name": name,
+                     "marker": {"color": colour, "pattern": {"shape": pattern, "fgcolor": "#0072b2"}},
+                     "customdata": sub[["communes_reporting", "communes_expected"]].to_numpy(dtype=float),
+                     "hovertemplate": ("%{x|%d/%m/%Y}: %{y:,d} F0 mới (%{customdata[0]:,d}/%{customdata[1]:,d} xã "
+                                       "đã báo cáo)<extra></extra>")})
+    avg = trend["avg7"].to_numpy(dtype=float, na_value=np.nan)
+    rate = trend["rate_7d_per_100k"].to_numpy(dtype=float, na_value=np.nan)
+    data.append({"type": "scatter", "mode": "lines", "x": x, "y": np.where(done, avg, np.nan),
+                 "name": "Trung bình 7 ngày (lùi)", "line": {"color": "#0072b2", "width": 3}, "customdata": rate,
+                 "hovertemplate": ("%{x|%d/%m/%Y}: trung bình 7 ngày %{y:,.1f}, %{customdata:,.1f} F0/100.000 dân "
+                                   "trong 7 ngày<extra></extra>")})
+    layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "separators": SEPARATORS,
+              "legend": {"orientation": "h", "y": -0.2, "yanchor": "top"}, "bargap": 0.1, "barmode": "overlay",
+              "xaxis": {"tickformat": DATE_FORMAT, "title": {"text": "Ngày báo cáo"}},
+              "yaxis": {"title": {"text": "Số ca"}, "tickformat": ",d"}}
+    if (~done).any():
+        # the dotted line starts at the last complete day, so that the two lines join
+        first_open = int(np.argmax(~done))
+        data.append({"type": "scatter", "mode": "lines", "x": x,
+                     "y": np.where(np.arange(len(done)) >= max(first_open - 1, 0), avg, np.nan),
+                     "name": f"Trung bình 7 ngày, {INCOMPLETE_NOTE}",
+                     "line": {"color": "#0072b2", "width": 3, "dash": "dot"},
+                     "hovertemplate": "%{x|%d/%m/%Y}: trung bình 7 ngày %{y:,.1f} (chưa đủ báo cáo)<extra></extra>"})
     if len(done) and not done[-1]:
         # the trailing run of incomplete days: the part of the curve that will still rise
         last_done = np.flatnonzero(done)
-        start = trend["report_date"].iloc[last_done[-1] + 1] if len(last_done) else trend["report_date"].iloc[0]
-        fig.add_vrect(x0=pd.Timestamp(start) - pd.Timedelta(hours=12),
-                      x1=pd.Timestamp(trend["report_date"].iloc[-1]) + pd.Timedelta(hours=12),
-                      fillcolor=NO_DATA_COLOUR, opacity=0.35, line_width=0, layer="below",
-                      annotation_text=INCOMPLETE_NOTE, annotation_position="top left",
-                      annotation_font_size=12)
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, separators=SEPARATORS,
-                      legend={"orientation": "h", "y": -0.2, "yanchor": "top"}, bargap=0.1, barmode="overlay",
-                      xaxis={"tickformat": DATE_FORMAT, "title": {"text": "Ngày báo cáo"}},
-                      yaxis={"title": {"text": "Số ca"}, "tickformat": ",d"})
-    return fig
+        start = x.iloc[last_done[-1] + 1] if len(last_done) else x.iloc[0]
+        x0 = pd.Timestamp(start) - pd.Timedelta(hours=12)
+        layout["shapes"] = [{"type": "rect", "xref": "x", "yref": "paper", "x0": x0,
+                             "x1": pd.Timestamp(x.iloc[-1]) + pd.Timedelta(hours=12), "y0": 0, "y1": 1,
+                             "fillcolor": NO_DATA_COLOUR, "opacity": 0.35, "line": {"width": 0}, "layer": "below"}]
+        layout["annotations"] = [{"text": INCOMPLETE_NOTE, "x": x0, "xref": "x", "y": 1, "yref": "paper",
+                                  "xanchor": "left", "yanchor": "top", "showarrow": False, "font": {"size": 12}}]
+    return go.Figure({"data": data, "layout": layout})
 
 
 def f0_small_multiples(series: pd.DataFrame, columns: int = 3, panel_height: int = 150) -> go.Figure:
@@ -288,19 +285,17 @@ def f0_small_multiples(series: pd.DataFrame, columns: int = 3, panel_height: int
 
 def active_split(trend: pd.DataFrame, height: int = 300) -> go.Figure:
     """Active F0 per report date, stacked: treated at home and in facilities."""
-    dates = [F.date(d) for d in trend["report_date"]]
-    fig = go.Figure()
-    for i, (col, name) in enumerate({"active_home": "Điều trị tại nhà",
-                                     "active_facility": "Điều trị tại cơ sở"}.items()):
-        fig.add_scatter(x=trend["report_date"], y=trend[col], name=name, mode="lines", stackgroup="active",
-                        line={"color": CATEGORY_COLOURS[i], "width": 1.5},
-                        customdata=_custom(dates, [F.num(v) for v in trend[col]]),
-                        hovertemplate=f"%{{customdata[0]}}: {name.lower()} %{{customdata[1]}}<extra></extra>")
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, separators=SEPARATORS,
-                      legend={"orientation": "h", "y": -0.25, "yanchor": "top"},
-                      xaxis={"tickformat": DATE_FORMAT, "title": {"text": "Ngày báo cáo"}},
-                      yaxis={"title": {"text": "F0 đang điều trị"}, "tickformat": ",d"})
-    return fig
+    data = [{"type": "scatter", "mode": "lines", "stackgroup": "active", "x": trend["report_date"],
+             "y": trend[col].to_numpy(dtype=float, na_value=np.nan), "name": name,
+             "line": {"color": CATEGORY_COLOURS[i], "width": 1.5},
+             "hovertemplate": f"%{{x|%d/%m/%Y}}: {name.lower()} %{{y:,d}}<extra></extra>"}
+            for i, (col, name) in enumerate({"active_home": "Điều trị tại nhà",
+                                             "active_facility": "Điều trị tại cơ sở"}.items())]
+    return go.Figure({"data": data, "layout": {
+        "height": height, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "separators": SEPARATORS,
+        "legend": {"orientation": "h", "y": -0.25, "yanchor": "top"},
+        "xaxis": {"tickformat": DATE_FORMAT, "title": {"text": "Ngày báo cáo"}},
+        "yaxis": {"title": {"text": "F0 đang điều trị"}, "tickformat": ",d"}}})
 
 
 def facility_flow(flow: pd.DataFrame, height: int = 340) -> go.Figure:

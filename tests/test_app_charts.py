@@ -32,7 +32,9 @@ def test_incomplete_days_are_hatched_dotted_shaded_and_named():
     filling = by_name(fig, "F0 mới, ngày chưa đủ xã báo cáo")
     assert list(full.y) == [10, 12, 14] and list(filling.y) == [9, 3]
     assert filling.marker.pattern.shape == "/" and not full.marker.pattern.shape
-    assert filling.customdata[1][2] == "72/136 xã đã báo cáo"
+    # hover: "05/03/2022: 3 F0 mới (72/136 xã đã báo cáo)", formatted by plotly.js with the Vietnamese separators
+    assert list(filling.customdata[1]) == [72, 136] and "%{customdata[0]:,d}/%{customdata[1]:,d} xã" in \
+        filling.hovertemplate
     solid = by_name(fig, "Trung bình 7 ngày (lùi)")
     dotted = by_name(fig, "Trung bình 7 ngày, chưa đủ xã báo cáo")
     assert np.isnan(solid.y[3]) and np.isnan(solid.y[4]) and solid.y[2] == 11.0
@@ -79,7 +81,7 @@ def test_active_split_stacks_home_and_facility():
     home, facility = fig.data
     assert (home.name, facility.name) == ("Điều trị tại nhà", "Điều trị tại cơ sở")
     assert home.stackgroup == facility.stackgroup == "active"
-    assert list(facility.y) == [5, 5, 4, 4, 4] and facility.customdata[0][1] == "5"
+    assert list(facility.y) == [5, 5, 4, 4, 4] and "%{y:,d}" in facility.hovertemplate
 
 
 def test_occupancy_bins_and_no_review_bin_for_a_rate():

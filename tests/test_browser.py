@@ -2,6 +2,7 @@
 request outside this machine blocked (provincial networks are closed). Screenshots go to tests/screenshots/."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -42,15 +43,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(app_data, tmp_path_factory):
+def require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         # Never a skip: a check that did not run would pass for one that did.
         pytest.fail(f"Debian's chromium is missing ({CHROMIUM}): the browser tests cannot run. Install it with "
                     "`apt-get install chromium` (tests/run.sh does), not `playwright install`.", pytrace=False)
+
+
+@contextlib.contextmanager
+def serve(data_dir: Path, log: Path):
+    """`streamlit run dashboard.py` on a data directory, as the README starts it; yields its URL once it answers."""
     port = free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "COVID_DATA_DIR": str(app_data)}
+    env = {**os.environ, "COVID_DATA_DIR": str(data_dir)}
+    env.pop("COVID_PROVINCE", None)
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
@@ -68,13 +73,22 @@ def server(app_data, tmp_path_factory):
                 proc.kill()
                 pytest.fail(f"streamlit did not start:\n{log.read_text()}")
             time.sleep(0.2)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
     assert "Traceback" not in log.read_text(), log.read_text()
+
+
+@pytest.fixture(scope="module")
+def server(app_data, tmp_path_factory):
+    require_chromium()
+    with serve(app_data, tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -227,3 +241,34 @@ def test_the_excel_file_is_written_when_its_button_is_clicked(server, browser_pa
     book = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
     assert [c.value for c in book.active[3]][:2] == ["Vắc xin", "Liều còn hạn"]
     assert blocked == []
+
+
+def test_the_first_start_builds_the_demo_behind_a_progress_bar(tmp_path):
+    """The README's start command on a machine with no data: the browser shows a progress bar naming the stage and
+    file while the demo is written and built (not a blank page), then the overview of the demo."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with serve(tmp_path / "data", tmp_path / "server.log") as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1200}, locale="vi-VN")
+        page.goto(url + "/")
+        page.get_by_text("Chuẩn bị dữ liệu lần đầu").wait_for(timeout=30_000)
+        bar = page.locator('[data-testid="stProgress"]')
+        bar.wait_for(timeout=30_000)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "0_lan_dau_tien_do.png"))
+        seen = set()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and page.get_by_text("Chuẩn bị dữ liệu lần đầu").count():
+            if bar.count():
+                seen.add(bar.first.inner_text().split("(")[0].strip())
+            time.sleep(0.5)
+        # the bar named what it was doing as it went: the demo inbox, then the pipeline's stages
+        assert any(text.startswith("Tạo hộp thư dữ liệu mẫu") for text in seen), seen
+        assert "Kiểm tra và nạp từng tệp" in seen, seen
+        page.get_by_text("Chỉ tiêu tiêm chủng có nguy cơ trễ hạn").wait_for(timeout=60_000)
+        body = page.inner_text("body")
+        assert "TỈNH VĨNH PHÚC" in body and "Số liệu đến ngày" in body
+        page.screenshot(path=str(SHOTS / "0_lan_dau_tong_quan.png"))
+        browser.close()

@@ -235,7 +235,8 @@ def feasibility_text(r) -> str:
                 f"{num(r.people_blocked_by_interval)} người chưa đủ khoảng cách tối thiểu giữa hai mũi trước hạn. "
                 "Cần đề nghị điều chỉnh chỉ tiêu hoặc hạn, không chỉ tăng tốc độ.")
     if r.status == "missed":
-        return f"Đã quá hạn; tối đa có thể đạt {pct(r.max_achievable_pct)}: thiếu do **tốc độ tiêm**, không do khoảng cách."
+        return (f"Đã quá hạn. Khoảng cách tối thiểu giữa hai mũi cho phép đạt tối đa {pct(r.max_achievable_pct)} "
+                "trước hạn, nên phần còn thiếu là do **tốc độ tiêm**, không do khoảng cách.")
     return (f"Vẫn có thể đạt (tối đa {pct(r.max_achievable_pct)} ≥ chỉ tiêu {pct(r.threshold_pct)}): "
             + ("tốc độ hiện tại đủ." if r.status == "on_track" else "vấn đề là **tốc độ tiêm**, cần tăng tốc."))
 

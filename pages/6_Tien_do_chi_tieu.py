@@ -78,7 +78,9 @@ if not province.empty:
                  F.source_help("platform", judged, None, "Người chưa tiêm mũi này và không thể đủ khoảng cách tối "
                                "thiểu từ mũi trước đến hạn (khoảng cách đang áp dụng theo hướng dẫn của Bộ Y tế)."))
     with e2:
-        W.metric("Tối đa có thể đạt", F.pct(p["max_achievable_pct"]), help_text,
+        # past the deadline nothing more can be reached: the figure says what the interval allowed before it
+        W.metric("Tối đa đã có thể đạt trước hạn" if p["status"] == "missed" else "Tối đa có thể đạt",
+                 F.pct(p["max_achievable_pct"]), help_text,
                  delta=f"chỉ tiêu {F.pct(p['threshold_pct'])}", note=True)
     with e3:
         W.metric("Chống chỉ định", F.num(p["people_contraindicated"]),

@@ -76,6 +76,10 @@ def test_a_revised_deadline_keeps_the_original_and_a_one_person_miss_is_told(pag
     # 96% of 100 = 96 people, 95 vaccinated by 11/03: missed by 1
     assert "**không đạt** — đến hạn 11/03/2022 đạt 95,00%, còn thiếu **1 người** so với chỉ tiêu 96,00%." in text
     assert metric(at, "Thiếu tại ngày hạn (người)").value == "1"
+    # past the deadline the most that could be reached is told in the past: no interval stood in the way (dose 1)
+    assert metric(at, "Tối đa đã có thể đạt trước hạn").value == "100,00%"
+    assert ("Đã quá hạn. Khoảng cách tối thiểu giữa hai mũi cho phép đạt tối đa 100,00% trước hạn, nên phần còn "
+            "thiếu là do **tốc độ tiêm**") in text
     units = table(at, "dl_units")
     assert list(units["Đơn vị"]) == ["Tỉnh Vĩnh Phúc", "Thành phố Vĩnh Yên"]  # no other district has people
     assert list(units["Tình trạng"]) == ["không đạt", "không đạt"]

@@ -123,10 +123,11 @@ else:
                f"sắp xếp. Nguồn: {F.SOURCES['platform']}, {F.SOURCES['assignments']}.")
     W.table(lagging, {
         "unit_name": W.Col("Đơn vị"), "member": W.Col("Ủy viên phụ trách"),
-        "district_secretary": W.Col("Bí thư huyện"), "title": W.Col("Chỉ tiêu"),
+        "district_secretary": W.Col("Bí thư huyện"),
+        "short_title": W.Col("Chỉ tiêu", help="Nhóm tuổi và mũi; tên đầy đủ trong tệp Excel."),
         "status": W.Col("Tình trạng", words=F.TARGET_STATUS), "deadline": W.Col("Hạn", "date"),
         "achieved_pct": W.Col("Đã đạt", "pct"), "people_needed": W.Col("Còn thiếu (người)", "int"),
-        "threshold_pct": W.Col("Chỉ tiêu %", "pct", screen=False),
+        "title": W.Col("Tên chỉ tiêu", screen=False), "threshold_pct": W.Col("Chỉ tiêu %", "pct", screen=False),
         "projected_date": W.Col("Dự kiến đạt", "date", screen=False),
         "original_deadline": W.Col("Hạn ban đầu", "date", screen=False),
         "required_daily_pace": W.Col("Cần tiêm mỗi ngày", "num1", screen=False),

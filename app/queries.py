@@ -202,6 +202,12 @@ def check_summary(snapshot: str, scope: Scope) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def check_rows(snapshot: str, scope: Scope, check_id: str, limit: int = 500) -> pd.DataFrame:
+    """The rows one data check flagged in the viewer's scope, the latest first, at most `limit`."""
+    return _query(snapshot, "check_rows", scope=scope, check_id=check_id, limit=int(limit))
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def deadline_exceptions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame | None:
     """Coverage targets the province or a district will miss at the current pace, or missed, judged on the as-of date;
     None for a snapshot built before marts.deadline_status existed."""

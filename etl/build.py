@@ -75,9 +75,24 @@ def topo_sort(models: list[Model]) -> list[Model]:
     return ordered
 
 
+# Numbers written into text (the detail of a flagged row) in the Vietnamese way: 7.100, 12.345,7; NULL as "?".
+MACROS = (
+    "CREATE OR REPLACE MACRO vn_int(x) AS "
+    "CASE WHEN x IS NULL THEN '?' ELSE replace(format('{:,}', round(x)::BIGINT), ',', '.') END",
+    "CREATE OR REPLACE MACRO vn_num1(x) AS "
+    "CASE WHEN x IS NULL THEN '?' ELSE translate(format('{:,.1f}', x::DOUBLE), ',.', '.,') END",
+)
+
+
+def create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    for sql in MACROS:
+        con.execute(sql)
+
+
 def run_models(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None], sql_dir: Path = SQL_DIR) -> int:
     for schema in MODEL_SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    create_macros(con)
     models = discover(sql_dir)
     for model in models:
         started = time.monotonic()
@@ -99,6 +114,7 @@ def _header(sql: str, key: str) -> str | None:
 
 def run_checks(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None], sql_dir: Path = SQL_DIR) -> dict[str, int]:
     con.execute("CREATE SCHEMA IF NOT EXISTS checks")
+    create_macros(con)
     con.execute(
         "CREATE OR REPLACE TABLE checks.results (check_id VARCHAR, severity VARCHAR, title VARCHAR, "
         "unit_code VARCHAR, unit_level VARCHAR, district_code VARCHAR, ref_date DATE, detail VARCHAR)"

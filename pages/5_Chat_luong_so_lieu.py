@@ -58,3 +58,19 @@ W.table(checks,
         {"title": W.Col("Kiểm tra"), "severity": W.Col("Mức độ", words=F.SEVERITY),
          "rows_flagged": W.Col("Số dòng bất thường", "int")},
         key="checks", file_name="kiem_tra_so_lieu")
+flagged = checks[checks["rows_flagged"] > 0]
+if not flagged.empty:
+    titles = dict(zip(flagged["check_id"], flagged["title"], strict=True))
+    check = st.selectbox("Xem các dòng bất thường của kiểm tra", [None, *titles], key="check_rows",
+                         format_func=lambda c: "— chọn kiểm tra —" if c is None else titles[c])
+    if check:
+        LIMIT = 500
+        rows = q.check_rows(f.snapshot, f.scope, check, LIMIT)
+        total = int(flagged.set_index("check_id").loc[check, "rows_flagged"])
+        st.caption(f"{titles[check]}: {F.num(total)} dòng"
+                   + (f", hiện {F.num(LIMIT)} dòng mới nhất" if total > LIMIT else "")
+                   + ". Số liệu vẫn được dùng như đã nhận; cần đơn vị gửi rà soát và gửi lại nếu sai.")
+        W.table(rows, {"unit_name": W.Col("Đơn vị"), "district_name": W.Col("Huyện"),
+                       "ref_date": W.Col("Ngày", "date"), "detail": W.Col("Chi tiết")},
+                key="check_detail", file_name=f"kiem_tra_{check}", max_rows=15,
+                note=f"{titles[check]} — các dòng bất thường")

@@ -189,6 +189,13 @@ def test_quality_page_reconciliation_submissions_and_checks(app):
     assert list(tam_dao["Tình trạng"]) == ["chưa nhận"]
     checks = table(at, "checks").set_index("Kiểm tra")
     assert checks.loc["Cơ sở điều trị vượt định mức giường được giao", "Số dòng bất thường"] == 1
+    # the flagged rows themselves: Tích Sơn's 7.100 people with dose 1 of 7.000 (start of period)
+    at.selectbox(key="check_rows").select("coverage_over_100").run()
+    rows = table(at, "check_detail")
+    tich_son = rows[rows["Đơn vị"] == "Phường Tích Sơn"]
+    assert list(tich_son["Huyện"]) == ["Thành phố Vĩnh Yên"] and list(tich_son["Ngày"].dt.date) == [dt.date(2022, 3, 10)]
+    assert tich_son.iloc[0]["Chi tiết"] == "Nhóm 18+, mũi 1: 7.100 người / dân số đầu kỳ 7.000 (hiện có 7.300)"
+    assert "Tỷ lệ bao phủ trên 100% (mẫu số cũ hoặc người tiêm ngoài địa bàn): 1 dòng." in texts(at)
 
 
 def test_the_as_of_date_moves_every_number_and_stays_across_pages(app):

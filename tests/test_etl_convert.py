@@ -44,3 +44,15 @@ def test_impossible_dates_are_refused(text):
 def test_a_check_time_reads_hours_and_minutes():
     assert parse_datetime("15/02/2022 13:05") == dt.datetime(2022, 2, 15, 13, 5)
     assert parse_datetime("15/02/2022 14h00") == dt.datetime(2022, 2, 15, 14, 0)
+
+
+def test_numbers_written_into_check_details_are_vietnamese():
+    import duckdb
+
+    from etl.build import create_macros
+
+    con = duckdb.connect()
+    create_macros(con)
+    assert con.execute("SELECT vn_int(7100), vn_int(-1234567), vn_int(12), vn_int(NULL), vn_num1(12345.678), "
+                       "vn_num1(0.05), vn_num1(NULL)").fetchone() == \
+        ("7.100", "-1.234.567", "12", "?", "12.345,7", "0,1", "?")

@@ -8,6 +8,6 @@ WITH s AS (
     WINDOW w AS (PARTITION BY unit_code ORDER BY report_date ROWS BETWEEN 28 PRECEDING AND 1 PRECEDING)
 )
 SELECT unit_code, report_date AS ref_date,
-       'F0 mới ' || new_f0 || ', trung bình 28 ngày trước ' || round(mean28, 1) || ', độ lệch chuẩn ' || round(sd28, 1) AS detail
+       'F0 mới ' || vn_int(new_f0) || ', trung bình 28 ngày trước ' || vn_num1(mean28) || ', độ lệch chuẩn ' || vn_num1(sd28) AS detail
 FROM s
 WHERE sd28 > 0 AND mean28 >= 5 AND new_f0 > mean28 + 3 * sd28

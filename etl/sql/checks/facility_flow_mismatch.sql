@@ -10,9 +10,10 @@ WITH f AS (
     WINDOW w AS (PARTITION BY facility_code ORDER BY status_date)
 )
 SELECT coalesce(district_code, province_code) AS unit_code, status_date AS ref_date,
-       facility_name || ': hôm trước ' || occupied_before || ' + nhập ' || admissions || ' − ra ' || discharges
-       || ' − chuyển tuyến ' || referred_up || ' = ' || (occupied_before + admissions - discharges - referred_up)
-       || ', báo cáo đang điều trị ' || occupied AS detail
+       facility_name || ': hôm trước ' || vn_int(occupied_before) || ' + nhập ' || vn_int(admissions) || ' − ra '
+       || vn_int(discharges) || ' − chuyển tuyến ' || vn_int(referred_up) || ' = '
+       || vn_int(occupied_before + admissions - discharges - referred_up) || ', báo cáo đang điều trị ' || vn_int(occupied)
+       AS detail
 FROM f
 WHERE reported_before AND date_before = status_date - 1 AND occupied IS NOT NULL
   AND occupied <> occupied_before + admissions - discharges - referred_up

@@ -92,26 +92,32 @@ def server(app_data, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser_page(server):
+def playwright():
+    """One Playwright driver for the module: its sync API allows one running instance per thread."""
     from playwright.sync_api import sync_playwright
 
-    blocked: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        # Tall enough that a whole page fits: Streamlit scrolls inside its own container, not the window.
-        page = browser.new_page(viewport={"width": 1440, "height": 2600}, locale="vi-VN")
+        yield p
 
-        def route(r):
-            url = r.request.url
-            if LOCAL.match(url) or url.startswith(("data:", "blob:")):
-                r.continue_()
-            else:
-                blocked.append(url)
-                r.abort()
 
-        page.route("**/*", route)
-        yield page, blocked
-        browser.close()
+@pytest.fixture(scope="module")
+def browser_page(server, playwright):
+    blocked: list[str] = []
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    # Tall enough that a whole page fits: Streamlit scrolls inside its own container, not the window.
+    page = browser.new_page(viewport={"width": 1440, "height": 2600}, locale="vi-VN")
+
+    def route(r):
+        url = r.request.url
+        if LOCAL.match(url) or url.startswith(("data:", "blob:")):
+            r.continue_()
+        else:
+            blocked.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    yield page, blocked
+    browser.close()
 
 
 DRAWN = """() => !document.querySelector('[data-testid="stStatusWidget"]')
@@ -243,14 +249,12 @@ def test_the_excel_file_is_written_when_its_button_is_clicked(server, browser_pa
     assert blocked == []
 
 
-def test_the_first_start_builds_the_demo_behind_a_progress_bar(tmp_path):
+def test_the_first_start_builds_the_demo_behind_a_progress_bar(tmp_path, playwright):
     """The README's start command on a machine with no data: the browser shows a progress bar naming the stage and
     file while the demo is written and built (not a blank page), then the overview of the demo."""
-    from playwright.sync_api import sync_playwright
-
     require_chromium()
-    with serve(tmp_path / "data", tmp_path / "server.log") as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with serve(tmp_path / "data", tmp_path / "server.log") as url:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1200}, locale="vi-VN")
         page.goto(url + "/")
         page.get_by_text("Chuẩn bị dữ liệu lần đầu").wait_for(timeout=30_000)

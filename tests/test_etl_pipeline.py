@@ -293,3 +293,23 @@ def test_a_report_naming_an_unknown_commune_is_refused_with_sheet_row_column_and
     # title rows 1–3, a blank row, the two header rows 5–6: the second commune is on row 8, names in column B
     assert 'Tệp "tam_dao.xlsx", trang "BC tiem chung", dòng 8, cột B ("Xã, phường, thị trấn")' in report
     assert "Xã Đạo Trù (08914)" in report
+
+
+def test_the_model_version_follows_the_models_not_the_demo(tmp_path, monkeypatch):
+    """A change to a model's SQL changes the version (so the next run rebuilds); a change to the demo's generators
+    does not (it cannot change what a build makes of the archive)."""
+    import shutil
+
+    import etl.version as V
+
+    copy = tmp_path / "etl"
+    shutil.copytree(V.ETL_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(V, "ETL_DIR", copy)
+    before = V._digest()
+    assert before == V.MODEL_VERSION
+    (copy / "demo.py").write_text((copy / "demo.py").read_text(encoding="utf-8") + "\n# sửa dữ liệu mẫu\n",
+                                  encoding="utf-8")
+    assert V._digest() == before
+    model = copy / "sql/marts/cases_metrics.sql"
+    model.write_text(model.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert V._digest() != before

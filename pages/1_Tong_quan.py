@@ -54,8 +54,9 @@ else:
                  delta="chưa đủ xã báo cáo" if filling else None, note=True)
     with c2:
         W.metric("Trung bình 7 ngày (lùi)", F.num(cases["avg7"], 1),
-                 delta=(f"{F.signed(cases['change7'], 0)} ca ({F.signed(cases['change7_pct'], 1, '%')}) / 7 ngày "
-                        f"đến {trend_day}" if not F.missing(cases["change7"]) else None),
+                 # the date the change is judged on stands in the next metric ("đến ngày …")
+                 delta=(f"{F.signed(cases['change7'], 0)} ca ({F.signed(cases['change7_pct'], 1, '%')}) / 7 ngày"
+                        if not F.missing(cases["change7"]) else None),
                  delta_color="inverse",
                  help=help_cases + "  \nTrung bình của 7 ngày đến hết ngày báo cáo (trung bình lùi). Mũi tên: "
                       f"tổng F0 của 7 ngày đến {trend_day} (ngày đủ báo cáo gần nhất) so với 7 ngày trước đó; tăng "
@@ -72,6 +73,17 @@ else:
     with c4:
         W.metric("F0 7 ngày /100.000 dân", F.num(cases["rate7_per_100k"], 1),
                  help=F.source_help("cases", cases["report_date"], f"tổng dân số đầu kỳ {F.num(cases['population'])}"))
+    # "tuyệt đối không để ... không được cấp phát thuốc, không được quản lý, theo dõi sức khỏe"
+    gap_text = (f"F0 chưa được cấp thuốc: **{F.num(cases['without_antiviral'])}** "
+                f"({F.pct(cases['without_antiviral_pct'])}); chưa được theo dõi: **{F.num(cases['not_monitored'])}** "
+                f"({F.pct(cases['not_monitored_pct'])}) — trên {F.num(cases['active'])} F0 đang điều trị, ngày {day}.")
+    if not F.missing(cases["gap_growing_in"]):
+        st.warning(gap_text + f" Tăng so với hôm trước ở: {cases['gap_growing_in']}.")
+    elif cases["has_gap"]:
+        st.warning(gap_text)
+    else:
+        st.caption(gap_text)
+    st.page_link(PAGE["Ca bệnh F0"], label="→ Xem F0 theo huyện, theo xã và F0 chưa được chăm sóc")
 
 st.subheader("Cơ sở thu dung, điều trị")
 load = q.facility_load(f.snapshot, f.scope, f.as_of)

@@ -70,6 +70,10 @@ def test_overview_cases_facilities_and_stock(app):
     trend = metric(at, "Xu hướng 7 ngày")
     assert (trend.value, trend.delta) == ("chưa xét được", "chưa có ngày đủ báo cáo")
     assert metric(at, "F0 mới ngày 14/03/2022").delta == "chưa đủ xã báo cáo"
+    # care gaps (test_app_cases has the sums): 8 + 10 without medicine of 45 active = 40,00%, up from 15 the day before
+    warnings = [w.value for w in at.warning]
+    assert ("F0 chưa được cấp thuốc: **18** (40,00%); chưa được theo dõi: **0** (0,00%) — trên 45 F0 đang điều trị, "
+            "ngày 14/03/2022. Tăng so với hôm trước ở: Thành phố Vĩnh Yên.") in warnings
     # 140 cases ÷ 35.000 people (start of period, all age groups) × 100.000 = 400
     assert metric(at, "F0 7 ngày /100.000 dân").value == "400,0"
     # facilities: (120 + 20) occupied ÷ (100 + 50) quota = 93,33%
@@ -108,7 +112,7 @@ def test_overview_exceptions_link_to_the_pages_that_explain_them(app):
     assert "Cần tiêm mỗi ngày" not in deadlines.columns  # in the Excel file only
     assert "Chỉ tiêu tiêm chủng có nguy cơ trễ hạn hoặc đã trễ hạn** (" in text
     links = {link.proto.page for link in at.get("page_link") if link.proto.label.startswith("→ Xem")}
-    assert links == {"Co_so_dieu_tri", "Vac_xin_ton_kho", "Chat_luong_so_lieu"}
+    assert links == {"Ca_benh_co_so_dieu_tri", "Co_so_dieu_tri", "Vac_xin_ton_kho", "Chat_luong_so_lieu"}
 
 
 def test_coverage_page_map_table_and_communes(app):

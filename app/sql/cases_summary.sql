@@ -3,7 +3,9 @@
 -- week-on-week change and direction as of trend_date, the latest day on or before it on which every commune in scope
 -- had reported (UK dashboard convention, as marts.cases_metrics trend_*: a day still filling never reads as a fall).
 -- Shares and ratios are taken over the scope's sums (the districts' own ratios cannot be added): active at home,
--- new F0 already F1 over 7 days, deaths ÷ F0 over 28 days and since the start of the series.
+-- new F0 already F1 over 7 days, deaths ÷ F0 over 28 days and since the start of the series. Care gaps on the report
+-- date (marts.care_gaps, the districts in scope): active F0 without antiviral medicine and not monitored, and the
+-- districts where either grew since the day before.
 WITH d AS (SELECT max(report_date) AS d FROM marts.cases_metrics WHERE report_date <= $as_of),
 daily AS (
     SELECT m.report_date, sum(m.new_f0) AS new_f0, sum(m.active_total) AS active,
@@ -18,7 +20,15 @@ daily AS (
     WHERE m.unit_level = 'district' AND list_contains($scope, m.district_code) AND m.report_date <= d.d
     GROUP BY m.report_date
 ),
-trend AS (SELECT max(report_date) AS trend_date FROM daily WHERE is_complete)
+trend AS (SELECT max(report_date) AS trend_date FROM daily WHERE is_complete),
+gaps AS (
+    SELECT sum(g.without_antiviral) AS without_antiviral, sum(g.not_monitored) AS not_monitored,
+           sum(g.active_total) AS gap_active,
+           string_agg(u.unit_name, ', ' ORDER BY g.unit_code) FILTER (WHERE g.gap_growing) AS gap_growing_in
+    FROM marts.care_gaps g, d
+    JOIN marts.units u ON u.unit_code = g.unit_code
+    WHERE g.unit_level = 'district' AND list_contains($scope, g.district_code) AND g.report_date = d.d
+)
 SELECT t.report_date, t.new_f0::BIGINT AS new_f0, t.active::BIGINT AS active,
        t.communes_reporting::INTEGER AS communes_reporting, t.communes_expected::INTEGER AS communes_expected,
        t.is_complete, t.population::BIGINT AS population, t.last7::BIGINT AS last7, round(t.last7 / 7.0, 1) AS avg7,
@@ -29,6 +39,10 @@ SELECT t.report_date, t.new_f0::BIGINT AS new_f0, t.active::BIGINT AS active,
        t.new_severe::BIGINT AS new_severe, t.deaths::BIGINT AS deaths,
        round(100.0 * t.deaths_28d / nullif(t.new_f0_28d, 0), 3) AS cfr_28d_pct,
        round(100.0 * t.cumulative_deaths / nullif(t.cumulative_f0, 0), 3) AS cfr_cumulative_pct,
+       g.without_antiviral::BIGINT AS without_antiviral, g.not_monitored::BIGINT AS not_monitored,
+       round(100.0 * g.without_antiviral / nullif(g.gap_active, 0), 2) AS without_antiviral_pct,
+       round(100.0 * g.not_monitored / nullif(g.gap_active, 0), 2) AS not_monitored_pct, g.gap_growing_in,
+       coalesce(g.without_antiviral > 0 OR g.not_monitored > 0, false) AS has_gap,
        tr.trend_date,
        CASE WHEN c.prev_known THEN (c.last7 - c.prev7) END::BIGINT AS change7,
        CASE WHEN c.prev_known THEN round(100.0 * (c.last7 - c.prev7) / nullif(c.prev7, 0), 1) END AS change7_pct,
@@ -37,4 +51,5 @@ SELECT t.report_date, t.new_f0::BIGINT AS new_f0, t.active::BIGINT AS active,
 FROM d
 JOIN daily t ON t.report_date = d.d
 CROSS JOIN trend tr
+CROSS JOIN gaps g
 LEFT JOIN daily c ON c.report_date = tr.trend_date

@@ -3,6 +3,7 @@ server, no glyph server: no text layers on the map), plotly.js bundled by Stream
 separators (layout.separators) and hover texts come preformatted from app.formatting."""
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -127,11 +128,19 @@ def _centre_zoom(features: list[dict], width: float, height: float) -> tuple[dic
     return {"lon": (min(lons) + max(lons)) / 2, "lat": mid_lat}, zoom
 
 
+@functools.lru_cache(maxsize=16)
+def _features(shapes: tuple[tuple[str, str, str], ...]) -> list[dict]:
+    """GeoJSON features of (code, name, geometry text) rows, parsed once per set of districts: every map redraw would
+    otherwise parse the same polygons again. Read-only: plotly copies what it is given."""
+    return [{"type": "Feature", "id": code, "properties": {"name": name}, "geometry": _polygonal(json.loads(text))}
+            for code, name, text in shapes]
+
+
 def choropleth(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, numerator_label: str,
                denominator_label: str, value_label: str, height: int = 520) -> go.Figure:
     """Districts coloured by labelled bins of `value`; hover shows name, numerator, denominator and value."""
-    features = [{"type": "Feature", "id": r.district_code, "properties": {"name": r.district_name},
-                 "geometry": _polygonal(json.loads(r.geometry_geojson))} for r in shapes.itertuples()]
+    features = _features(tuple(zip(shapes["district_code"], shapes["district_name"], shapes["geometry_geojson"],
+                                   strict=True)))
     data = units[units["unit_code"].isin(shapes["district_code"])]
     # every district is drawn: one without a row (no facility, no report) is grey, "chưa có số liệu", not a hole
     absent = shapes[~shapes["district_code"].isin(data["unit_code"])]

@@ -48,7 +48,7 @@ st.caption(f"{where}, ngày báo cáo {F.date(day)}. Tỷ lệ tử vong/F0: t�
 
 DAYS = st.radio("Khoảng thời gian của các biểu đồ", list(PERIODS), index=1, format_func=PERIODS.get,
                 horizontal=True, key="f0_days")
-st.subheader("F0 mới theo ngày báo cáo")
+st.subheader("F0 mới và F0 đang điều trị theo ngày báo cáo")
 trend = q.cases_trend(f.snapshot, scope, f.as_of, DAYS)
 incomplete = trend[~trend["is_complete"].fillna(False).astype(bool)]
 st.caption(f"{where}, {DAYS} ngày đến ngày {F.date(day)}, theo ngày "
@@ -62,29 +62,21 @@ trend_cols = {"report_date": W.Col("Ngày báo cáo", "date"), "new_f0": W.Col("
               "rate_7d_per_100k": W.Col("F0 7 ngày /100.000", "num1", help="Dân số đầu kỳ, mọi lứa tuổi."),
               "is_complete": W.Col("Chưa đủ báo cáo", "flag", flag_text="chưa đủ"),
               "communes_reporting": W.Col("Xã đã báo cáo", "int"), "communes_expected": W.Col("Số xã", "int"),
-              "new_severe": W.Col("Nặng mới", "int"), "deaths": W.Col("Tử vong", "int"),
-              "active_home": W.Col("Điều trị tại nhà", "int", screen=False),
-              "active_facility": W.Col("Điều trị tại cơ sở", "int", screen=False)}
-chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
-with chart_tab:
+              "active_home": W.Col("Điều trị tại nhà", "int"),
+              "active_facility": W.Col("Điều trị tại cơ sở", "int"),
+              "new_severe": W.Col("Nặng mới", "int"), "deaths": W.Col("Tử vong", "int")}
+# one table twins both charts (new F0, and active F0 at home and in facilities): the same days, the same source
+new_tab, active_tab, table_tab = st.tabs(["Biểu đồ F0 mới", "Biểu đồ F0 đang điều trị", "Bảng số liệu"])
+with new_tab:
     st.plotly_chart(C.f0_trend(trend), key="f0_trend", config={"displayModeBar": False})
+with active_tab:
+    st.caption("F0 đang điều trị theo ngày báo cáo: tại nhà và tại cơ sở (chồng lên nhau).")
+    st.plotly_chart(C.active_split(trend), key="active_chart", config={"displayModeBar": False})
 with table_tab:
     W.table(trend.assign(is_complete=~trend["is_complete"].fillna(False).astype(bool)), trend_cols,
             key="f0_table", file_name=f"f0_theo_ngay_{day:%Y%m%d}",
-            note=f"F0 mới theo ngày báo cáo, {where}, {DAYS} ngày đến ngày {F.date(day)}; nguồn {SRC}")
-
-st.subheader("F0 đang điều trị: tại nhà và tại cơ sở")
-st.caption(f"{where}, theo ngày báo cáo, {DAYS} ngày đến ngày "
-           f"{F.date(day)}. Nguồn: {SRC}.")
-chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
-with chart_tab:
-    st.plotly_chart(C.active_split(trend), key="active_chart", config={"displayModeBar": False})
-with table_tab:
-    W.table(trend, {"report_date": W.Col("Ngày báo cáo", "date"),
-                    "active_home": W.Col("Điều trị tại nhà", "int"),
-                    "active_facility": W.Col("Điều trị tại cơ sở", "int"), "active": W.Col("Tổng", "int")},
-            key="active_table", file_name=f"f0_dang_dieu_tri_{day:%Y%m%d}",
-            note=f"F0 đang điều trị tại nhà và tại cơ sở, {where}; nguồn {SRC}")
+            note=f"F0 mới và F0 đang điều trị theo ngày báo cáo, {where}, {DAYS} ngày đến ngày {F.date(day)}; "
+                 f"nguồn {SRC}")
 
 st.subheader("Từng huyện so với toàn tỉnh: F0 7 ngày /100.000 dân")
 series = q.cases_district_trend(f.snapshot, scope, f.as_of, DAYS)

@@ -39,6 +39,7 @@ class Build:
     message: str = "Chuẩn bị dữ liệu mẫu"
     done: bool = False
     ok: bool = False
+    busy: bool = False  # another run held the data directory: it will publish the rebuilt snapshot itself
     summary: str = ""
     lines: list[str] = field(default_factory=list)
     _stage: str = ""
@@ -105,8 +106,9 @@ def _rebuild(build: Build) -> None:
     try:
         result = run(build.settings, Progress(sink=build.on_line, on_fraction=build.on_stage), rebuild=True)
         build.ok = result.snapshot is not None
+        build.busy = result.status == "busy"
         build.summary = ("Một lần chạy nạp số liệu khác đang diễn ra; nó sẽ dựng lại bản dữ liệu, có khi kết thúc."
-                         if result.status == "busy" else result.summary())
+                         if build.busy else result.summary())
     except Exception as exc:  # noqa: BLE001 — shown to the viewer; the run log keeps the pipeline's own record
         build.summary = f"Không dựng lại được bản dữ liệu: {exc}"
     finally:

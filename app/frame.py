@@ -106,18 +106,21 @@ def _rebuild_progress(data_dir: str) -> None:
     """The served snapshot was built by an older version of the program: rebuild it from the archive in the background
     (the older one keeps serving meanwhile), show how far along it is, and move onto the new snapshot when it is
     published."""
-    build = bootstrap.start_rebuild(load_settings(data_dir=data_dir), MODEL_VERSION)
+    settings = load_settings(data_dir=data_dir)
+    build = bootstrap.start_rebuild(settings, MODEL_VERSION)
+    served = q.snapshot_path(settings)
+    if build.done and served and q.snapshot_version(served) == MODEL_VERSION and \
+            st.session_state.get("_rebuilt") != served:
+        # published, by this rebuild or by the run that held the lock meanwhile: onto the new snapshot
+        st.session_state["_rebuilt"] = served
+        st.rerun(scope="app")
     if not build.done:
         st.info("Chương trình vừa được cập nhật: đang dựng lại bản dữ liệu từ các tệp đã lưu trữ. Trong lúc chờ, "
                 "một số phần có thể chưa hiển thị.")
         st.progress(min(build.fraction, 1.0), text=build.message)
-    elif build.ok:
-        if st.session_state.get("_rebuilt") != MODEL_VERSION:
-            st.session_state["_rebuilt"] = MODEL_VERSION
-            st.rerun(scope="app")  # onto the new snapshot
-    else:
-        st.warning(f"Chương trình vừa được cập nhật nhưng chưa dựng lại được bản dữ liệu: {build.summary} "
-                   "Chạy `python -m etl run --rebuild`.")
+    elif not build.ok:
+        st.warning(f"Chương trình vừa được cập nhật nhưng chưa dựng lại được bản dữ liệu: {build.summary}"
+                   + ("" if build.busy else " Chạy `python -m etl run --rebuild`."))
 
 
 def _no_snapshot(settings: Settings) -> None:

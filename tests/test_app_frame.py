@@ -137,3 +137,37 @@ def test_after_an_upgrade_the_dashboard_rebuilds_and_moves_onto_the_new_snapshot
     assert not any("Chương trình vừa được cập nhật" in i.value for i in at.sidebar.info)
     rebuilt = [r for r in RunLog(settings).runs() if r.get("status") == "published"][-1]["run_id"]
     assert f"Mã bản dữ liệu (ghi khi báo lỗi): {rebuilt}" in "\n".join(c.value for c in at.sidebar.caption)
+
+
+def test_an_upgrade_while_the_nightly_run_holds_the_data_directory(use_data, app_copy, monkeypatch):
+    """The dashboard's rebuild finds another run holding the data directory: it says that run will rebuild (no command
+    to type), and moves onto the snapshot that run publishes."""
+    import fcntl
+    import time
+
+    import app.frame as frame_module
+    import etl.pipeline as pipeline
+    from app import bootstrap
+
+    use_data(app_copy)
+    settings = load_settings(app_copy)
+    monkeypatch.setattr(frame_module, "MODEL_VERSION", "phien_ban_dem")
+    monkeypatch.setattr(pipeline, "MODEL_VERSION", "phien_ban_dem")
+    with open(settings.warehouse / "etl.lock", "a+") as held:  # the nightly run, as the OS sees it
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        at = open_page()
+        build = bootstrap._BUILDS[f"{settings.data_dir}#rebuild#phien_ban_dem"]
+        deadline = time.monotonic() + 30
+        while not build.done and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert build.busy and not build.ok
+        at.run()
+        warning = "\n".join(w.value for w in at.sidebar.warning)
+        assert "Một lần chạy nạp số liệu khác đang diễn ra" in warning and "python -m etl run" not in warning
+    # that run ends and publishes a snapshot of the new version: the next run of the page moves onto it
+    assert run(settings, Progress(sink=lambda line: None)).status == "published"
+    at.run()
+    assert not at.exception
+    assert not any("Chương trình vừa được cập nhật" in w.value for w in at.sidebar.warning)
+    published = [r for r in RunLog(settings).runs() if r.get("status") == "published"][-1]["run_id"]
+    assert f"Mã bản dữ liệu (ghi khi báo lỗi): {published}" in "\n".join(c.value for c in at.sidebar.caption)

@@ -208,19 +208,9 @@ def check_rows(snapshot: str, scope: Scope, check_id: str, limit: int = 500) -> 
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def deadline_exceptions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame | None:
-    """Coverage targets the province or a district will miss at the current pace, or missed, judged on the as-of date;
-    None for a snapshot built before marts.deadline_status existed."""
-    cursor = _connection(snapshot).cursor()
-    try:
-        exists = cursor.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' AND table_name = ?",
-            ["deadline_status"],
-        ).fetchone()[0]
-    finally:
-        cursor.close()
-    if not exists:
-        return None
+def deadline_exceptions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Coverage targets the province or a district will miss at the current pace, or missed, judged on the as-of
+    date."""
     return _query(snapshot, "deadline_exceptions", scope=scope, as_of=as_of)
 
 

@@ -167,12 +167,8 @@ else:
 st.page_link(PAGE["Chất lượng số liệu"], label="→ Xem đối chiếu số liệu và báo cáo của các huyện")
 
 deadlines = q.deadline_exceptions(f.snapshot, f.scope, f.as_of)
-count = "" if deadlines is None else f" ({F.num(len(deadlines))})"
-st.markdown(f"**Chỉ tiêu tiêm chủng có nguy cơ trễ hạn hoặc đã trễ hạn**{count}")
-if deadlines is None:
-    st.caption("Mục này chưa có: bản dữ liệu này được dựng trước khi có phần tính trạng thái các hạn chót theo văn "
-               "bản chỉ đạo; lần nạp số liệu sau sẽ có.")
-elif deadlines.empty:
+st.markdown(f"**Chỉ tiêu tiêm chủng có nguy cơ trễ hạn hoặc đã trễ hạn** ({F.num(len(deadlines))})")
+if deadlines.empty:
     st.caption(f"Không có chỉ tiêu nào có nguy cơ trễ hạn (số liệu đến ngày {F.date(f.as_of)}).")
 else:
     st.caption(f"Theo số liệu tiêm chủng đến ngày {F.date(deadlines['as_of_date'].iloc[0])} (nguồn: "

@@ -116,7 +116,7 @@ with table_tab:
 
 st.subheader("Đơn vị nào sẽ không kịp chỉ tiêu nào")
 lagging = q.deadline_exceptions(f.snapshot, scope, f.as_of)
-if lagging is None or lagging.empty:
+if lagging.empty:
     st.success(f"Đến ngày {F.date(f.as_of)} không đơn vị nào có nguy cơ trễ hoặc đã trễ hạn chỉ tiêu.")
 else:
     st.caption("Mọi chỉ tiêu, đơn vị có nguy cơ (theo tốc độ 7 ngày gần nhất) hoặc không đạt; bấm tiêu đề cột để "

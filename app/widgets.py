@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from app import charts as C
 from app import formatting as F
 
 
@@ -126,6 +127,21 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
                        file_name=f"{file_name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
                        on_click="ignore")
+
+
+MAP_CONFIG = {"displaylogo": False, "scrollZoom": False}
+
+
+def district_map(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, labels: tuple[str, str, str], key: str,
+                 caption: str, missing_reason: str | None, height: int = 440) -> None:
+    """The offline district map of `units` (unit_code, unit_name, numerator, denominator, value), labelled by
+    (numerator, denominator, value) names, with its caption; where the snapshot has no polygons, the reason instead.
+    Its table twin is the caller's."""
+    if shapes.empty:
+        st.info(missing_reason or "Bản dữ liệu không có ranh giới các huyện.")
+        return
+    st.plotly_chart(C.choropleth(units, shapes, metric, *labels, height=height), key=key, config=MAP_CONFIG)
+    st.caption(caption)
 
 
 def metric(label: str, value: str, help: str, delta: str | None = None, delta_color: str = "normal",

@@ -115,13 +115,9 @@ case_cols = {"unit_name": W.Col("Đơn vị"), "rate_7d_per_100k": W.Col("F0 7 n
 shapes = q.district_shapes(f.snapshot, scope)
 map_tab, table_tab = st.tabs(["Bản đồ", "Bảng số liệu"])
 with map_tab:
-    if shapes.empty:
-        st.info(f.meta["geo_missing_reason"] or "Bản dữ liệu không có ranh giới các huyện.")
-    else:
-        st.plotly_chart(C.choropleth(dist, shapes, "rate", "F0 mới 7 ngày", "Dân số đầu kỳ",
-                                     "F0 7 ngày /100.000 dân", height=440),
-                        key="f0_map", config={"displaylogo": False, "scrollZoom": False})
-        st.caption(f"F0 mới 7 ngày đến ngày báo cáo {F.date(day)} trên 100.000 dân (dân số đầu kỳ).")
+    W.district_map(dist, shapes, "rate", ("F0 mới 7 ngày", "Dân số đầu kỳ", "F0 7 ngày /100.000 dân"), "f0_map",
+                   f"F0 mới 7 ngày đến ngày báo cáo {F.date(day)} trên 100.000 dân (dân số đầu kỳ).",
+                   f.meta["geo_missing_reason"])
 with table_tab:
     W.table(cases, case_cols, key="f0_units", file_name=f"f0_huyen_{day:%Y%m%d}",
             note=f"F0 theo huyện, 7 ngày đến ngày báo cáo {F.date(day)}; nguồn {SRC}")

@@ -30,16 +30,11 @@ else:
     shown = dist.assign(days_text=dist["days_until_full"].map(F.days_until_full))
     map_tab, chart_tab, table_tab = st.tabs(["Bản đồ công suất", "Biểu đồ giường", "Bảng số liệu"])
     with map_tab:
-        shapes = q.district_shapes(f.snapshot, scope)
-        if shapes.empty:
-            st.info(f.meta["geo_missing_reason"] or "Bản dữ liệu không có ranh giới các huyện.")
-        else:
-            st.plotly_chart(C.choropleth(dist, shapes, "occupancy", "Đang điều trị", "Giường sẵn sàng",
-                                         "Công suất sử dụng giường", height=440),
-                            key="occupancy_map", config={"displaylogo": False, "scrollZoom": False})
-            st.caption(f"Công suất = người bệnh đang điều trị ÷ giường sẵn sàng của các cơ sở tỉnh, huyện đóng trên "
+        W.district_map(dist, q.district_shapes(f.snapshot, scope), "occupancy",
+                       ("Đang điều trị", "Giường sẵn sàng", "Công suất sử dụng giường"), "occupancy_map",
+                       f"Công suất = người bệnh đang điều trị ÷ giường sẵn sàng của các cơ sở tỉnh, huyện đóng trên "
                        f"địa bàn huyện, ngày {F.date(day)}. Huyện màu xám: không có cơ sở đang hoạt động hoặc chưa "
-                       "báo cáo.")
+                       "báo cáo.", f.meta["geo_missing_reason"])
     with chart_tab:
         st.plotly_chart(C.stacked_bars(dist, "unit_name", {"beds_ready": "Giường sẵn sàng",
                                                            "bed_quota": "Định mức được giao",

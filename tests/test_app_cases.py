@@ -24,6 +24,12 @@ PAGE = "pages/3_Ca_benh_co_so_dieu_tri.py"
 DAY = dt.date(2022, 3, 14)
 
 
+def spec_text(chart) -> str:
+    """A chart's plotly spec as text with its Vietnamese written out: plotly escapes it as \\uXXXX unless orjson
+    happens to be installed, so the raw spec cannot be searched for Vietnamese words."""
+    return json.dumps(json.loads(chart.proto.spec), ensure_ascii=False)
+
+
 @pytest.fixture
 def app(use_data, app_data):
     return use_data(app_data)
@@ -52,8 +58,8 @@ def test_trend_7_day_average_rate_and_days_not_every_commune_reported(app, app_d
     assert (last["Xã đã báo cáo"], last["Số xã"]) == (2, expected) and expected > 100
     assert set(trend["Chưa đủ báo cáo"]) == {"chưa đủ"}
     assert "Chưa đủ báo cáo: 10/03/2022, 11/03/2022, 12/03/2022, 13/03/2022, 14/03/2022 …" in texts(at)
-    chart = next(c for c in at.get("plotly_chart") if "F0 mới, ngày chưa đủ xã báo cáo" in str(c.proto.spec))
-    assert "Ngày báo cáo" in chart.proto.spec
+    chart = next(c for c in at.get("plotly_chart") if "F0 mới, ngày chưa đủ xã báo cáo" in spec_text(c))
+    assert "Ngày báo cáo" in spec_text(chart)
 
 
 def test_active_split_between_home_and_facility(app):
@@ -61,7 +67,7 @@ def test_active_split_between_home_and_facility(app):
     active = table(at, "f0_table").iloc[-1]  # the one table twin of both charts
     # at home 30 + 10, in a facility 5
     assert (active["Điều trị tại nhà"], active["Điều trị tại cơ sở"]) == (40, 5)
-    assert any("Điều trị tại cơ sở" in str(c.proto.spec) for c in at.get("plotly_chart"))
+    assert any("Điều trị tại cơ sở" in spec_text(c) for c in at.get("plotly_chart"))
 
 
 def test_small_multiples_per_district_beside_the_province(app):
@@ -75,7 +81,7 @@ def test_small_multiples_per_district_beside_the_province(app):
     assert last["Vĩnh Yên"] == pytest.approx(466.67, abs=0.01)
     assert last["Tam Đảo"] == 0.0 and last["Toàn tỉnh"] == 400.0
     assert last["Số huyện chưa đủ báo cáo"] == 9  # 2 communes of the province report
-    spec = next(c for c in at.get("plotly_chart") if "Toàn tỉnh" in str(c.proto.spec)).proto.spec
+    spec = spec_text(next(c for c in at.get("plotly_chart") if "Toàn tỉnh" in spec_text(c)))
     assert "Vĩnh Yên" in spec and "Tam Đảo" in spec
 
 
@@ -112,7 +118,7 @@ def test_care_gaps_per_district_then_per_commune_with_the_alert(app):
 
 def test_the_f0_map_has_no_bin_a_rate_cannot_reach(app):
     at = open_page(PAGE)
-    spec = json.loads(next(c for c in at.get("plotly_chart") if "choroplethmap" in str(c.proto.spec)).proto.spec)
+    spec = json.loads(next(c for c in at.get("plotly_chart") if "choroplethmap" in spec_text(c)).proto.spec)
     bar = spec["data"][0]["colorbar"]
     assert bar["title"]["text"] == "F0 7 ngày /100.000 dân"
     # 466,7 at most: round steps of 100; districts without population have no rate
@@ -154,7 +160,7 @@ def test_a_day_still_filling_is_marked_and_kept_out_of_the_trend(complete):
     assert marked == [dt.date(2022, 3, 15)]
     # the chart: only 15/03 is hatched, and the shading covers that day alone
     spec = json.loads(next(c for c in at.get("plotly_chart")
-                           if "F0 mới, ngày chưa đủ xã báo cáo" in str(c.proto.spec)).proto.spec)
+                           if "F0 mới, ngày chưa đủ xã báo cáo" in spec_text(c)).proto.spec)
     (hatched,) = [t for t in spec["data"] if t.get("name") == "F0 mới, ngày chưa đủ xã báo cáo"]
     assert [x[:10] for x in hatched["x"]] == ["2022-03-15"]
     (shade,) = spec["layout"]["shapes"]

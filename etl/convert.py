@@ -153,6 +153,23 @@ def parse_int(text: str) -> int:
     return int(number)
 
 
+def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Every raw table exists, empty, before any file loads: a source with no file yet still builds."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for source in C.TABULAR_SOURCES.values():
+        if source is C.PLATFORM:
+            continue  # kept summed: raw.platform_daily and raw.platform_products below
+        cols = ["file_id VARCHAR", "source_row BIGINT"]
+        if source is C.DISTRICT_REPORT:
+            cols += ["report_date DATE", "district_code VARCHAR"]
+        cols += [f"{OUT_NAME.get(c.kind, c.name)} {SQL_TYPE[c.kind]}" for c in source.columns]
+        con.execute(f"CREATE TABLE raw.{source.name} ({', '.join(cols)})")
+    con.execute("CREATE TABLE raw.platform_daily (file_id VARCHAR, vaccination_date DATE, commune_code VARCHAR, "
+                "cohort VARCHAR, dose INTEGER, doses BIGINT)")
+    con.execute("CREATE TABLE raw.platform_products (file_id VARCHAR, vaccination_date DATE, district_code VARCHAR, "
+                "cohort VARCHAR, dose INTEGER, product VARCHAR, doses BIGINT)")
+
+
 def _load_frame(con: duckdb.DuckDBPyConnection, raw: RawTable, source: C.Source, registry: UnitRegistry,
                 meta: dict, file_id: str) -> int:
     """A workbook's few hundred rows are typed in Python: one SQL statement per file instead of one per column."""

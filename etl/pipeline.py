@@ -7,7 +7,6 @@ Exit codes (documented in the README): 0 published or nothing new; 3 published, 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import signal
@@ -19,10 +18,11 @@ import duckdb
 import pandas as pd
 
 from etl import contracts as C
+from etl import lock
 from etl import snapshots as S
 from etl.archive import Manifest, archive_file, quarantine, scan_inbox
 from etl.build import run_checks, run_models
-from etl.convert import OUT_NAME, SQL_TYPE, load_file
+from etl.convert import create_raw_tables, load_file
 from etl.readers import FileError
 from etl.reference import load_reference
 from etl.settings import Settings
@@ -87,40 +87,18 @@ def _failpoint(stage: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Every raw table exists, empty, before any file loads: a source with no file yet still builds."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    for source in C.TABULAR_SOURCES.values():
-        if source is C.PLATFORM:
-            continue  # kept summed: raw.platform_daily and raw.platform_products below
-        cols = ["file_id VARCHAR", "source_row BIGINT"]
-        if source is C.DISTRICT_REPORT:
-            cols += ["report_date DATE", "district_code VARCHAR"]
-        cols += [f"{OUT_NAME.get(c.kind, c.name)} {SQL_TYPE[c.kind]}" for c in source.columns]
-        con.execute(f"CREATE TABLE raw.{source.name} ({', '.join(cols)})")
-    con.execute("CREATE TABLE raw.platform_daily (file_id VARCHAR, vaccination_date DATE, commune_code VARCHAR, "
-                "cohort VARCHAR, dose INTEGER, doses BIGINT)")
-    con.execute("CREATE TABLE raw.platform_products (file_id VARCHAR, vaccination_date DATE, district_code VARCHAR, "
-                "cohort VARCHAR, dose INTEGER, product VARCHAR, doses BIGINT)")
-
-
 def run(settings: Settings, progress: Progress | None = None, rebuild: bool = False) -> RunResult:
     """One ETL run on the data directory, or none when another run holds it (status busy, exit code 4): two runs at
     once would clean each other's building files and interleave the manifest (the nightly job overlapping a manual
     run, or the dashboard's rebuild after an upgrade)."""
     progress = progress or Progress()
-    settings.warehouse.mkdir(parents=True, exist_ok=True)
-    with open(settings.warehouse / "etl.lock", "a+") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S.%f")
-            progress("một lần chạy khác đang giữ thư mục dữ liệu này: lần chạy này dừng, không thay đổi gì")
-            return RunResult(run_id=run_id, status="busy", exit_code=EXIT_BUSY)
-        try:
+    try:
+        with lock.hold(settings):
             return _locked_run(settings, progress, rebuild)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    except lock.Busy:
+        run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S.%f")
+        progress("một lần chạy khác đang giữ thư mục dữ liệu này: lần chạy này dừng, không thay đổi gì")
+        return RunResult(run_id=run_id, status="busy", exit_code=EXIT_BUSY)
 
 
 def _locked_run(settings: Settings, progress: Progress, rebuild: bool) -> RunResult:
@@ -196,7 +174,7 @@ def _run(settings: Settings, progress: Progress, result: RunResult, run_id: str,
         "temp_directory": str(S.building_dir(settings) / "spill"),
     })
     try:
-        _create_raw_tables(con)
+        create_raw_tables(con)
         registry = load_reference(con, settings.province_code, progress)
         files = sorted(
             (f for f in manifest.files().values() if f.get("status") in ("archived", "published") and f.get("source")),

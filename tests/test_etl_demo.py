@@ -17,12 +17,8 @@ REFERENCE = Path(__file__).resolve().parent.parent / "data/reference"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    settings = load_settings(tmp_path_factory.mktemp("demo26") / "data", province="26")
-    write_demo_inbox(settings.inbox, "26")
-    lines: list[str] = []
-    result = run(settings, Progress(sink=lines.append))
-    assert result.exit_code == EXIT_OK, "\n".join(lines[-20:])
+def demo(demo_build):
+    settings = load_settings(demo_build[1], province="26")
     con = duckdb.connect(str(S.current_snapshot(settings)), read_only=True)
     yield con
     con.close()

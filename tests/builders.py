@@ -106,3 +106,13 @@ def report_numbers(pop18: int, d18_1: int, d18_2: int, d18_3: int) -> list[objec
     """A district-report row after the commune: the 22 numbers, 18+ figures chosen, the rest small and fixed."""
     return [pop18, 100, 120, pop18 + 10, 101, 121, d18_1, d18_2, d18_3, 0, 90, 80, 0, 0, 0,
             1, 2, 3, 4, 5, 6, 0]
+
+
+def report_figures(**figures: object) -> list[object]:
+    """A district-report row after the commune, each number named as in the contract (pop_start_18=7000, d18_1=6990,
+    unvax_pregnant=None for a blank cell); any not named is 0."""
+    names = [c.name for c in C.DISTRICT_REPORT.columns[1:]]
+    unknown = set(figures) - set(names)
+    if unknown:
+        raise ValueError(f"not a district-report column: {sorted(unknown)}")
+    return [figures.get(name, 0) for name in names]

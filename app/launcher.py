@@ -184,7 +184,8 @@ def serve(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             server.terminate()
             return 130
-    say(f"Bảng điều hành sẵn sàng sau {time.monotonic() - started:.1f} giây. Mở trong trình duyệt:")
+    seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
+    say(f"Bảng điều hành sẵn sàng sau {seconds} giây. Mở trong trình duyệt:")
     for url in urls(args.port, args.address):
         print(f"    {url}", flush=True)
     say("Dừng bằng Ctrl+C.")

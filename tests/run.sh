@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a fresh machine (Python packages, Debian's chromium) and runs them.
+# The README's test command, and CI's: sets up the project's own .venv (never the system's Python), Debian's chromium
+# for the browser tests (never `playwright install`), then runs pytest on every core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet --disable-pip-version-check -r requirements.txt
+python3 -m app.launcher --install-only
 if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null
     else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
 fi
-exec python3 -m pytest "$@"
+exec .venv/bin/python -m pytest -n auto "$@"

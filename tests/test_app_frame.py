@@ -60,8 +60,12 @@ def test_no_snapshot_after_real_runs_explains_instead_of_inventing_data(use_data
 
 
 def test_first_start_builds_the_demo_with_progress_then_shows_the_overview(use_data, tmp_path, monkeypatch):
+    """`streamlit run dashboard.py` on a data directory that never ran the ETL (a developer, not the launcher): the
+    first session starts the demo build, every session draws its progress from warehouse/progress.json."""
+    import json
+
     import etl.demo
-    from app import bootstrap
+    from etl import firststart
 
     seen = []
 
@@ -72,24 +76,26 @@ def test_first_start_builds_the_demo_with_progress_then_shows_the_overview(use_d
         return {"files": {}}
 
     monkeypatch.setattr(etl.demo, "write_demo_inbox", tiny_demo)
-    original = bootstrap.Build.on_stage
-    monkeypatch.setattr(bootstrap.Build, "on_stage",
+    original = firststart.FileProgress.on_stage
+    monkeypatch.setattr(firststart.FileProgress, "on_stage",
                         lambda self, stage, fraction: (seen.append(stage), original(self, stage, fraction)))
     data = use_data(tmp_path / "data")
     at = open_page(timeout=120)
     assert [t.value for t in at.title] == ["Tổng quan"]
     assert headline_dose1(at) == "90,20%"
-    assert current_snapshot(load_settings(data)) is not None
+    settings = load_settings(data)
+    assert current_snapshot(settings) is not None
     assert seen[:2] == ["extract", "load"] and seen[-1] == "finish"
-    build = bootstrap._BUILDS[str(data.resolve())]
-    assert build.ok and build.fraction == 1.0
+    state = json.loads(firststart.progress_path(settings).read_text(encoding="utf-8"))
+    assert state["ok"] and state["done"] and state["fraction"] == 1.0 and state["kind"] == "demo"
+    assert any(line.startswith("[load] (") for line in state["lines"])
 
 
 def test_build_progress_only_moves_forward():
-    from app.bootstrap import Build
+    from etl.firststart import FileProgress
     from etl.pipeline import STAGES
 
-    build = Build(settings=None)
+    build = FileProgress(settings=None)
     fractions = []
     for i in range(1, 11):
         build.on_demo("tệp", i / 10)
@@ -103,6 +109,39 @@ def test_build_progress_only_moves_forward():
                 fractions.append(build.fraction)
             assert build.message == "Kiểm tra và nạp từng tệp (4/4)"
     assert fractions == sorted(fractions) and 0 < fractions[0] and fractions[-1] < 1
+
+
+def test_a_page_opened_while_another_process_builds_watches_that_build(use_data, tmp_path):
+    """The launcher holds the data directory and writes the progress file; a page opened meanwhile draws that bar and
+    starts no build of its own (one build, however many processes and sessions)."""
+    import fcntl
+    import json
+    import os
+    import threading
+
+    from etl import firststart
+
+    data = use_data(tmp_path / "data")
+    settings = load_settings(data)
+    settings.warehouse.mkdir(parents=True)
+    progress = firststart.FileProgress(settings)
+    progress.on_stage("load", 1 / 6)
+    progress.on_line("[load] (3/4) platform/a.csv: 10 dòng")
+    progress.write(force=True)
+    with open(settings.warehouse / "etl.lock", "a+") as held:  # the launcher, as the OS sees it
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        def finish_later():
+            # the build fails after the page has drawn its bar: the page then says why instead of waiting forever
+            import time
+            time.sleep(1.5)
+            progress.finish(False, "Không dựng được dữ liệu mẫu: hỏng")
+
+        threading.Thread(target=finish_later).start()
+        at = open_page(timeout=30)
+    assert "Chuẩn bị dữ liệu lần đầu" in texts(at)
+    assert "Không dựng được dữ liệu mẫu: hỏng" in "\n".join(e.value for e in at.error)
+    assert not (settings.inbox).exists()  # no second build was started
+    assert json.loads(firststart.progress_path(settings).read_text(encoding="utf-8"))["pid"] == os.getpid()
 
 
 def test_after_an_upgrade_the_dashboard_rebuilds_and_moves_onto_the_new_snapshot(use_data, app_copy, monkeypatch):

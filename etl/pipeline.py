@@ -3,15 +3,22 @@
 Every snapshot is rebuilt from the whole archive, so any snapshot can be reproduced from its files.
 Exit codes (documented in the README): 0 published or nothing new; 3 published, but some files were refused
 (or only refused files arrived); 1 failed, nothing published, the previous snapshot keeps serving.
+
+A file that cannot be read or loaded, whatever the reason, is refused on its own: quarantined with its note, recorded
+as excluded in the manifest (the archive keeps it), and the run goes on without it, so no single file can stop this
+night or the next. What no file explains (models, checks, memory, disk, the database) fails the run.
 """
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import signal
 import time
+import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import duckdb
@@ -20,7 +27,8 @@ import pandas as pd
 from etl import contracts as C
 from etl import lock
 from etl import snapshots as S
-from etl.archive import Manifest, archive_file, quarantine, scan_inbox
+from etl.archive import (ARCHIVED, EXCLUDED, PUBLISHED, InboxFile, Manifest, archive_file, inbox_file, quarantine,
+                         scan_inbox)
 from etl.build import run_checks, run_models
 from etl.convert import create_raw_tables, load_file
 from etl.readers import FileError
@@ -44,6 +52,8 @@ class RunResult:
     rejected: list[dict] = field(default_factory=list)
     rows: int = 0
     seconds: float = 0.0
+    error: str | None = None
+    traceback: str | None = None
 
     def summary(self) -> str:
         text = {
@@ -109,10 +119,12 @@ def _locked_run(settings: Settings, progress: Progress, rebuild: bool) -> RunRes
                 "started_at": dt.datetime.now().isoformat(timespec="seconds"), "province": settings.province_code})
     result = RunResult(run_id=run_id, status="failed", exit_code=EXIT_FAILED)
     try:
-        _run(settings, progress, result, run_id, rebuild)
+        _Run(settings, progress, result, run_id, rebuild).go()
     except Exception as exc:  # any failure: nothing is published, the previous snapshot keeps serving
         result.status, result.exit_code = "failed", EXIT_FAILED
-        progress(f"LỖI: {str(exc)[:2000]}")
+        result.error, result.traceback = f"{type(exc).__name__}: {exc}", traceback.format_exc()
+        progress(f"LỖI: {result.error}")
+        progress(result.traceback.rstrip())  # the whole of it: a failed night must be diagnosable from its log
         S.clean_building(settings)
     result.seconds = time.monotonic() - started
     log.append({
@@ -120,161 +132,289 @@ def _locked_run(settings: Settings, progress: Progress, rebuild: bool) -> RunRes
         "ended_at": dt.datetime.now().isoformat(timespec="seconds"), "snapshot": result.snapshot,
         "files_accepted": result.accepted, "files_rejected": result.rejected, "rows": result.rows,
         "seconds": round(result.seconds, 2),
+        **({"error": result.error, "traceback": result.traceback} if result.error else {}),
     })
     return result
 
 
-def _run(settings: Settings, progress: Progress, result: RunResult, run_id: str, rebuild: bool) -> None:
-    manifest = Manifest(settings)
-    S.clean_building(settings)
+# Failures that say nothing about the file being loaded when they happen: they fail the run (the file stays in the
+# inbox and is tried again the next night) instead of excluding a file that is not at fault.
+_ENVIRONMENT = (MemoryError, duckdb.OutOfMemoryException, duckdb.FatalException, duckdb.IOException,
+                duckdb.InterruptException)
+_ENVIRONMENT_ERRNO = (errno.ENOSPC, errno.EDQUOT, errno.EIO)
 
-    progress.start("extract")
-    known = manifest.files()
-    new_items, done_items = [], []
-    for item in scan_inbox(settings):
-        rel = item.path.relative_to(settings.inbox)
-        status = known.get(item.sha256, {}).get("status")
-        if status in ("published", "rejected"):
-            progress(f"{rel}: đã nhận trước đây ({'đã công bố' if status == 'published' else 'đã cách ly'}), bỏ qua")
-            done_items.append(item)
-            continue
-        archived = archive_file(settings, manifest, item)
+
+def _not_the_files_fault(exc: BaseException) -> bool:
+    return isinstance(exc, _ENVIRONMENT) or (isinstance(exc, OSError) and exc.errno in _ENVIRONMENT_ERRNO)
+
+
+def _because(reason: str) -> Callable[[str], str]:
+    """A refusal note for a file, whatever name it arrived under."""
+    return lambda name: f'Tệp "{name}": {reason}'
+
+
+def _explain(exc: Exception, doing: str) -> tuple[Callable[[str], str], str | None]:
+    """The note for a file refused by `exc`, and the traceback when the failure was not one the contract foresees."""
+    if isinstance(exc, FileError):
+        return exc.message, None
+    if isinstance(exc, OSError):
+        return _because(f"không đọc được tệp ({exc.strerror or type(exc).__name__})"), None
+    return (_because(f"lỗi không lường trước khi {doing} ({type(exc).__name__}: {exc}). Tệp được giữ trong kho lưu trữ "
+                     "và được thử lại khi dựng lại bản dữ liệu (python -m etl run --rebuild), sau khi nâng cấp chương "
+                     "trình; chi tiết kỹ thuật trong nhật ký lần chạy"),
+            traceback.format_exc())
+
+
+def _key(record: dict) -> tuple:
+    return (record["source"], record["sha256"])
+
+
+class _Run:
+    """One run, one method per stage: extract, load, models, checks, publish, finish."""
+
+    def __init__(self, settings: Settings, progress: Progress, result: RunResult, run_id: str, rebuild: bool):
+        self.settings, self.progress, self.result, self.run_id, self.rebuild = settings, progress, result, run_id, rebuild
+        self.manifest = Manifest(settings)
+        self.arrivals: dict[tuple, list[InboxFile]] = {}  # this run's new files by identity: the first, then its copies
+        self.fresh: set[tuple] = set()  # archived files the snapshot takes in for the first time
+        self.loaded: list[dict] = []
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.building: Path | None = None
+        self.target: Path | None = None
+
+    def go(self) -> None:
+        S.clean_building(self.settings)
+        if not self.extract():
+            return
+        try:
+            if not self.load():
+                return
+            self.models()
+            self.checks()
+            self.publish()
+        finally:
+            self.close()
+        self.finish()
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+    def refuse(self, explain: Callable[[str], str], *, inbox: list[Path] = (), record: dict | None = None,
+               trace: str | None = None, tag: str = "") -> None:
+        """Each arriving copy of the file (or, with none, the archived one) goes to quarantine with its note and leaves
+        the inbox; the archive keeps the file, recorded as excluded; the run goes on without it."""
+        archived = self.settings.data_dir / record["archived_path"] if record else None
+        if archived is not None and not archived.exists():
+            archived = None
+        copies = [(p, p.name, str(p.relative_to(self.settings.inbox))) for p in inbox]
+        if not copies:
+            copies = [(None, record["name"], f"{record['source']}/{record['name']}")]
+        kept = []
+        for path, name, label in copies:
+            report = explain(name)
+            kept.append(quarantine(self.settings, archived or path, name, report) is not None)
+            self.result.rejected.append({"file": label, "reason": report, **({"traceback": trace} if trace else {})})
+            self.progress(f"{tag}{label}: TỪ CHỐI — {report}")
+        if trace:
+            self.progress(trace.rstrip())
+        if record:
+            self.manifest.append(source=record["source"], sha256=record["sha256"], status=EXCLUDED,
+                                 reason=explain(record["name"]), **({"traceback": trace} if trace else {}))
+        for (path, _, _), copied in zip(copies, kept):
+            if path is not None and (copied or archived is not None):  # never lose the only copy of a file
+                path.unlink(missing_ok=True)
+
+    def extract(self) -> bool:
+        """Archive every new inbox file; returns whether there is a snapshot to build."""
+        self.progress.start("extract")
+        items = []
+        for path in scan_inbox(self.settings):
+            try:
+                items.append(inbox_file(self.settings, path))
+            except Exception as exc:
+                if _not_the_files_fault(exc):
+                    raise
+                explain, trace = _explain(exc, "đọc tệp")
+                self.refuse(explain, inbox=[path], trace=trace)
+        for item in sorted(items, key=lambda i: i.order):
+            self.receive(item)
+        served = S.current_snapshot(self.settings)
+        if not self.rebuild and served is not None and snapshot_version(served) != MODEL_VERSION:
+            # an upgrade changed the models: the snapshot being served was built by older code
+            self.progress("chương trình đã được cập nhật từ lần dựng trước: dựng lại bản dữ liệu từ các tệp đã lưu trữ")
+            self.rebuild = True
+        if not self.arrivals and not self.rebuild:
+            rejected = bool(self.result.rejected)
+            self.result.status = "rejected_only" if rejected else "nothing_new"
+            self.result.exit_code = EXIT_REJECTED if rejected else EXIT_OK
+            self.progress("không có tệp mới hợp lệ: không dựng bản dữ liệu mới")
+            return False
+        return True
+
+    def receive(self, item: InboxFile) -> None:
+        """One inbox file ends loaded (later), quarantined with its note, or recognised as already loaded."""
+        if item.size == 0:
+            self.refuse(_because("tệp rỗng (0 byte), không có gì để nạp: gửi lại tệp có nội dung"), inbox=[item.path])
+            return
+        known = self.manifest.get(item.key)
+        if known is not None and known.get("status") == PUBLISHED:
+            self.progress(f"{item.rel}: đúng tệp này đã được nạp cho nguồn {item.source} (nhận với tên "
+                          f'"{known["name"]}"), bỏ qua và xóa khỏi hộp thư')
+            item.path.unlink(missing_ok=True)
+            return
+        if item.key in self.arrivals:
+            first = self.arrivals[item.key][0]
+            self.progress(f"{item.rel}: cùng nội dung với {first.rel}, chỉ nạp một lần")
+            self.arrivals[item.key].append(item)
+            return
+        try:
+            record = archive_file(self.settings, self.manifest, item)
+        except Exception as exc:
+            if _not_the_files_fault(exc):
+                raise
+            explain, trace = _explain(exc, "lưu trữ tệp")
+            self.refuse(explain, inbox=[item.path], trace=trace)
+            return
         if item.source is None:
             reason = ("không xác định được nguồn dữ liệu: tệp phải nằm trong thư mục của nguồn "
                       f"({', '.join(C.SOURCE_NAMES)})")
-            quarantine(settings, archived, item.path.name, f'Tệp "{rel}": {reason}')
-            manifest.append(sha256=item.sha256, status="rejected", reason=reason)
-            result.rejected.append({"file": str(rel), "reason": reason})
-            progress(f"{rel}: TỪ CHỐI — {reason}")
-            done_items.append(item)
-            continue
-        progress(f"{rel}: lưu trữ ({fmt_int(item.size)} byte, sha256 {item.sha256[:12]})")
-        new_items.append(item)
-
-    if not new_items and not rebuild:
-        served = S.current_snapshot(settings)
-        if served is not None and snapshot_version(served) != MODEL_VERSION:
-            # an upgrade changed the models: the snapshot being served was built by older code
-            progress("chương trình đã được cập nhật từ lần dựng trước: dựng lại bản dữ liệu từ các tệp đã lưu trữ")
-            rebuild = True
-    if not new_items and not rebuild:
-        for item in done_items:
-            item.path.unlink(missing_ok=True)
-        result.status = "rejected_only" if result.rejected else "nothing_new"
-        result.exit_code = EXIT_REJECTED if result.rejected else EXIT_OK
-        progress("không có tệp mới hợp lệ: không dựng bản dữ liệu mới")
-        return
-
-    progress.start("load")
-    S.building_dir(settings).mkdir(parents=True, exist_ok=True)
-    building = S.building_dir(settings) / S.new_snapshot_name()
-    con = duckdb.connect(str(building), config={
-        # Bounded so a national build fits the machine; DuckDB spills the rest beside the file being built.
-        "memory_limit": os.environ.get("ETL_MEMORY_LIMIT", "4GB"),
-        "temp_directory": str(S.building_dir(settings) / "spill"),
-    })
-    try:
-        create_raw_tables(con)
-        registry = load_reference(con, settings.province_code, progress)
-        files = sorted(
-            (f for f in manifest.files().values() if f.get("status") in ("archived", "published") and f.get("source")),
-            key=lambda f: (f["received_at"], f["name"]),
-        )
-        new_shas = {i.sha256 for i in new_items}
-        loaded: list[dict] = []
-        targets_file = None
-        for n, f in enumerate(files, start=1):
-            path = settings.data_dir / f["archived_path"]
-            tag = f"({n}/{len(files)}) {f['source']}/{f['name']}"
-            if f["source"] == C.TARGETS_SOURCE:
-                targets_file = f  # the latest received targets file wins whole; loaded after the loop
-                continue
-            started = time.monotonic()
-            try:
-                res = load_file(con, path, C.TABULAR_SOURCES[f["source"]], registry, f["file_id"])
-            except FileError as exc:
-                report = exc.message(f["name"])
-                quarantine(settings, path, f["name"], report)
-                manifest.append(sha256=f["sha256"], status="rejected", reason=report)
-                result.rejected.append({"file": f"{f['source']}/{f['name']}", "reason": report})
-                progress(f"{tag}: TỪ CHỐI — {report}")
-                continue
-            extra = f", {res.legacy_cells} ô chuyển từ mã TCVN3/VNI" if res.legacy_cells else ""
-            progress(f"{tag}: {fmt_int(res.rows)} dòng{extra} ({fmt_num(time.monotonic() - started, 1)} s)")
-            loaded.append({**f, "rows": res.rows, **{f"meta_{k}": v for k, v in res.meta.items()}})
-            result.rows += res.rows
-            if f["sha256"] in new_shas:
-                result.accepted.append(f"{f['source']}/{f['name']}")
-        try:
-            n_targets = load_targets(con, settings.data_dir / targets_file["archived_path"] if targets_file else None,
-                                     targets_file["file_id"] if targets_file else "mac_dinh")
-            progress(f"chỉ tiêu: {n_targets} mục từ {targets_file['name'] if targets_file else 'cấu hình mặc định'}")
-            if targets_file:
-                loaded.append({**targets_file, "rows": n_targets})
-                if targets_file["sha256"] in new_shas:
-                    result.accepted.append(f"targets/{targets_file['name']}")
-        except FileError as exc:
-            report = exc.message(targets_file["name"])
-            path = settings.data_dir / targets_file["archived_path"]
-            quarantine(settings, path, targets_file["name"], report)
-            manifest.append(sha256=targets_file["sha256"], status="rejected", reason=report)
-            result.rejected.append({"file": f"targets/{targets_file['name']}", "reason": report})
-            progress(f"targets/{targets_file['name']}: TỪ CHỐI — {report}")
-            load_targets(con, None, "mac_dinh")
-        _write_files_table(con, loaded)
-
-        if not result.accepted and not rebuild:
-            con.close()
-            building.unlink(missing_ok=True)
-            for item in new_items + done_items:
-                item.path.unlink(missing_ok=True)
-            result.status, result.exit_code = "rejected_only", EXIT_REJECTED
-            progress("mọi tệp mới đều bị từ chối: không dựng bản dữ liệu mới")
+            self.refuse(_because(reason), inbox=[item.path], record=record)
             return
+        self.progress(f"{item.rel}: lưu trữ ({fmt_int(item.size)} byte, sha256 {item.sha256[:12]})")
+        self.arrivals[item.key] = [item]
 
-        progress.start("models")
-        run_models(con, progress)
+    def load(self) -> bool:
+        """Type every archived file into raw.* of a new database; returns whether there is a snapshot to build."""
+        self.progress.start("load")
+        S.building_dir(self.settings).mkdir(parents=True, exist_ok=True)
+        self.building = S.building_dir(self.settings) / S.new_snapshot_name()
+        self.con = duckdb.connect(str(self.building), config={
+            # Bounded so a national build fits the machine; DuckDB spills the rest beside the file being built.
+            "memory_limit": os.environ.get("ETL_MEMORY_LIMIT", "4GB"),
+            "temp_directory": str(S.building_dir(self.settings) / "spill"),
+        })
+        create_raw_tables(self.con)
+        registry = load_reference(self.con, self.settings.province_code, self.progress)
+        # A rebuild judges the whole archive again with the current code, excluded files included.
+        statuses = (ARCHIVED, PUBLISHED, EXCLUDED) if self.rebuild else (ARCHIVED, PUBLISHED)
+        records = sorted((r for r in self.manifest.files().values() if r.get("source") and r.get("status") in statuses),
+                         key=lambda r: r["seq"])
+        self.fresh = {_key(r) for r in records if r["status"] != PUBLISHED}
+        tabular = [r for r in records if r["source"] != C.TARGETS_SOURCE]
+        for n, record in enumerate(tabular, start=1):
+            self.load_one(record, registry, f"({n}/{len(tabular)}) ")
+        self.load_targets([r for r in records if r["source"] == C.TARGETS_SOURCE])
+        _write_files_table(self.con, self.loaded)
+        if not self.result.accepted and not self.rebuild:
+            self.close()
+            self.building.unlink(missing_ok=True)
+            self.result.status, self.result.exit_code = "rejected_only", EXIT_REJECTED
+            self.progress("mọi tệp mới đều bị từ chối: không dựng bản dữ liệu mới")
+            return False
+        return True
 
-        progress.start("checks")
-        run_checks(con, progress)
+    def load_one(self, record: dict, registry, tag: str) -> None:
+        started = time.monotonic()
+        try:
+            res = load_file(self.con, self.settings.data_dir / record["archived_path"],
+                            C.TABULAR_SOURCES[record["source"]], registry, record["file_id"])
+        except Exception as exc:
+            if _not_the_files_fault(exc):
+                raise
+            _forget(self.con, record["file_id"])
+            explain, trace = _explain(exc, "nạp tệp")
+            self.refuse(explain, inbox=self.inbox_copies(record), record=record, trace=trace, tag=tag)
+            return
+        extra = f", {res.legacy_cells} ô chuyển từ mã TCVN3/VNI" if res.legacy_cells else ""
+        self.progress(f"{tag}{record['source']}/{record['name']}: {fmt_int(res.rows)} dòng{extra} "
+                      f"({fmt_num(time.monotonic() - started, 1)} s)")
+        self.took(record, res.rows, **{f"meta_{k}": v for k, v in res.meta.items()})
 
-        _write_run_meta(con, settings, run_id, progress, result)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
+    def load_targets(self, records: list[dict]) -> None:
+        """The latest targets file that loads wins whole; the default targets when none does."""
+        for record in reversed(records):
+            try:
+                n = load_targets(self.con, self.settings.data_dir / record["archived_path"], record["file_id"])
+            except Exception as exc:
+                if _not_the_files_fault(exc):
+                    raise
+                explain, trace = _explain(exc, "nạp tệp")
+                self.refuse(explain, inbox=self.inbox_copies(record), record=record, trace=trace)
+                continue
+            self.progress(f"chỉ tiêu: {n} mục từ {record['name']}")
+            self.took(record, n)
+            return
+        n = load_targets(self.con, None, "mac_dinh")
+        self.progress(f"chỉ tiêu: {n} mục từ cấu hình mặc định")
 
-    progress.start("publish")
-    target = S.publish(settings, building)
-    result.snapshot = target.name
-    result.status = "published_with_rejections" if result.rejected else "published"
-    result.exit_code = EXIT_REJECTED if result.rejected else EXIT_OK
-    progress(f"công bố {target.name}")
+    def took(self, record: dict, rows: int, **meta) -> None:
+        self.loaded.append({**record, "rows": rows, **meta})
+        if record["source"] != C.TARGETS_SOURCE:
+            self.result.rows += rows
+        if _key(record) in self.fresh:
+            self.result.accepted.append(f"{record['source']}/{record['name']}")
 
-    progress.start("finish")
-    rows_by_sha = {f["sha256"]: int(f.get("rows", 0)) for f in loaded}
-    for item in new_items:
-        if item.sha256 in rows_by_sha:  # refused files were recorded as such during the load
-            manifest.append(sha256=item.sha256, status="published", snapshot=target.name, rows=rows_by_sha[item.sha256])
-    for item in new_items + done_items:
-        item.path.unlink(missing_ok=True)
-    removed = S.prune(settings)
-    if removed:
-        progress(f"xóa {len(removed)} bản dữ liệu cũ: {', '.join(removed)}")
+    def inbox_copies(self, record: dict) -> list[Path]:
+        return [item.path for item in self.arrivals.get(_key(record), [])]
+
+    def models(self) -> None:
+        self.progress.start("models")
+        run_models(self.con, self.progress)
+
+    def checks(self) -> None:
+        self.progress.start("checks")
+        run_checks(self.con, self.progress)
+
+    def publish(self) -> None:
+        self.progress.start("publish")
+        _write_run_meta(self.con, self.settings, self.run_id, self.progress, self.result)
+        self.con.execute("CHECKPOINT")
+        self.close()
+        self.target = S.publish(self.settings, self.building)
+        self.result.snapshot = self.target.name
+        self.result.status = "published_with_rejections" if self.result.rejected else "published"
+        self.result.exit_code = EXIT_REJECTED if self.result.rejected else EXIT_OK
+        self.progress(f"công bố {self.target.name}")
+
+    def finish(self) -> None:
+        self.progress.start("finish")
+        for record in self.loaded:
+            if _key(record) in self.fresh:
+                self.manifest.append(source=record["source"], sha256=record["sha256"], status=PUBLISHED,
+                                     snapshot=self.target.name, rows=int(record["rows"]))
+        for copies in self.arrivals.values():
+            for item in copies:
+                item.path.unlink(missing_ok=True)
+        removed = S.prune(self.settings)
+        if removed:
+            self.progress(f"xóa {len(removed)} bản dữ liệu cũ: {', '.join(removed)}")
+
+
+def _forget(con: duckdb.DuckDBPyConnection, file_id: str) -> None:
+    """A file that failed half-way through its load leaves none of its rows behind."""
+    tables = con.execute("SELECT table_name FROM information_schema.columns "
+                         "WHERE table_schema = 'raw' AND column_name = 'file_id'").fetchall()
+    for (table,) in tables:
+        con.execute(f'DELETE FROM raw."{table}" WHERE file_id = ?', [file_id])
 
 
 def _write_files_table(con: duckdb.DuckDBPyConnection, loaded: list[dict]) -> None:
     frame = pd.DataFrame([{
         "file_id": f["file_id"], "source": f["source"], "file_name": f["name"], "sha256": f["sha256"],
-        "received_at": pd.Timestamp(f["received_at"]), "archived_path": f["archived_path"], "rows": int(f.get("rows", 0)),
+        "arrival_seq": int(f["seq"]), "received_at": pd.Timestamp(f["received_at"]),
+        "archived_path": f["archived_path"], "rows": int(f.get("rows", 0)),
         "report_district_code": f.get("meta_district_code"),
         "report_date": pd.Timestamp(f["meta_report_date"]) if f.get("meta_report_date") else pd.NaT,
-    } for f in loaded], columns=["file_id", "source", "file_name", "sha256", "received_at", "archived_path", "rows",
-                                 "report_district_code", "report_date"])
+    } for f in loaded], columns=["file_id", "source", "file_name", "sha256", "arrival_seq", "received_at",
+                                 "archived_path", "rows", "report_district_code", "report_date"])
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.register("_files", frame)
     con.execute("CREATE OR REPLACE TABLE meta.files AS SELECT file_id, source, file_name, sha256, "
-                "CAST(received_at AS TIMESTAMP) AS received_at, archived_path, rows::BIGINT AS rows, "
-                "report_district_code::VARCHAR AS report_district_code, CAST(report_date AS DATE) AS report_date FROM _files")
+                "arrival_seq::BIGINT AS arrival_seq, CAST(received_at AS TIMESTAMP) AS received_at, archived_path, "
+                "rows::BIGINT AS rows, report_district_code::VARCHAR AS report_district_code, "
+                "CAST(report_date AS DATE) AS report_date FROM _files")
     con.unregister("_files")
 
 
@@ -305,4 +445,3 @@ def main_run(settings: Settings, rebuild: bool = False) -> int:
     result = run(settings, rebuild=rebuild)
     print(result.summary(), flush=True)
     return result.exit_code
-

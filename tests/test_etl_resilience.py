@@ -121,3 +121,123 @@ def test_cli_current_exit_codes_and_one_line_summary(tmp_path):
     current = subprocess.run([sys.executable, "-m", "etl", "current", "--data-dir", str(data)], cwd=PROJECT,
                              capture_output=True, text=True, timeout=60)
     assert current.returncode == 0 and current.stdout.strip() == str(S.current_snapshot(settings))
+
+
+def new_platform_file(settings, name: str, day: int, doses: int):
+    """A platform export for one more day, d/03/2022, received the day after."""
+    return platform_csv(settings.inbox / f"platform/{name}", [[TICH_SON, f"{day:02d}/03/2022", "18+", 1, "Pfizer", doses]],
+                        when=dt.datetime(2022, 3, day + 1))
+
+
+def fail_loading(monkeypatch, name: str, exc: Exception, after_rows: bool = False) -> None:
+    """The load of the archived file called `name` raises exc (after writing its rows, with after_rows)."""
+    import etl.pipeline as P
+
+    real = P.load_file
+
+    def load_file(con, path, source, registry, file_id):
+        if path.name.endswith("__" + name):
+            if after_rows:
+                real(con, path, source, registry, file_id)
+            raise exc
+        return real(con, path, source, registry, file_id)
+
+    monkeypatch.setattr(P, "load_file", load_file)
+
+
+def rows_of_day(settings, day: int) -> tuple[int, int]:
+    with duckdb.connect(str(S.current_snapshot(settings)), read_only=True) as con:
+        return tuple(con.execute(f"SELECT count(*) FROM raw.{t} WHERE vaccination_date = '2022-03-{day:02d}'").fetchone()[0]
+                     for t in ("platform_daily", "platform_products"))
+
+
+def test_a_file_whose_load_fails_unexpectedly_is_excluded_and_later_nights_publish(tmp_path, monkeypatch):
+    import duckdb as db
+
+    from etl.archive import Manifest
+    from etl.pipeline import EXIT_OK, EXIT_REJECTED
+
+    settings = load_settings(tmp_path / "data", province="26")
+    base_inbox(settings.inbox)
+    jam = new_platform_file(settings, "moi.csv", 4, 3)
+    content = jam.read_bytes()
+    fail_loading(monkeypatch, "moi.csv", db.CatalogException("Catalog Error: Table with name _khong_co does not exist!"))
+    lines: list[str] = []
+    first = run(settings, Progress(sink=lines.append))
+    assert (first.exit_code, first.status) == (EXIT_REJECTED, "published_with_rejections")
+    assert rows_of_day(settings, 3) == (1, 1) and rows_of_day(settings, 4) == (0, 0)  # the rest is published
+    note = next(settings.quarantine.glob("*.loi.txt")).read_text(encoding="utf-8")
+    assert note.startswith('Tệp "moi.csv": lỗi không lường trước khi nạp tệp (CatalogException: Catalog Error: Table')
+    logged = S.RunLog(settings).runs()[-1]["files_rejected"]
+    assert [r["file"] for r in logged] == ["platform/moi.csv"]
+    assert logged[0]["traceback"].startswith("Traceback (most recent call last)")
+    assert "CatalogException" in logged[0]["traceback"] and "in load_file" in logged[0]["traceback"]
+    assert any(line.startswith("[load] Traceback (most recent call last)") for line in lines)
+    record = next(r for r in Manifest(settings).files().values() if r["name"] == "moi.csv")
+    assert record["status"] == "excluded"
+    assert (settings.data_dir / record["archived_path"]).read_bytes() == content  # the archive keeps it untouched
+    assert not jam.exists()
+
+    # the next nights publish, the cause not yet fixed
+    new_platform_file(settings, "n5.csv", 5, 2)
+    quiet = Progress(sink=lambda line: None)
+    second = run(settings, quiet)
+    assert (second.exit_code, second.status, second.accepted) == (EXIT_OK, "published", ["platform/n5.csv"])
+    assert rows_of_day(settings, 5) == (1, 1)
+    assert run(settings, quiet).status == "nothing_new"
+
+    # after the upgrade that fixes it, a rebuild tries the excluded file again
+    monkeypatch.undo()
+    rebuilt = run(settings, quiet, rebuild=True)
+    assert (rebuilt.exit_code, rebuilt.accepted) == (EXIT_OK, ["platform/moi.csv"])
+    assert rows_of_day(settings, 4) == (1, 1)
+    assert Manifest(settings).files()[(record["source"], record["sha256"])]["status"] == "published"
+
+
+def test_a_file_that_fails_half_way_leaves_none_of_its_rows(tmp_path, monkeypatch):
+    settings = load_settings(tmp_path / "data", province="26")
+    base_inbox(settings.inbox)
+    new_platform_file(settings, "moi.csv", 4, 3)
+    fail_loading(monkeypatch, "moi.csv", RuntimeError("hỏng sau khi đã ghi"), after_rows=True)
+    assert run(settings, Progress(sink=lambda line: None)).exit_code == 3
+    assert rows_of_day(settings, 4) == (0, 0)
+    assert rows_of_day(settings, 3) == (1, 1)
+
+
+def test_running_out_of_memory_fails_the_run_and_keeps_the_file_for_the_next_night(tmp_path, monkeypatch):
+    import duckdb as db
+
+    settings = load_settings(tmp_path / "data", province="26")
+    base_inbox(settings.inbox)
+    first = run(settings, Progress(sink=lambda line: None))
+    new_file = new_platform_file(settings, "moi.csv", 4, 3)
+    fail_loading(monkeypatch, "moi.csv", db.OutOfMemoryException("Out of Memory Error: failed to allocate"))
+    failed = run(settings, Progress(sink=lambda line: None))
+    assert (failed.exit_code, failed.status, failed.rejected) == (1, "failed", [])
+    assert S.current_snapshot(settings).name == first.snapshot
+    assert new_file.exists() and not settings.quarantine.exists()  # not the file's fault: nothing refused
+    monkeypatch.undo()
+    assert run(settings, Progress(sink=lambda line: None)).exit_code == 0
+    assert rows_of_day(settings, 4) == (1, 1)
+
+
+def test_a_failed_run_keeps_its_whole_traceback_in_the_run_log_and_its_output(tmp_path, monkeypatch):
+    import etl.pipeline as P
+
+    settings = load_settings(tmp_path / "data", province="26")
+    base_inbox(settings.inbox)
+    long_reason = "mô hình hỏng: " + "x" * 3000
+
+    def broken_model(con, progress):
+        raise ValueError(long_reason)
+
+    monkeypatch.setattr(P, "run_models", broken_model)
+    lines: list[str] = []
+    failed = run(settings, Progress(sink=lines.append))
+    assert failed.exit_code == 1
+    end = S.RunLog(settings).runs()[-1]
+    assert end["status"] == "failed" and end["error"] == f"ValueError: {long_reason}"
+    assert end["traceback"].startswith("Traceback (most recent call last)")
+    assert "in broken_model" in end["traceback"] and end["traceback"].rstrip().endswith(long_reason)
+    assert f"[models] LỖI: ValueError: {long_reason}" in lines
+    assert any(line.startswith("[models] Traceback") and "in broken_model" in line for line in lines)

@@ -1,5 +1,5 @@
--- grain: one row per accepted file (received order ranks re-sent data: the latest received wins)
+-- grain: one row per accepted file (arrival order ranks re-sent data: the file the archive received last wins)
 SELECT
-    file_id, source, file_name, received_at, rows,
-    row_number() OVER (PARTITION BY source ORDER BY received_at, file_name) AS received_rank
+    file_id, source, file_name, received_at, arrival_seq, rows,
+    row_number() OVER (PARTITION BY source ORDER BY arrival_seq) AS received_rank
 FROM meta.files

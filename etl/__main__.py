@@ -1,53 +1,160 @@
-"""Command line of the nightly ETL.
+"""Command line of the nightly ETL (`python -m etl`): its help and its errors are in Vietnamese.
 
-    python -m etl run [--inbox DIR] [--data-dir DIR] [--province CODE]   the nightly job
-    python -m etl current                                               path of the snapshot being served
-    python -m etl demo [--province CODE]                                write the demo inbox and build it
-    python -m etl pin SNAPSHOT --label "Giao ban 15/03/2022"            keep a snapshot for a briefing
-    python -m etl snapshots | runs                                      list snapshots / the run log
-
-Exit codes of `run` and `demo`: 0 published (or nothing new), 3 published but files refused (or only refused
-files arrived), 1 failed (nothing published; the previous snapshot keeps serving), 2 wrong usage, 4 another run
-holds the data directory (nothing done). After an upgrade of this program, `run` rebuilds from the archive even when
-no new file arrived.
-The data directory is --data-dir, else $COVID_DATA_DIR, else ./data.
+Options are checked before any file is touched: a province that does not exist, a province other than the one the
+data directory holds, or a folder to read that does not exist end the command with exit code 2 and the reason on
+stderr. Each subcommand offers only the options it uses.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 from etl import snapshots as S
-from etl.settings import load_settings, save_province
+from etl.archive import IGNORED_PREFIXES
+from etl.settings import (Settings, load_settings, province_origin, record_province, save_province,
+                          stored_province)
+
+EXIT_USAGE = 2
+
+DESCRIPTION = """\
+Nạp số liệu hằng đêm cho bảng điều hành phòng, chống dịch COVID-19 cấp tỉnh.
+
+  python -m etl run [--inbox THƯ_MỤC] [--data-dir THƯ_MỤC] [--province MÃ]   lần chạy hằng đêm
+  python -m etl run --rebuild                  dựng lại từ kho lưu trữ dù không có tệp mới (sau khi nâng cấp)
+  python -m etl current                        đường dẫn bản dữ liệu đang dùng
+  python -m etl demo [--province MÃ]           tạo hộp thư mẫu và dựng dữ liệu
+  python -m etl pin BẢN_DỮ_LIỆU --label "Giao ban 15/03/2022"   giữ một bản dữ liệu cho buổi giao ban
+  python -m etl snapshots | runs               liệt kê các bản dữ liệu / nhật ký các lần chạy
+
+Mã thoát của run và demo: 0 đã công bố (hoặc không có gì mới); 3 đã công bố nhưng có tệp bị từ chối (hoặc chỉ có
+tệp bị từ chối); 1 thất bại: không công bố gì, bản dữ liệu trước vẫn được dùng; 2 dùng sai lệnh hoặc tùy chọn;
+4 một lần chạy khác đang giữ thư mục dữ liệu: lần này không làm gì.
+Thư mục dữ liệu: --data-dir, nếu không có thì $COVID_DATA_DIR, nếu không có thì ./data. Tỉnh: --province, nếu không
+có thì $COVID_PROVINCE, nếu không có thì settings.toml của thư mục dữ liệu, nếu không có thì 26. Mỗi thư mục dữ liệu
+giữ số liệu của một tỉnh.
+"""
+
+# argparse's own words, which it writes through its module's gettext.
+_ARGPARSE_VI = {
+    "usage: ": "cách dùng: ",
+    "positional arguments": "tham số",
+    "options": "tùy chọn",
+    "show this help message and exit": "in hướng dẫn này rồi thoát",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "unrecognized arguments: %s": "tham số không dùng được ở đây: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "lựa chọn không có: %(value)r (chọn một trong %(choices)s)",
+    "expected one argument": "cần một giá trị",
+    "expected at most one argument": "cần nhiều nhất một giá trị",
+    "expected at least one argument": "cần ít nhất một giá trị",
+    "expected %s argument": "cần %s giá trị",
+    "expected %s arguments": "cần %s giá trị",
+    "invalid %(type)s value: %(value)r": "giá trị không hợp lệ: %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "tùy chọn chưa rõ: %(option)s có thể là %(matches)s",
+    "not allowed with argument %s": "không dùng cùng với %s",
+    "ignored explicit argument %r": "giá trị %r bị bỏ qua",
+    "one of the arguments %s is required": "cần một trong các tham số %s",
+    "unexpected option string: %s": "tùy chọn không mong đợi: %s",
+}
 
 
-def _settings(args):
-    return load_settings(getattr(args, "data_dir", None), getattr(args, "province", None), getattr(args, "keep", None))
+@contextlib.contextmanager
+def _vietnamese_argparse():
+    """argparse looks its words up through the module-level gettext names at call time: swapped while this command
+    line builds its parser and parses, restored after."""
+    saved = argparse._, argparse.ngettext
+    argparse._ = lambda text: _ARGPARSE_VI.get(text, text)
+    argparse.ngettext = lambda one, many, n: _ARGPARSE_VI.get(one if n == 1 else many, one if n == 1 else many)
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
+class UsageError(Exception):
+    """Wrong usage, found before any file was touched: exit code 2, the reason on stderr."""
+
+
+def _settings(args) -> Settings:
+    try:
+        return load_settings(args.data_dir, getattr(args, "province", None), getattr(args, "keep", None))
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"không đọc được settings.toml của thư mục dữ liệu: {exc}") from None
+
+
+def _build_settings(args) -> Settings:
+    """The settings of a command that builds (run, demo), once the province is known to exist and to be the one the
+    data directory holds: a directory of one province loaded with another's would refuse every file."""
+    from etl.units import NATIONAL, provinces
+
+    settings = _settings(args)
+    origin = province_origin(getattr(args, "province", None))
+    names = dict(zip(provinces()["province_code"], provinces()["province_name"]))
+    names[NATIONAL] = "toàn quốc"
+    code = settings.province_code
+    if code not in names:
+        raise UsageError(f'không có tỉnh mã "{code}" (theo {origin}): cần mã GSO hai chữ số của một tỉnh, thành phố '
+                         f"(ví dụ 26 là Vĩnh Phúc), hoặc 00 cho toàn quốc")
+    for held, where in _held_province(settings):
+        if held != code:
+            raise UsageError(
+                f"thư mục dữ liệu {settings.data_dir} giữ số liệu của {names.get(held, held)} (mã {held}, theo "
+                f"{where}), còn lần chạy này là của {names[code]} (mã {code}, theo {origin}). Mỗi thư mục dữ liệu "
+                "giữ một tỉnh: bỏ --province (và COVID_PROVINCE) để dùng tỉnh của thư mục, hoặc dùng --data-dir khác "
+                "cho tỉnh khác")
+    return settings
+
+
+def _held_province(settings: Settings) -> list[tuple[str, str]]:
+    """The province the data directory was built for, as settings.toml and the served snapshot say."""
+    held = []
+    stored = stored_province(settings)
+    if stored:
+        held.append((stored, str(settings.settings_file)))
+    served = S.current_snapshot(settings)
+    if served is not None:
+        try:
+            code = S.snapshot_province(served)
+        except Exception:  # an unreadable snapshot says nothing; the run rebuilds it
+            code = None
+        if code:
+            held.append((code, f"bản dữ liệu đang dùng {served.name}"))
+    return held
 
 
 def cmd_run(args) -> int:
     from etl.pipeline import main_run
 
-    settings = _settings(args)
-    if args.inbox:
-        settings = _with_inbox(settings, Path(args.inbox))
+    settings = _build_settings(args)
+    if not settings.data_dir.is_dir():
+        raise UsageError(f"thư mục dữ liệu {settings.data_dir} không tồn tại: kiểm tra --data-dir (hoặc COVID_DATA_DIR)")
+    inbox = Path(args.inbox).resolve() if args.inbox else settings.inbox
+    # a mistyped folder would otherwise read as "nothing new" and report success every night
+    if args.inbox and not inbox.is_dir():
+        raise UsageError(f"thư mục nhận tệp {inbox} không tồn tại (hoặc không phải thư mục): kiểm tra đường dẫn --inbox")
+    if not args.inbox and not args.rebuild and not inbox.is_dir():
+        raise UsageError(f"hộp thư {inbox} không tồn tại: kiểm tra --data-dir (hoặc COVID_DATA_DIR), hoặc tạo thư mục "
+                         "inbox/ với một thư mục con cho mỗi nguồn (docs/data-contract.md)")
+    record_province(settings)
+    if inbox != settings.inbox:
+        _take_from(inbox, settings)
     return main_run(settings, rebuild=args.rebuild)
 
 
-def _with_inbox(settings, inbox: Path):
-    """--inbox DIR: new files are taken from DIR (moved into the data directory's inbox first)."""
-    inbox = inbox.resolve()
-    if inbox != settings.inbox:
-        for path in sorted(inbox.rglob("*")):
-            if path.is_file():
-                target = settings.inbox / path.relative_to(inbox)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target)
-                path.unlink()
-    return settings
+def _take_from(inbox: Path, settings: Settings) -> None:
+    """--inbox DIR: new files are moved from DIR into the data directory's inbox, where the run takes them."""
+    for path in sorted(inbox.rglob("*")):
+        if path.is_file() and not path.name.startswith(IGNORED_PREFIXES):
+            target = settings.inbox / path.relative_to(inbox)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            path.unlink()
 
 
 def cmd_current(args) -> int:
@@ -65,7 +172,7 @@ def cmd_demo(args) -> int:
     from etl.demo import write_demo_inbox
     from etl.pipeline import main_run
 
-    settings = _settings(args)
+    settings = _build_settings(args)
     save_province(settings)
     started = time.monotonic()
 
@@ -73,15 +180,20 @@ def cmd_demo(args) -> int:
         print(f"[demo {fraction:4.0%}] {message}", flush=True)
 
     summary = write_demo_inbox(settings.inbox, settings.province_code, progress=progress)
-    print(f"[demo] hộp thư mẫu: {sum(summary.get('files', {}).values()) if isinstance(summary.get('files'), dict) else summary}"
-          f" tệp, {time.monotonic() - started:.1f} giây", flush=True)
+    files = summary.get("files")
+    print(f"[demo] hộp thư mẫu: {sum(files.values()) if isinstance(files, dict) else summary} tệp, "
+          f"{time.monotonic() - started:.1f} giây", flush=True)
     return main_run(settings)
 
 
 def cmd_pin(args) -> int:
     settings = _settings(args)
     name = Path(args.snapshot).name
-    S.pin(settings, name, args.label)
+    try:
+        S.pin(settings, name, args.label)
+    except FileNotFoundError:
+        raise UsageError(f"không có bản dữ liệu {name} trong {S.snapshots_dir(settings)} "
+                         "(xem: python -m etl snapshots)") from None
     print(f"Đã giữ {name}: {args.label}")
     return 0
 
@@ -119,35 +231,57 @@ def cmd_docs(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
+def _keep(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'"{text}" không phải là số nguyên') from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("cần giữ ít nhất 1 bản dữ liệu")
+    return value
 
-    def common(p):
-        p.add_argument("--data-dir", help="thư mục dữ liệu (mặc định $COVID_DATA_DIR hoặc ./data)")
-        p.add_argument("--province", help="mã GSO của tỉnh (mặc định theo data/settings.toml, hoặc 26)")
-        p.add_argument("--keep", type=int, help="số bản dữ liệu giữ lại (ngoài các bản được ghim)")
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m etl", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="LỆNH")
+
+    def command(name: str, help_text: str, func, *, builds: bool = False) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--data-dir", metavar="THƯ_MỤC", help="thư mục dữ liệu (mặc định $COVID_DATA_DIR, nếu không có thì ./data)")
+        if builds:
+            p.add_argument("--province", metavar="MÃ", help="mã GSO của tỉnh, 00 cho toàn quốc (mặc định $COVID_PROVINCE, nếu không "
+                                              "có thì theo settings.toml của thư mục dữ liệu, nếu không có thì 26)")
+            p.add_argument("--keep", type=_keep, metavar="SỐ", help="số bản dữ liệu giữ lại (ngoài các bản được ghim)")
+        p.set_defaults(func=func)
         return p
 
-    p = common(sub.add_parser("run", help="chạy ETL hằng đêm"))
-    p.add_argument("--inbox", help="lấy tệp mới từ thư mục này")
+    p = command("run", "chạy ETL hằng đêm: nhận tệp mới, dựng và công bố bản dữ liệu", cmd_run, builds=True)
+    p.add_argument("--inbox", metavar="THƯ_MỤC", help="lấy tệp mới từ thư mục này (chuyển vào hộp thư của thư mục dữ liệu)")
     p.add_argument("--rebuild", action="store_true",
-                   help="dựng lại bản dữ liệu từ kho lưu trữ kể cả khi không có tệp mới (sau khi nâng cấp)")
-    p.set_defaults(func=cmd_run)
-    common(sub.add_parser("current", help="in đường dẫn bản dữ liệu đang dùng")).set_defaults(func=cmd_current)
-    common(sub.add_parser("demo", help="tạo hộp thư mẫu và dựng dữ liệu")).set_defaults(func=cmd_demo)
-    p = common(sub.add_parser("pin", help="giữ một bản dữ liệu cho buổi giao ban"))
-    p.add_argument("snapshot")
-    p.add_argument("--label", required=True)
-    p.set_defaults(func=cmd_pin)
-    p = common(sub.add_parser("unpin", help="bỏ giữ một bản dữ liệu"))
-    p.add_argument("snapshot")
-    p.set_defaults(func=cmd_unpin)
-    common(sub.add_parser("snapshots", help="liệt kê các bản dữ liệu")).set_defaults(func=cmd_snapshots)
-    common(sub.add_parser("runs", help="nhật ký các lần chạy")).set_defaults(func=cmd_runs)
-    common(sub.add_parser("docs", help="viết lại docs/marts.md từ bản dữ liệu hiện tại")).set_defaults(func=cmd_docs)
-    args = parser.parse_args(argv)
-    return args.func(args)
+                   help="dựng lại bản dữ liệu từ kho lưu trữ kể cả khi không có tệp mới (sau khi nâng cấp); các tệp "
+                        "đã bị loại được thử lại")
+    command("current", "in đường dẫn bản dữ liệu đang dùng", cmd_current)
+    command("demo", "tạo hộp thư mẫu và dựng dữ liệu", cmd_demo, builds=True)
+    p = command("pin", "giữ một bản dữ liệu cho buổi giao ban", cmd_pin)
+    p.add_argument("snapshot", metavar="BẢN_DỮ_LIỆU", help="tên tệp bản dữ liệu (xem: python -m etl snapshots)")
+    p.add_argument("--label", required=True, metavar="GHI_CHÚ", help='ghi chú, ví dụ "Giao ban 15/03/2022"')
+    p = command("unpin", "bỏ giữ một bản dữ liệu", cmd_unpin)
+    p.add_argument("snapshot", metavar="BẢN_DỮ_LIỆU", help="tên tệp bản dữ liệu")
+    command("snapshots", "liệt kê các bản dữ liệu (* là bản đang dùng)", cmd_snapshots)
+    command("runs", "nhật ký các lần chạy", cmd_runs)
+    command("docs", "viết lại docs/marts.md từ bản dữ liệu đang dùng", cmd_docs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    with _vietnamese_argparse():
+        args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"python -m etl {args.command}: lỗi: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

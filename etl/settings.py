@@ -42,16 +42,43 @@ class Settings:
 def load_settings(data_dir: str | Path | None = None, province: str | None = None,
                   keep: int | None = None) -> Settings:
     root = Path(data_dir or os.environ.get("COVID_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
-    stored: dict = {}
-    settings_file = root / "settings.toml"
-    if settings_file.exists():
-        stored = tomllib.loads(settings_file.read_text(encoding="utf-8"))
+    stored = _stored(root)
     code = province or os.environ.get("COVID_PROVINCE") or stored.get("province") or DEFAULT_PROVINCE
     return Settings(
         data_dir=root,
         province_code=str(code).zfill(2),
         keep_snapshots=int(keep or stored.get("keep_snapshots") or DEFAULT_KEEP),
     )
+
+
+def _stored(root: Path) -> dict:
+    settings_file = root / "settings.toml"
+    if not settings_file.exists():
+        return {}
+    return tomllib.loads(settings_file.read_text(encoding="utf-8"))
+
+
+def province_origin(province: str | None = None) -> str:
+    """Where load_settings took the province from, in the words of an error message."""
+    if province:
+        return "--province"
+    if os.environ.get("COVID_PROVINCE"):
+        return "biến môi trường COVID_PROVINCE"
+    return "settings.toml của thư mục dữ liệu, hoặc mặc định"
+
+
+def stored_province(settings: Settings) -> str | None:
+    """The province recorded in the data directory's settings.toml, if any."""
+    code = _stored(settings.data_dir).get("province")
+    return str(code).zfill(2) if code else None
+
+
+def record_province(settings: Settings) -> None:
+    """A data directory records its province on its first run, so later runs and the dashboard agree on it."""
+    if not settings.settings_file.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.settings_file.write_text(
+            f'# Tỉnh của kho dữ liệu này (mã GSO)\nprovince = "{settings.province_code}"\n', encoding="utf-8")
 
 
 def save_province(settings: Settings) -> None:

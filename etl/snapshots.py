@@ -38,6 +38,17 @@ def current_snapshot(settings: Settings) -> Path | None:
     return path if name and path.exists() else None
 
 
+def snapshot_province(snapshot: Path) -> str | None:
+    """The province a snapshot was built for (meta.snapshot.province_code); None when it does not say."""
+    import duckdb
+
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        found = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'meta' "
+                            "AND table_name = 'snapshot' AND column_name = 'province_code'").fetchone()[0]
+        row = con.execute("SELECT province_code FROM meta.snapshot").fetchone() if found else None
+    return str(row[0]) if row and row[0] else None
+
+
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:

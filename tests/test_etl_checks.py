@@ -18,6 +18,8 @@ District report of Vĩnh Yên, 14/03/2022, against the populations it states its
 - Liên Bảo: 18+ 13.600 with dose 1 of 14.000 / 13.500; 12–17 1.700 of 1.800 / 1.700 and 5–11 2.100 of 2.200 / 2.100
   (exactly all the currently present); no blank (zeros are figures).
 - Hội Hợp: every cohort and dose exactly 100% of both populations.
+Tam Đảo's reports of 07/03 (Đạo Trù 18+ 3.600 with dose 1 of 3.500 / 3.400: above both) and 14/03 (3.400, exactly all
+the currently present): only each district's latest report is its current word, so 07/03 is not flagged.
 """
 from __future__ import annotations
 
@@ -98,6 +100,9 @@ def con(tmp_path_factory):
     ], when=dt.datetime(2022, 3, 3, 1, 0))
     cases_csv(inbox / "cases/ca_benh.csv", _case_rows())
     district_report_xlsx(inbox / "district_reports/vinh_yen.xlsx", "Thành phố Vĩnh Yên", "14/03/2022", REPORT)
+    for day, people in (("07/03/2022", 3600), ("14/03/2022", 3400)):
+        district_report_xlsx(inbox / f"district_reports/tam_dao_{day[:2]}.xlsx", "Huyện Tam Đảo", day, [
+            ["Xã Đạo Trù", *report_figures(pop_start_18=3500, pop_current_18=3400, d18_1=people)]])
     lines: list[str] = []
     assert run(settings, Progress(sink=lines.append)).exit_code == EXIT_OK, "\n".join(lines[-20:])
     connection = duckdb.connect(str(S.current_snapshot(settings)), read_only=True)

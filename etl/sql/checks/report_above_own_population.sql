@@ -1,8 +1,9 @@
 -- severity: warning
 -- title: Biểu mẫu của huyện: số người đã tiêm của xã vượt dân số ghi trong chính biểu mẫu
--- Every report date, commune, cohort and dose, against the population the same report states (start of period and
--- currently present): the district contradicts itself, whatever the platform or the population file say (those are
--- coverage_over_100 and report_vs_platform). A blank population cell states nothing and is not compared.
+-- Each district's latest report (its current word; earlier ones are history), each commune, cohort and dose, against
+-- the population the same report states (start of period and currently present): the district contradicts itself,
+-- whatever the platform or the population file say (those are coverage_over_100 and report_vs_platform). A blank
+-- population cell states nothing and is not compared.
 WITH r AS (
     SELECT commune_code, report_date, unnest([
         {'cohort': '18+', 'dose': 1, 'people': d18_1, 'pop_start': pop_start_18, 'pop_current': pop_current_18},
@@ -16,6 +17,7 @@ WITH r AS (
         {'cohort': '5-11', 'dose': 2, 'people': d5_2, 'pop_start': pop_start_5_11, 'pop_current': pop_current_5_11}
     ], recursive := true)
     FROM staging.district_reports
+    QUALIFY report_date = max(report_date) OVER (PARTITION BY district_code)
 ),
 f AS (
     SELECT *, coalesce(people > pop_start, false) AS above_start, coalesce(people > pop_current, false) AS above_current

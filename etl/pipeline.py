@@ -201,14 +201,14 @@ class _Run:
             self.con.close()
             self.con = None
 
-    def refuse(self, explain: Callable[[str], str], *, inbox: list[Path] = (), record: dict | None = None,
+    def refuse(self, explain: Callable[[str], str], *, inbox: list[Path] | None = None, record: dict | None = None,
                trace: str | None = None, tag: str = "") -> None:
         """Each arriving copy of the file (or, with none, the archived one) goes to quarantine with its note and leaves
         the inbox; the archive keeps the file, recorded as excluded; the run goes on without it."""
         archived = self.settings.data_dir / record["archived_path"] if record else None
         if archived is not None and not archived.exists():
             archived = None
-        copies = [(p, p.name, str(p.relative_to(self.settings.inbox))) for p in inbox]
+        copies = [(p, p.name, str(p.relative_to(self.settings.inbox))) for p in inbox or []]
         if not copies:
             copies = [(None, record["name"], f"{record['source']}/{record['name']}")]
         kept = []

@@ -143,18 +143,24 @@ def start_server(data_dir: Path, port: int, address: str) -> subprocess.Popen:
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
+    from etl.argparse_vi import vietnamese_argparse
+
+    with vietnamese_argparse():
+        return _parser().parse_args(argv)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python3 -m app.launcher", add_help=False,
+        prog="python3 -m app.launcher",
         description="Cài đặt (lần đầu) và chạy bảng điều hành. Thư mục dữ liệu chưa từng nạp số liệu được dựng dữ "
                     "liệu mẫu trước.")
-    parser.add_argument("-h", "--help", action="help", help="hiện hướng dẫn này rồi thoát")
-    parser.add_argument("--data-dir", help="thư mục dữ liệu (mặc định $COVID_DATA_DIR hoặc ./data)")
-    parser.add_argument("--port", type=int, default=8501, help="cổng (mặc định 8501)")
-    parser.add_argument("--address", default="0.0.0.0",
+    parser.add_argument("--data-dir", metavar="THƯ_MỤC", help="thư mục dữ liệu (mặc định $COVID_DATA_DIR hoặc ./data)")
+    parser.add_argument("--port", type=int, default=8501, metavar="CỔNG", help="cổng (mặc định 8501)")
+    parser.add_argument("--address", default="0.0.0.0", metavar="ĐỊA_CHỈ",
                         help="địa chỉ lắng nghe (mặc định 0.0.0.0: mọi máy trong mạng nội bộ; 127.0.0.1: chỉ máy này)")
     parser.add_argument("--install-only", action="store_true",
                         help="chỉ tạo .venv và cài các gói, không chạy bảng điều hành (lệnh kiểm thử dùng)")
-    return parser.parse_args(argv)
+    return parser
 
 
 def serve(args: argparse.Namespace) -> int:

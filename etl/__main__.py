@@ -7,17 +7,15 @@ stderr. Each subcommand offers only the options it uses.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import shutil
 import sys
-import time
 import tomllib
 from pathlib import Path
 
 from etl import snapshots as S
+from etl.argparse_vi import vietnamese_argparse
 from etl.archive import IGNORED_PREFIXES
-from etl.settings import (Settings, load_settings, province_origin, record_province, save_province,
-                          stored_province)
+from etl.settings import Settings, load_settings, province_origin, record_province, stored_province
 
 EXIT_USAGE = 2
 
@@ -38,44 +36,6 @@ Thư mục dữ liệu: --data-dir, nếu không có thì $COVID_DATA_DIR, nếu
 có thì $COVID_PROVINCE, nếu không có thì settings.toml của thư mục dữ liệu, nếu không có thì 26. Mỗi thư mục dữ liệu
 giữ số liệu của một tỉnh.
 """
-
-# argparse's own words, which it writes through its module's gettext.
-_ARGPARSE_VI = {
-    "usage: ": "cách dùng: ",
-    "positional arguments": "tham số",
-    "options": "tùy chọn",
-    "show this help message and exit": "in hướng dẫn này rồi thoát",
-    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
-    "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
-    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
-    "unrecognized arguments: %s": "tham số không dùng được ở đây: %s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "lựa chọn không có: %(value)r (chọn một trong %(choices)s)",
-    "expected one argument": "cần một giá trị",
-    "expected at most one argument": "cần nhiều nhất một giá trị",
-    "expected at least one argument": "cần ít nhất một giá trị",
-    "expected %s argument": "cần %s giá trị",
-    "expected %s arguments": "cần %s giá trị",
-    "invalid %(type)s value: %(value)r": "giá trị không hợp lệ: %(value)r",
-    "ambiguous option: %(option)s could match %(matches)s": "tùy chọn chưa rõ: %(option)s có thể là %(matches)s",
-    "not allowed with argument %s": "không dùng cùng với %s",
-    "ignored explicit argument %r": "giá trị %r bị bỏ qua",
-    "one of the arguments %s is required": "cần một trong các tham số %s",
-    "unexpected option string: %s": "tùy chọn không mong đợi: %s",
-}
-
-
-@contextlib.contextmanager
-def _vietnamese_argparse():
-    """argparse looks its words up through the module-level gettext names at call time: swapped while this command
-    line builds its parser and parses, restored after."""
-    saved = argparse._, argparse.ngettext
-    argparse._ = lambda text: _ARGPARSE_VI.get(text, text)
-    argparse.ngettext = lambda one, many, n: _ARGPARSE_VI.get(one if n == 1 else many, one if n == 1 else many)
-    try:
-        yield
-    finally:
-        argparse._, argparse.ngettext = saved
-
 
 class UsageError(Exception):
     """Wrong usage, found before any file was touched: exit code 2, the reason on stderr."""
@@ -169,21 +129,19 @@ def cmd_current(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from etl.demo import write_demo_inbox
-    from etl.pipeline import main_run
+    """The same build as the launcher's first start: under the data directory's lock, with the progress file the
+    dashboard draws its bar from."""
+    from etl import firststart, lock
+    from etl.pipeline import EXIT_BUSY
 
     settings = _build_settings(args)
-    save_province(settings)
-    started = time.monotonic()
-
-    def progress(message: str, fraction: float) -> None:
-        print(f"[demo {fraction:4.0%}] {message}", flush=True)
-
-    summary = write_demo_inbox(settings.inbox, settings.province_code, progress=progress)
-    files = summary.get("files")
-    print(f"[demo] hộp thư mẫu: {sum(files.values()) if isinstance(files, dict) else summary} tệp, "
-          f"{time.monotonic() - started:.1f} giây", flush=True)
-    return main_run(settings)
+    try:
+        result = firststart.build_demo(settings, echo=lambda line: print(line, flush=True))
+    except lock.Busy:
+        print("Một lần chạy khác đang giữ thư mục dữ liệu này: lần này không làm gì.", file=sys.stderr)
+        return EXIT_BUSY
+    print(result.summary(), flush=True)
+    return result.exit_code
 
 
 def cmd_pin(args) -> int:
@@ -275,7 +233,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    with _vietnamese_argparse():
+    with vietnamese_argparse():
         args = _parser().parse_args(argv)
     try:
         return args.func(args)

@@ -50,5 +50,6 @@ def test_the_help_is_vietnamese():
     out = subprocess.run([sys.executable, "-m", "app.launcher", "--help"], cwd=PROJECT, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 0
-    assert "--data-dir" in out.stdout and "thư mục dữ liệu" in out.stdout and "hiện hướng dẫn này" in out.stdout
-    assert "show this help" not in out.stdout
+    assert out.stdout.startswith("cách dùng: python3 -m app.launcher")
+    assert "--data-dir" in out.stdout and "thư mục dữ liệu" in out.stdout and "in hướng dẫn này rồi thoát" in out.stdout
+    assert "usage" not in out.stdout and "options" not in out.stdout and "show this help" not in out.stdout

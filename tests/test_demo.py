@@ -460,17 +460,6 @@ def test_deterministic_with_progress_in_order(inbox, tmp_path):
         sorted(p.name for p in (inbox / "district_reports").iterdir())
 
 
-def test_synthetic_province_writes_every_source(tmp_path):
-    summary = write_demo_inbox(tmp_path, "22")
-    for source in C.SOURCE_NAMES:
-        assert any((tmp_path / source).iterdir()), source
-    assert not summary["calibrated"]
-    pop = population(tmp_path)
-    census = pd.read_csv(REF / "census2019_district.csv", dtype=str)
-    total = census.loc[census["province_code"] == "22", "population_2019"].astype(int).sum()
-    assert pop.loc[pop["Phiên bản"] == "đầu kỳ", "Tổng dân số"].map(num).sum() == total
-
-
 def test_examples(inbox, tmp_path):
     written = write_examples(tmp_path, inbox=inbox)
     for source in C.TABULAR_SOURCES:

@@ -91,8 +91,21 @@ def test_the_mess_of_real_files_is_loaded_and_flagged_not_dropped(demo):
 
 
 def test_another_province_builds_from_its_census_with_no_code_change(tmp_path):
+    """Quảng Ninh (22), uncalibrated: every source written, the start-of-period population is its census, it builds."""
+    import pandas as pd
+    from test_demo import REF, num, population
+
+    from etl import contracts as C
+
     settings = load_settings(tmp_path / "data", province="22")
-    write_demo_inbox(settings.inbox, "22")
+    summary = write_demo_inbox(settings.inbox, "22")
+    for source in C.SOURCE_NAMES:
+        assert any((settings.inbox / source).iterdir()), source
+    assert not summary["calibrated"]
+    pop = population(settings.inbox)
+    census = pd.read_csv(REF / "census2019_district.csv", dtype=str)
+    total = census.loc[census["province_code"] == "22", "population_2019"].astype(int).sum()
+    assert pop.loc[pop["Phiên bản"] == "đầu kỳ", "Tổng dân số"].map(num).sum() == total
     assert run(settings, Progress(sink=lambda line: None)).exit_code == EXIT_OK
     with duckdb.connect(str(S.current_snapshot(settings)), read_only=True) as con:
         name, communes = con.execute("SELECT any_value(unit_name) FILTER (WHERE unit_level = 'province'), "

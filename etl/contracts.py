@@ -14,6 +14,7 @@ COMMUNE = "commune"          # GSO commune code or name -> 5-digit code
 DISTRICT = "district"        # GSO district code or name -> 3-digit code
 STORE = "store"              # 'Tỉnh' -> province code, or a district
 UNIT_ANY = "unit_any"        # a district, or the province ('Tỉnh', 'Sở Y tế')
+COMMUNE_DISTRICT = "commune_district"  # the district of the row's commune (name or code): only to match the commune
 DATE = "date"
 DATETIME = "datetime"
 INT = "int"
@@ -31,6 +32,8 @@ class Column:
     aliases: tuple[str, ...]
     kind: str
     required: bool = True
+    minimum: int | None = None      # INT: a smaller value is loaded and flagged (raw.value_flags)
+    event_date: bool = False        # DATE/DATETIME: the day something happened, so never after the run date
 
     @property
     def header(self) -> str:
@@ -43,20 +46,41 @@ class Source:
     title: str                      # Vietnamese name for messages
     columns: tuple[Column, ...]
     key: tuple[str, ...]            # re-sent rows with the same key: latest received wins
+    row_key: tuple[str, ...]        # contract columns naming a row: two rows of one file with the same values refuse it
     formats: tuple[str, ...] = (".csv", ".xlsx")
     title_rows: tuple[str, ...] = field(default=())  # values read from title rows above the table
+    # optional district of the row's commune: read to match the commune, not loaded
+    district_column: Column | None = None
 
     @property
     def anchor(self) -> Column:
         """The column whose header marks the header row of a sheet (always the first)."""
         return self.columns[0]
 
+    @property
+    def readable_columns(self) -> tuple[Column, ...]:
+        """The columns a file may hold: the contract's, then the commune's district when the source has one."""
+        return self.columns + ((self.district_column,) if self.district_column else ())
+
     def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
+        return next(c for c in self.readable_columns if c.name == name)
 
 
-def _c(name: str, kind: str, *aliases: str, required: bool = True) -> Column:
-    return Column(name, tuple(aliases), kind, required)
+_COUNT = object()
+
+
+def _c(name: str, kind: str, *aliases: str, required: bool = True, minimum: object = _COUNT,
+       event_date: bool = False) -> Column:
+    """A column; an INT is a count (minimum 0) unless told otherwise."""
+    if minimum is _COUNT:
+        minimum = 0 if kind == INT else None
+    return Column(name, tuple(aliases), kind, required, minimum, event_date)
+
+
+def _commune_district() -> Column:
+    """Optional district of the row's commune: it tells apart two communes of the same name in different districts."""
+    return _c("district", COMMUNE_DISTRICT, "Huyện", "Mã huyện", "Quận, huyện", "Huyện, thị xã, thành phố",
+              "Huyện/thị xã/thành phố", required=False)
 
 
 COHORTS = ("18+", "12-17", "5-11")
@@ -87,13 +111,15 @@ PLATFORM = Source(
     "platform", "Dữ liệu nền tảng tiêm chủng",
     (
         _c("commune", COMMUNE, "Mã xã", "Ma xa", "Mã đơn vị", "Xã", "Xã, phường, thị trấn"),
-        _c("vaccination_date", DATE, "Ngày tiêm", "Ngay tiem", "Ngày"),
+        _c("vaccination_date", DATE, "Ngày tiêm", "Ngay tiem", "Ngày", event_date=True),
         _c("cohort", COHORT, "Nhóm tuổi", "Nhom tuoi", "Độ tuổi"),
         _c("dose", DOSE, "Mũi", "Mũi tiêm", "Mui", "Mũi thứ"),
         _c("product", TEXT, "Vắc xin", "Vac xin", "Loại vắc xin", "Tên vắc xin"),
         _c("doses", INT, "Số mũi", "So mui", "Số mũi tiêm", "Số liều"),
     ),
+    district_column=_commune_district(),
     key=("vaccination_date",),
+    row_key=("commune", "vaccination_date", "cohort", "dose", "product"),
 )
 
 _REPORT_COLS: list[Column] = [_c("commune", COMMUNE, "Xã, phường, thị trấn", "Xã/phường/thị trấn", "Tên xã", "Đơn vị", "Xã")]
@@ -129,6 +155,7 @@ DISTRICT_REPORT = Source(
     "district_reports", "Biểu mẫu báo cáo tiêm chủng của huyện",
     tuple(_REPORT_COLS),
     key=("district_code", "report_date"),
+    row_key=("commune",),
     formats=(".xlsx",),
     title_rows=("district", "report_date"),
 )
@@ -140,7 +167,7 @@ CASES = Source(
     "cases", "Báo cáo ca bệnh hằng ngày",
     (
         _c("commune", COMMUNE, "Mã xã", "Ma xa", "Xã"),
-        _c("report_date", DATE, "Ngày báo cáo", "Ngày"),
+        _c("report_date", DATE, "Ngày báo cáo", "Ngày", event_date=True),
         _c("new_f0", INT, "F0 mới", "Số F0 mới", "Ca mắc mới"),
         _c("new_f0_from_f1", INT, "F0 mới đã là F1", "F1 chuyển F0"),
         _c("active_home", INT, "Đang điều trị tại nhà", "F0 điều trị tại nhà"),
@@ -151,7 +178,9 @@ CASES = Source(
         _c("active_with_antiviral", INT, "F0 đã được cấp thuốc", "Được cấp thuốc kháng vi rút"),
         _c("active_monitored", INT, "F0 được theo dõi sức khỏe", "Được theo dõi"),
     ),
+    district_column=_commune_district(),
     key=("report_date", "commune_code"),
+    row_key=("report_date", "commune"),
 )
 
 FACILITIES = Source(
@@ -166,6 +195,7 @@ FACILITIES = Source(
         _c("closed_on", DATE, "Ngày đóng", "Ngày dừng hoạt động", required=False),
     ),
     key=("facility_code",),
+    row_key=("facility_code",),
     formats=(".xlsx", ".csv"),
 )
 
@@ -173,7 +203,7 @@ FACILITY_STATUS = Source(
     "facility_status", "Báo cáo hoạt động cơ sở điều trị",
     (
         _c("facility_code", TEXT, "Mã cơ sở", "Ma co so"),
-        _c("status_date", DATE, "Ngày", "Ngày báo cáo"),
+        _c("status_date", DATE, "Ngày", "Ngày báo cáo", event_date=True),
         _c("beds_ready", INT, "Giường sẵn sàng", "Số giường sẵn sàng"),
         _c("occupied", INT, "Đang điều trị", "Số đang điều trị"),
         _c("admissions", INT, "Nhập viện", "Tiếp nhận mới"),
@@ -182,35 +212,40 @@ FACILITY_STATUS = Source(
         _c("staff_on_duty", INT, "Nhân viên trực", "Số nhân viên trực"),
     ),
     key=("status_date", "facility_code"),
+    row_key=("status_date", "facility_code"),
 )
 
 COMMUNITY_CARE = Source(
     "community_care", "Trạm y tế lưu động và Tổ COVID cộng đồng",
     (
         _c("commune", COMMUNE, "Mã xã", "Xã"),
-        _c("status_date", DATE, "Ngày"),
+        _c("status_date", DATE, "Ngày", event_date=True),
         _c("mobile_stations", INT, "Trạm y tế lưu động", "Số trạm y tế lưu động"),
         _c("community_teams", INT, "Tổ COVID cộng đồng", "Số tổ COVID cộng đồng"),
     ),
+    district_column=_commune_district(),
     key=("status_date", "commune_code"),
+    row_key=("status_date", "commune"),
 )
 
 DUTY_CHECKS = Source(
     "duty_checks", "Kiểm tra trực trạm y tế xã",
     (
         _c("commune", COMMUNE, "Mã xã", "Xã", "Trạm y tế"),
-        _c("checked_at", DATETIME, "Thời điểm kiểm tra", "Thời gian kiểm tra"),
+        _c("checked_at", DATETIME, "Thời điểm kiểm tra", "Thời gian kiểm tra", event_date=True),
         _c("staff_present", YESNO, "Có người trực", "Có mặt"),
         _c("note", TEXT, "Ghi chú", required=False),
     ),
+    district_column=_commune_district(),
     key=("checked_at", "commune_code"),
+    row_key=("checked_at", "commune"),
 )
 
 STOCK = Source(
     "stock", "Sổ theo dõi vắc xin",
     (
         _c("store", STORE, "Kho", "Đơn vị", "Kho vắc xin"),
-        _c("ledger_date", DATE, "Ngày"),
+        _c("ledger_date", DATE, "Ngày", event_date=True),
         _c("product", TEXT, "Vắc xin", "Loại vắc xin"),
         _c("lot", TEXT, "Số lô", "Lô"),
         _c("expiry_date", DATE, "Hạn dùng", "Hạn sử dụng"),
@@ -218,9 +253,11 @@ STOCK = Source(
         _c("issued", INT, "Xuất", "Xuất cấp"),
         _c("administered", INT, "Đã tiêm", "Sử dụng"),
         _c("wasted", INT, "Hủy", "Hủy bỏ", "Hao hụt"),
-        _c("on_hand", INT, "Tồn", "Tồn kho", "Tồn cuối"),
+        # a negative count on hand is flagged with its lot by checks/negative_stock.sql
+        _c("on_hand", INT, "Tồn", "Tồn kho", "Tồn cuối", minimum=None),
     ),
     key=("ledger_date", "store_code", "product", "lot"),
+    row_key=("ledger_date", "store", "product", "lot"),
 )
 
 ASSIGNMENTS = Source(
@@ -232,6 +269,7 @@ ASSIGNMENTS = Source(
         _c("district_secretary", TEXT, "Bí thư huyện ủy", "Bí thư"),
     ),
     key=(),
+    row_key=("district",),
     formats=(".xlsx", ".csv"),
 )
 
@@ -240,9 +278,10 @@ SUBMISSIONS = Source(
     (
         _c("unit", UNIT_ANY, "Đơn vị", "Huyện"),
         _c("target_id", TEXT, "Mã chỉ tiêu", "Mã nhiệm vụ"),
-        _c("submitted_on", DATE, "Ngày gửi", "Ngày nộp"),
+        _c("submitted_on", DATE, "Ngày gửi", "Ngày nộp", event_date=True),
     ),
     key=("target_id", "unit_code"),
+    row_key=("target_id", "unit", "submitted_on"),
 )
 
 POPULATION = Source(
@@ -256,7 +295,9 @@ POPULATION = Source(
         _c("pop_5_11", INT, "5-11 tuổi", "5-11"),
         _c("source", TEXT, "Nguồn", "Nguồn số liệu"),
     ),
+    district_column=_commune_district(),
     key=("commune_code", "version"),
+    row_key=("commune", "version"),
 )
 
 TARGETS_SOURCE = "targets"  # TOML, read by etl.targets

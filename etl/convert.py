@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from etl import contracts as C
-from etl.readers import FileError, RawTable, read_file
+from etl.readers import FileError, RawTable, col_letter, read_file
 from etl.textnorm import norm_key
 from etl.units import UnitRegistry, UnknownUnit
 from etl.vnencoding import fix_text
@@ -73,6 +73,11 @@ def parse_datetime(text: str) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute)
 
 
+def today() -> dt.date:
+    """The run date: an event date after it is refused. Tests replace this function to fix the date."""
+    return dt.date.today()
+
+
 def _lookup(table: dict[str, str], text: str, what: str, allowed: str) -> str:
     value = table.get(norm_key(text))
     if value is None:
@@ -95,23 +100,29 @@ class _Parser:
         self.registry = registry
         self.district_code = district_code
         self.anchor = anchor
+        self.run_day = today() if column.event_date else None
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, district_code: str | None = None) -> str:
+        """district_code: the district the row's own district column names, for a commune."""
         kind = self.column.kind
         if self.anchor and norm_key(text) in C.TOTAL_ROW_KEYS:
             return SKIP
         if kind == C.COMMUNE:
-            return self.registry.match_commune(fix_text(text), district_code=self.district_code)
-        if kind == C.DISTRICT:
+            return self.registry.match_commune(fix_text(text), district_code=district_code or self.district_code)
+        if kind in (C.DISTRICT, C.COMMUNE_DISTRICT):
             return self.registry.match_district(fix_text(text))
         if kind in (C.STORE, C.UNIT_ANY):
             if norm_key(fix_text(text)) in PROVINCE_WORDS or norm_key(text) == self.registry.province_code:
                 return self.registry.province_code
             return self.registry.match_district(fix_text(text))
         if kind == C.DATE:
-            return parse_date(text).isoformat()
+            day = parse_date(text)
+            self._not_after_run_day(day)
+            return day.isoformat()
         if kind == C.DATETIME:
-            return parse_datetime(text).isoformat(sep=" ")
+            moment = parse_datetime(text)
+            self._not_after_run_day(moment.date())
+            return moment.isoformat(sep=" ")
         if kind == C.COHORT:
             return _lookup(C.COHORT_BY_KEY, text, "nhóm tuổi", "18+, 12-17, 5-11")
         if kind == C.DOSE:
@@ -130,6 +141,12 @@ class _Parser:
         if kind == C.TEXT:
             return unicodedata.normalize("NFC", fix_text(text))
         raise AssertionError(kind)
+
+    def _not_after_run_day(self, day: dt.date) -> None:
+        if self.run_day is not None and day > self.run_day:
+            raise ValueError(
+                f"ngày {day:%d/%m/%Y} ở sau ngày chạy ({self.run_day:%d/%m/%Y}): số liệu không thể có cho một ngày "
+                "chưa đến (gõ nhầm năm, tháng?)")
 
 
 def parse_int(text: str) -> int:
@@ -168,61 +185,201 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
                 "cohort VARCHAR, dose INTEGER, doses BIGINT)")
     con.execute("CREATE TABLE raw.platform_products (file_id VARCHAR, vaccination_date DATE, district_code VARCHAR, "
                 "cohort VARCHAR, dose INTEGER, product VARCHAR, doses BIGINT)")
+    # A loaded value below its column's minimum (a negative count), where it was: checks/value_below_minimum.sql
+    con.execute("CREATE TABLE raw.value_flags (file_id VARCHAR, sheet VARCHAR, source_row BIGINT, column_ref VARCHAR, "
+                "value BIGINT, minimum BIGINT, unit_code VARCHAR, ref_date DATE)")
+
+
+def _out(column: C.Column) -> str:
+    return OUT_NAME.get(column.kind, column.name)
+
+
+def _where(raw: RawTable, name: str) -> str:
+    letter, header = raw.headers[name]
+    return f'{letter} ("{header}")'
+
+
+def _flag_context(source: C.Source, meta: dict) -> tuple[str | None, str | None]:
+    """Typed columns naming the unit and the date of a flagged row."""
+    unit = next((_out(c) for c in source.columns
+                 if c.kind in (C.COMMUNE, C.DISTRICT, C.STORE, C.UNIT_ANY)), None)
+    day = next((_out(c) for c in source.columns if c.event_date), "report_date" if "report_date" in meta else None)
+    return unit, day
+
+
+def _show(kind: str, value: object, registry: UnitRegistry) -> str:
+    """A typed key value as the message shows it."""
+    if value is None:
+        return "(trống)"
+    if kind in (C.COMMUNE, C.DISTRICT, C.STORE, C.UNIT_ANY):
+        try:
+            return f"{registry.name_of(str(value))} ({value})"
+        except KeyError:
+            return str(value)
+    if kind == C.DATE:
+        return dt.date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
+    if kind == C.DATETIME:
+        return dt.datetime.fromisoformat(str(value)).strftime("%d/%m/%Y %H:%M")
+    return str(value)
+
+
+def _duplicates_error(dups: list[tuple[list[int], int, tuple]], source: C.Source, raw: RawTable,
+                      registry: UnitRegistry) -> FileError:
+    """dups: (the first two rows sharing a key, how many share it, the key's typed values), by their first row."""
+    in_file = list(raw.headers)  # in the order of the file's columns, as the reader sees them
+    order = sorted(range(len(source.row_key)), key=lambda k: in_file.index(source.row_key[k]))
+    cols = [source.column(source.row_key[k]) for k in order]
+
+    def said(rows: list[int], count: int, values: tuple) -> str:
+        shown = [_show(c.kind, values[k], registry) for c, k in zip(cols, order)]
+        key = "; ".join(f"cột {_where(raw, c.name)} {v}" for c, v in zip(cols, shown))
+        more = f" (và {count - 2} dòng khác)" if count > 2 else ""
+        return f"dòng {rows[0]} và dòng {rows[1]}{more} trùng nhau: {key}"
+
+    return FileError(
+        said(*dups[0]) + f". Trong một tệp, mỗi {', '.join(c.header for c in cols)} chỉ có một dòng: "
+        "hãy xóa dòng thừa hoặc gộp số liệu rồi gửi lại",
+        sheet=raw.sheet,
+        details=[said(*d) for d in dups[1:MAX_ERRORS_LISTED]]
+        + (["… và các dòng trùng khác"] if len(dups) > MAX_ERRORS_LISTED else []),
+    )
 
 
 def _load_frame(con: duckdb.DuckDBPyConnection, raw: RawTable, source: C.Source, registry: UnitRegistry,
                 meta: dict, file_id: str) -> int:
-    """A workbook's few hundred rows are typed in Python: one SQL statement per file instead of one per column."""
+    """A workbook's few hundred rows are typed and checked in Python: one SQL statement per file, not one per rule."""
     frame = raw.frame
     row_numbers = frame["_row"].tolist()
+    trailing = frame["_trailing"].tolist() if "_trailing" in frame else [False] * len(frame)
     skip = [False] * len(frame)
-    errors: list[tuple[int, str, str]] = []
+    errors: list[tuple[int, str, str]] = []  # (index in the frame, column, message)
+    flags: list[tuple[int, C.Column, int]] = []
     typed: dict[str, list] = {}
-    for column in source.columns:
+    hint = source.district_column
+    districts = [None] * len(frame)
+    unknown_district: set[int] = set()
+    # The row's district is read first: it chooses between communes of the same name.
+    ordered = ([hint] if hint is not None else []) + [c for c in source.columns if c is not hint]
+    for column in ordered:
         name, kind = column.name, column.kind
-        out = OUT_NAME.get(kind, name)
         if name not in raw.headers:  # only optional columns can be absent (readers refuses the rest)
-            typed[out] = [None] * len(frame)
+            typed[name] = [None] * len(frame)
             continue
-        letter, header = raw.headers[name]
-        where = f'{letter} ("{header}")'
+        where = _where(raw, name)
         blank_ok = kind == C.INT or not column.required
-        parse = parse_int if kind == C.INT else _Parser(column, registry, meta.get("district_code"),
-                                                         anchor=(column is source.anchor))
+        anchor = column is source.anchor
+        parse = parse_int if kind == C.INT else _Parser(column, registry, meta.get("district_code"), anchor=anchor)
         values = []
         for i, text in enumerate(frame[name].tolist()):
             if text is None or (isinstance(text, float) and text != text):
-                if not blank_ok and not skip[i]:
-                    errors.append((row_numbers[i], where, "ô trống"))
+                if anchor and trailing[i]:
+                    skip[i] = True  # the form's footer: no figure and nothing in the first column
+                elif not blank_ok:
+                    errors.append((i, where, "ô trống"))
                 values.append(None)
                 continue
+            if kind == C.COMMUNE and i in unknown_district:
+                values.append(None)  # the district column already names the error, as a CSV reports it
+                continue
             try:
-                value = parse(text)
+                value = parse(text, districts[i]) if kind == C.COMMUNE else parse(text)
             except (ValueError, UnknownUnit) as exc:
-                if not skip[i]:
-                    errors.append((row_numbers[i], where, str(exc)))
+                if column is hint:
+                    unknown_district.add(i)
+                if anchor and trailing[i]:
+                    skip[i] = True  # the form's footer: no figure, and the first column names no unit
+                else:
+                    errors.append((i, where, str(exc)))
                 values.append(None)
                 continue
             if value == SKIP:
                 skip[i] = True
                 value = None
-            values.append(None if value is None else str(value))
-        typed[out] = values
-    _raise_errors(sorted(errors), raw.sheet)
-    table = pd.DataFrame({k: pd.Series(v, dtype="object") for k, v in typed.items()})
+            elif kind == C.INT and column.minimum is not None and value < column.minimum:
+                flags.append((i, column, value))
+            values.append(value)
+        typed[name] = values
+        if column is hint:
+            districts = values
+    _raise_errors(sorted((row_numbers[i], col, msg) for i, col, msg in errors if not skip[i]), raw.sheet)
+    keep = [i for i in range(len(frame)) if not skip[i]]
+    seen: dict[tuple, list[int]] = {}
+    for i in keep:
+        seen.setdefault(tuple(typed[n][i] for n in source.row_key), []).append(row_numbers[i])
+    dups = sorted(((rows[:2], len(rows), key) for key, rows in seen.items() if len(rows) > 1), key=lambda d: d[0][0])
+    if dups:
+        raise _duplicates_error(dups, source, raw, registry)
+    if flags:
+        unit, day = _flag_context(source, meta)
+        by_out = {_out(c): typed[c.name] for c in source.columns} | {k: [v] * len(frame) for k, v in meta.items()}
+        con.executemany("INSERT INTO raw.value_flags VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+            (file_id, raw.sheet, row_numbers[i], _where(raw, column.name), value, column.minimum,
+             by_out[unit][i] if unit else None, str(by_out[day][i])[:10] if day and by_out[day][i] else None)
+            for i, column, value in flags if not skip[i]])
+    table = pd.DataFrame({_out(c): pd.Series([None if v is None else str(v) for v in typed[c.name]], dtype="object")
+                          for c in source.columns})
     table["_row"] = row_numbers
     table["_skip"] = skip
-    kinds = {OUT_NAME.get(c.kind, c.name): c.kind for c in source.columns}
-    casts = ", ".join(f"CAST({out} AS {SQL_TYPE[kind]}) AS {out}" for out, kind in kinds.items())
+    casts = ", ".join(f"CAST({_out(c)} AS {SQL_TYPE[c.kind]}) AS {_out(c)}" for c in source.columns)
     meta_cols = "".join(f", CAST(? AS {'DATE' if k.endswith('date') else 'VARCHAR'}) AS {k}" for k in meta)
     con.register("_frame", table)
     try:
-        con.execute(
-            f"INSERT INTO raw.{source.name} BY NAME SELECT ? AS file_id, _row AS source_row{meta_cols}, {casts} "
-            "FROM _frame WHERE NOT _skip", [file_id, *meta.values()])
+        return _land(con, source, f"SELECT ? AS file_id, _row AS source_row{meta_cols}, {casts} FROM _frame "
+                                  "WHERE NOT _skip", [file_id, *meta.values()])
     finally:
         con.unregister("_frame")
-    return skip.count(False)
+
+
+def _land(con: duckdb.DuckDBPyConnection, source: C.Source, typed_sql: str, params: list | None = None,
+          checks: _SqlChecks | None = None) -> int:
+    """The one way the typed rows of a file, workbook or CSV, reach raw.*; returns how many rows the file holds.
+
+    checks: the rules still to apply in SQL (a CSV's rows never come into Python); None when already applied.
+    """
+    if source is C.PLATFORM:
+        return _land_platform(con, typed_sql, params or [], checks)
+    if checks is None:
+        return con.execute(f"INSERT INTO raw.{source.name} BY NAME {typed_sql}", params or []).fetchone()[0]
+    con.execute("DROP TABLE IF EXISTS _typed")
+    con.execute(f"CREATE TEMP TABLE _typed AS {typed_sql}", params or [])
+    try:
+        checks.duplicates(con, "_typed")
+        checks.flags(con, "_typed")
+        return con.execute(f"INSERT INTO raw.{source.name} BY NAME SELECT * FROM _typed").fetchone()[0]
+    finally:
+        con.execute("DROP TABLE IF EXISTS _typed")
+
+
+@dataclass
+class _SqlChecks:
+    """The duplicate-row and minimum rules on a relation of typed rows, in SQL (the same rules _load_frame applies
+    in Python; tests run both on the same files)."""
+
+    source: C.Source
+    raw: RawTable
+    registry: UnitRegistry
+    meta: dict
+
+    def duplicates(self, con: duckdb.DuckDBPyConnection, relation: str) -> None:
+        keys = ", ".join(_out(self.source.column(n)) for n in self.source.row_key)
+        found = con.execute(
+            f"SELECT min(source_row, 2), count(*), {keys} FROM {relation} GROUP BY {keys} HAVING count(*) > 1 "
+            f"ORDER BY min(source_row) LIMIT {MAX_ERRORS_LISTED + 1}").fetchall()
+        if found:
+            raise _duplicates_error([(r[0], r[1], tuple(r[2:])) for r in found], self.source, self.raw, self.registry)
+
+    def flags(self, con: duckdb.DuckDBPyConnection, relation: str) -> None:
+        unit, day = _flag_context(self.source, self.meta)
+        parts, params = [], []
+        for column in self.source.columns:
+            if column.kind != C.INT or column.minimum is None or column.name not in self.raw.headers:
+                continue
+            out = _out(column)
+            parts.append(f"SELECT file_id, ?, source_row, ?, {out}, {column.minimum}, {unit or 'NULL'}, "
+                         f"CAST({day or 'NULL'} AS DATE) FROM {relation} WHERE {out} < {column.minimum}")
+            params += [self.raw.sheet, _where(self.raw, column.name)]
+        if parts:
+            con.execute(f"INSERT INTO raw.value_flags {' UNION ALL '.join(parts)}", params)
 
 
 def _raise_errors(errors: list[tuple[int, str, str]], sheet: str | None) -> None:
@@ -240,33 +397,48 @@ def _raise_errors(errors: list[tuple[int, str, str]], sheet: str | None) -> None
 def _int_sql(col: str) -> str:
     """Vietnamese number text -> BIGINT; NULL when it is not a whole number (reported as an error)."""
     v = f"replace(replace({col}, ' ', ''), chr(160), '')"
+    # Each text is cleaned, matched and cast once, through one-element lists: written out three times, the regular
+    # expressions of every count column were compiled again for each statement (20 ms a CSV file of 9 counts).
     dbl = (
-        f"TRY_CAST(CASE WHEN regexp_matches({v}, '^-?[0-9]{{1,3}}([.][0-9]{{3}})+(,[0-9]+)?$') "
-        f"THEN replace(replace({v}, '.', ''), ',', '.') "
-        f"WHEN regexp_matches({v}, '^-?[0-9]+,[0-9]+$') THEN replace({v}, ',', '.') ELSE {v} END AS DOUBLE)"
+        "TRY_CAST(CASE WHEN regexp_matches(s, '^-?[0-9]{1,3}([.][0-9]{3})+(,[0-9]+)?$') "
+        "THEN replace(replace(s, '.', ''), ',', '.') "
+        "WHEN regexp_matches(s, '^-?[0-9]+,[0-9]+$') THEN replace(s, ',', '.') ELSE s END AS DOUBLE)"
     )
     # DuckDB casts '6.990' to 7: only text without '.' or ',' takes the fast path; the rest is read the Vietnamese way
     return (
         f"CASE WHEN NOT contains({col}, '.') AND NOT contains({col}, ',') THEN TRY_CAST({v} AS BIGINT) "
-        f"WHEN {dbl} = round({dbl}) THEN CAST({dbl} AS BIGINT) END"
+        f"ELSE list_transform(list_transform([{v}], lambda s: {dbl}), "
+        "lambda d: CASE WHEN d = round(d) THEN CAST(d AS BIGINT) END)[1] END"
     )
 
 
-def _load_platform(con: duckdb.DuckDBPyConnection, typed_sql: str) -> int:
+def _land_platform(con: duckdb.DuckDBPyConnection, typed_sql: str, params: list, checks: _SqlChecks | None) -> int:
     """A platform export is kept summed, one file at a time: per commune without products (what coverage needs) and
     per district with products (what stock and allocation need); the file itself stays in the archive. At national
-    scale (≈ 93 M rows) this keeps the build linear instead of one huge GROUP BY over every row ever received."""
-    con.execute("DROP TABLE IF EXISTS _typed")
-    con.execute(f"CREATE TEMP TABLE _typed AS {typed_sql}")
+    scale (≈ 93 M rows) this keeps the build linear instead of one huge GROUP BY over every row ever received.
+    The first sum is by the row key: its count and minimum tell a duplicated line or a negative count without another
+    pass over the rows, which only a file holding one reads again."""
+    con.execute("DROP TABLE IF EXISTS _grouped")
     con.execute(
-        "INSERT INTO raw.platform_daily SELECT file_id, vaccination_date, commune_code, cohort, dose, "
-        "sum(doses)::BIGINT FROM _typed GROUP BY ALL")
-    con.execute(
-        "INSERT INTO raw.platform_products SELECT t.file_id, t.vaccination_date, u.district_code, t.cohort, t.dose, "
-        "t.product, sum(t.doses)::BIGINT FROM _typed t JOIN ref.units u ON u.unit_code = t.commune_code GROUP BY ALL")
-    rows = con.execute("SELECT count(*) FROM _typed").fetchone()[0]
-    con.execute("DROP TABLE _typed")
-    return rows
+        "CREATE TEMP TABLE _grouped AS SELECT file_id, vaccination_date, commune_code, cohort, dose, product, "
+        f"count(*) AS n, sum(doses)::BIGINT AS doses, min(doses) AS lowest FROM ({typed_sql}) GROUP BY ALL", params)
+    try:
+        rows, most, lowest = con.execute("SELECT sum(n), max(n), min(lowest) FROM _grouped").fetchone()
+        if checks is not None and most is not None and most > 1:
+            checks.duplicates(con, f"({typed_sql})")
+        minimum = C.PLATFORM.column("doses").minimum
+        if checks is not None and lowest is not None and lowest < minimum:
+            checks.flags(con, f"({typed_sql})")
+        con.execute(
+            "INSERT INTO raw.platform_daily SELECT file_id, vaccination_date, commune_code, cohort, dose, "
+            "sum(doses)::BIGINT FROM _grouped GROUP BY ALL")
+        con.execute(
+            "INSERT INTO raw.platform_products SELECT g.file_id, g.vaccination_date, u.district_code, g.cohort, "
+            "g.dose, g.product, sum(g.doses)::BIGINT FROM _grouped g JOIN ref.units u ON u.unit_code = g.commune_code "
+            "GROUP BY ALL")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _grouped")
+    return rows or 0
 
 
 def read_report_title(raw: RawTable, registry: UnitRegistry) -> dict:
@@ -275,16 +447,16 @@ def read_report_title(raw: RawTable, registry: UnitRegistry) -> dict:
     district_prefixes = [norm_key(p) for p in C.REPORT_TITLE_DISTRICT] + ["ubnd"]
     date_prefixes = [norm_key(p) for p in C.REPORT_TITLE_DATE]
     for row_no, cells in raw.title_cells:
-        texts = [c for c in cells if c]
-        for i, text in enumerate(texts):
+        texts = [(col, c) for col, c in enumerate(cells) if c]
+        for i, (col, text) in enumerate(texts):
             key = norm_key(text)
-            following = texts[i + 1] if i + 1 < len(texts) else None
+            following = texts[i + 1] if i + 1 < len(texts) else (None, None)
             if report_date is None and any(key.startswith(p) for p in date_prefixes):
                 candidate = text.split(":", 1)[1] if ":" in text else text
-                for value in (candidate, following):
+                for at, value in ((col, candidate), following):
                     if value:
                         try:
-                            report_date = (parse_date(value), row_no)
+                            report_date = (parse_date(value), row_no, at)
                             break
                         except ValueError:
                             continue
@@ -293,7 +465,7 @@ def read_report_title(raw: RawTable, registry: UnitRegistry) -> dict:
                 if value is None and key.startswith("ubnd"):
                     value = re.sub(r"(?i)^\s*ubnd\s*", "", text)
                 if value is None:
-                    value = following
+                    value = following[1]
                 if value:
                     try:
                         district = (registry.match_district(value.strip()), row_no)
@@ -304,7 +476,12 @@ def read_report_title(raw: RawTable, registry: UnitRegistry) -> dict:
         raise FileError('không tìm thấy tên huyện ở phần đầu biểu ("Đơn vị: …")', sheet=raw.sheet)
     if report_date is None:
         raise FileError('không tìm thấy ngày báo cáo ở phần đầu biểu ("Số liệu đến ngày dd/mm/yyyy")', sheet=raw.sheet)
-    return {"district_code": district[0], "report_date": report_date[0].isoformat()}
+    day, row_no, at = report_date
+    run_day = today()
+    if day > run_day:
+        raise FileError(f"ngày báo cáo {day:%d/%m/%Y} ở sau ngày chạy ({run_day:%d/%m/%Y}): số liệu không thể có cho "
+                        "một ngày chưa đến (gõ nhầm năm, tháng?)", sheet=raw.sheet, row=row_no, column=col_letter(at))
+    return {"district_code": district[0], "report_date": day.isoformat()}
 
 
 def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, registry: UnitRegistry,
@@ -329,12 +506,13 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
     selects: list[str] = []
     joins: list[str] = []
     error_sql: list[str] = []
-    present = [c for c in source.columns if c.name in raw.headers]
+    skip_rows: str | None = None  # the totals lines, when there are any: not data, so never an error
+    hint = source.district_column if source.district_column and source.district_column.name in raw.headers else None
+    present = [c for c in source.columns if c.name in raw.headers and c is not hint]
     for n, column in enumerate(present):
         name, kind = column.name, column.kind
-        out = OUT_NAME.get(kind, name)
-        letter, header = raw.headers[name]
-        where = f"{letter} (\"{header}\")".replace("'", "''")
+        out = _out(column)
+        where = _where(raw, name).replace("'", "''")
         blank_ok = kind == C.INT or not column.required
         if kind == C.INT:
             expr = _int_sql(f"_raw.{name}")
@@ -343,38 +521,53 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
                 f"SELECT _row, '{where}' AS col, '\"' || _raw.{name} || '\" không phải là số nguyên' AS msg "
                 f"FROM _raw WHERE _raw.{name} IS NOT NULL AND {expr} IS NULL"
             )
-        else:
-            parser = _Parser(column, registry, meta.get("district_code"), anchor=(column is source.anchor))
-            values = [r[0] for r in con.execute(f"SELECT DISTINCT {name} FROM _raw WHERE {name} IS NOT NULL").fetchall()]
-            mapped, errors = [], []
-            for value in values:
+            continue
+        parser = _Parser(column, registry, meta.get("district_code"), anchor=(column is source.anchor))
+        if kind == C.COMMUNE and hint is not None:
+            # Parsed once per distinct (commune, district) pair: the district chooses between namesakes.
+            district_parser = _Parser(hint, registry, None, anchor=False)
+            hint_where = _where(raw, hint.name)
+            pairs = con.execute(f"SELECT DISTINCT {name}, {hint.name} FROM _raw WHERE {name} IS NOT NULL").fetchall()
+            mapped = []
+            for value, district in pairs:
                 try:
-                    mapped.append(parser(value))
-                    errors.append(None)
+                    code = district_parser(district) if district is not None else None
                 except (ValueError, UnknownUnit) as exc:
-                    mapped.append(None)
-                    errors.append(str(exc))
-            frame = pd.DataFrame({"raw": pd.Series(values, dtype="object"), "val": pd.Series(mapped, dtype="object"),
-                                  "err": pd.Series(errors, dtype="object")})
-            con.register("_map_df", frame)
-            con.execute(f"DROP TABLE IF EXISTS _map{n}")
-            con.execute(f"CREATE TEMP TABLE _map{n} AS SELECT raw::VARCHAR raw, val::VARCHAR val, err::VARCHAR err FROM _map_df")
-            con.unregister("_map_df")
-            joins.append(f"LEFT JOIN _map{n} ON _map{n}.raw = _raw.{name}")
-            if kind == C.TEXT:
-                selects.append(f"_map{n}.val AS {out}")
-            else:
-                selects.append(f"CAST(NULLIF(_map{n}.val, '{SKIP}') AS {SQL_TYPE[kind]}) AS {out}")
-            if column is source.anchor:
-                selects.append(f"(_map{n}.val IS NOT DISTINCT FROM '{SKIP}') AS _skip")
-            error_sql.append(f"SELECT _row, '{where}' AS col, _map{n}.err AS msg FROM _raw {joins[-1]} WHERE _map{n}.err IS NOT NULL")
-            if not blank_ok:
-                error_sql.append(f"SELECT _row, '{where}' AS col, 'ô trống' AS msg FROM _raw WHERE _raw.{name} IS NULL")
+                    mapped.append((value, district, None, str(exc), hint_where))
+                    continue
+                mapped.append((value, district, *_try(parser, value, code), where))
+            on = f"_map{n}.raw = _raw.{name} AND _map{n}.raw_d IS NOT DISTINCT FROM _raw.{hint.name}"
+        else:
+            values = [r[0] for r in con.execute(f"SELECT DISTINCT {name} FROM _raw WHERE {name} IS NOT NULL").fetchall()]
+            mapped = [(value, None, *_try(parser, value, None), where) for value in values]
+            on = f"_map{n}.raw = _raw.{name}"
+        frame = pd.DataFrame(mapped, columns=["raw", "raw_d", "val", "err", "col"], dtype="object")
+        con.register("_map_df", frame)
+        con.execute(f"DROP TABLE IF EXISTS _map{n}")
+        con.execute(f"CREATE TEMP TABLE _map{n} AS SELECT raw::VARCHAR raw, raw_d::VARCHAR raw_d, val::VARCHAR val, "
+                    "err::VARCHAR err, col::VARCHAR col FROM _map_df")
+        con.unregister("_map_df")
+        joins.append(f"LEFT JOIN _map{n} ON {on}")
+        if kind == C.TEXT:
+            selects.append(f"_map{n}.val AS {out}")
+        else:
+            selects.append(f"CAST(NULLIF(_map{n}.val, '{SKIP}') AS {SQL_TYPE[kind]}) AS {out}")
+        if column is source.anchor:
+            selects.append(f"(_map{n}.val IS NOT DISTINCT FROM '{SKIP}') AS _skip")
+            if any(m[2] == SKIP for m in mapped):
+                skip_rows = f"SELECT _row FROM _raw {joins[-1]} WHERE _map{n}.val = '{SKIP}'"
+        if any(m[3] is not None for m in mapped):  # else no row can fail: spare the join
+            error_sql.append(f"SELECT _row, _map{n}.col AS col, _map{n}.err AS msg FROM _raw {joins[-1]} "
+                             f"WHERE _map{n}.err IS NOT NULL")
+        if not blank_ok:
+            error_sql.append(f"SELECT _row, '{where}' AS col, 'ô trống' AS msg FROM _raw WHERE _raw.{name} IS NULL")
     for column in source.columns:
         if column.name not in raw.headers:  # only optional columns can be absent (readers refuses the rest)
-            selects.append(f"CAST(NULL AS {SQL_TYPE[column.kind]}) AS {OUT_NAME.get(column.kind, column.name)}")
+            selects.append(f"CAST(NULL AS {SQL_TYPE[column.kind]}) AS {_out(column)}")
+    not_skipped = f" WHERE _row NOT IN ({skip_rows})" if skip_rows else ""
     errors = con.execute(
-        f"SELECT _row, col, msg FROM ({' UNION ALL '.join(error_sql)}) ORDER BY _row, col LIMIT {MAX_ERRORS_LISTED + 1}"
+        f"SELECT _row, col, msg FROM ({' UNION ALL '.join(error_sql)}){not_skipped} ORDER BY _row, col "
+        f"LIMIT {MAX_ERRORS_LISTED + 1}"
     ).fetchall() if error_sql else []
     _raise_errors(errors, raw.sheet)
     meta_cols = "".join(f", CAST('{v}' AS {'DATE' if k.endswith('date') else 'VARCHAR'}) AS {k}" for k, v in meta.items())
@@ -384,11 +577,17 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
     )
     skip_filter = " WHERE NOT _skip" if source.anchor.kind != C.INT and source.anchor.name in raw.headers else ""
     cols_sql = f"SELECT * EXCLUDE (_skip) FROM ({typed}){skip_filter}" if skip_filter else f"SELECT * FROM ({typed})"
-    if source is C.PLATFORM:
-        rows = _load_platform(con, cols_sql)
-    else:
-        con.execute(f"INSERT INTO raw.{source.name} BY NAME {cols_sql}")
-        rows = con.execute(f"SELECT count(*) FROM raw.{source.name} WHERE file_id = ?", [file_id]).fetchone()[0]
-    con.execute("DROP VIEW IF EXISTS _raw")
-    con.execute("DROP TABLE IF EXISTS _raw_t")
+    try:
+        rows = _land(con, source, cols_sql, checks=_SqlChecks(source, raw, registry, meta))
+    finally:
+        con.execute("DROP VIEW IF EXISTS _raw")
+        con.execute("DROP TABLE IF EXISTS _raw_t")
     return LoadResult(rows=rows, meta=meta, legacy_cells=raw.legacy_cells)
+
+
+def _try(parser: _Parser, value: str, district_code: str | None) -> tuple[str | None, str | None]:
+    """(typed value, None) or (None, the reason it cannot be typed)."""
+    try:
+        return parser(value, district_code), None
+    except (ValueError, UnknownUnit) as exc:
+        return None, str(exc)

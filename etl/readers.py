@@ -1,8 +1,10 @@
 """Read one inbox file into a table of text cells named by contract column, before any typing.
 
 What it handles: title rows above the table, headers spread over several rows with merged cells, a row of
-column numbers under the header, totals rows, blank rows, CSV in UTF-8 or a legacy single-byte encoding.
-What it refuses (FileError): a file that cannot be opened, a sheet with no header, a missing column.
+column numbers under the header, totals rows, blank rows, a form's footer (notes, place and date, signatures),
+the sheet holding the table wherever it is in the workbook, CSV in UTF-8 or a legacy single-byte encoding.
+What it refuses (FileError): a file that cannot be opened, no sheet or several sheets holding the table, a missing
+column, a footer row holding a figure.
 Typing and unit matching happen in etl.convert, on distinct values, so large exports stay fast.
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl.contracts import TOTAL_ROW_KEYS, Column, Source
+from etl.contracts import INT, TOTAL_ROW_KEYS, Column, Source
 from etl.textnorm import norm_key
 from etl.vnencoding import fix_column, fix_text
 
@@ -74,7 +76,7 @@ def col_letter(index: int) -> str:
 
 def _alias_index(source: Source) -> dict[str, Column]:
     index: dict[str, Column] = {}
-    for column in source.columns:
+    for column in source.readable_columns:
         for alias in column.aliases:
             index.setdefault(norm_key(alias), column)
     return index
@@ -141,15 +143,8 @@ def _is_number_row(values: list[str | None]) -> bool:
     return bool(cells) and all(c.isdigit() for c in cells) and len(cells) >= 3 and cells[:3] == ["1", "2", "3"]
 
 
-def read_xlsx(path: Path, source: Source) -> RawTable:
-    import openpyxl  # imported here: CSV-only runs should not pay for it
-
-    try:
-        wb = openpyxl.load_workbook(path, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise FileError(f"không mở được tệp Excel ({type(exc).__name__}: {exc})") from exc
-    ws = wb.worksheets[0]
-    sheet = ws.title
+def _sheet_cells(ws) -> tuple[list[list[str | None]], int]:
+    """Text of every cell of a sheet (merged ranges filled), legacy encodings converted; and how many were."""
     merged = _expand_merged(ws)
     rows: list[list[str | None]] = []
     typed_text: list[tuple[int, int]] = []  # cells typed as text, where a legacy encoding can hide
@@ -172,16 +167,46 @@ def read_xlsx(path: Path, source: Source) -> RawTable:
         if after != before:
             legacy += 1
             rows[r][c] = after
-    anchor_keys = {norm_key(a) for a in source.anchor.aliases}
-    header_idx = next(
+    return rows, legacy
+
+
+def _header_index(rows: list[list[str | None]], anchor_keys: set[str]) -> int | None:
+    return next(
         (i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if any(norm_key(v) in anchor_keys for v in row if v)),
         None,
     )
-    if header_idx is None:
+
+
+def read_xlsx(path: Path, source: Source) -> RawTable:
+    import openpyxl  # imported here: CSV-only runs should not pay for it
+
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise FileError(f"không mở được tệp Excel ({type(exc).__name__}: {exc})") from exc
+    anchor_keys = {norm_key(a) for a in source.anchor.aliases}
+    # Every sheet is looked at: a second table of the source (a copy, last month's figures) must not be ignored.
+    tables = []
+    for ws in wb.worksheets:
+        rows, legacy = _sheet_cells(ws)
+        header_idx = _header_index(rows, anchor_keys)
+        if header_idx is not None:
+            tables.append((ws.title, rows, legacy, header_idx))
+    if not tables:
+        only = wb.worksheets[0].title if len(wb.worksheets) == 1 else None
         raise FileError(
-            f'không tìm thấy dòng tiêu đề bảng (cột "{source.anchor.header}") trong {HEADER_SEARCH_ROWS} dòng đầu',
-            sheet=sheet,
+            f'không tìm thấy dòng tiêu đề bảng (cột "{source.anchor.header}") trong {HEADER_SEARCH_ROWS} dòng đầu'
+            + ("" if only else " của trang nào"),
+            sheet=only,
         )
+    if len(tables) > 1:
+        raise FileError(
+            f'bảng có cột "{source.anchor.header}" có ở {len(tables)} trang: '
+            + ", ".join(f'"{t[0]}"' for t in tables)
+            + "; một tệp chỉ được có một trang số liệu (xóa hoặc chuyển các trang thừa sang tệp khác)",
+            details=[f'trang "{title}": dòng tiêu đề {idx + 1}' for title, _, _, idx in tables],
+        )
+    sheet, rows, legacy, header_idx = tables[0]
     anchor_col = next(i for i, v in enumerate(rows[header_idx]) if v and norm_key(v) in anchor_keys)
     header_rows = [rows[header_idx]]
     body_start = header_idx + 1
@@ -207,20 +232,49 @@ def read_xlsx(path: Path, source: Source) -> RawTable:
                 parts.append(v)
         names.append(SEP.join(parts))
     found = _match_headers(source, names, sheet, header_idx + 1)
-    data: dict[str, list[str | None]] = {name: [] for name in found}
-    row_numbers: list[int] = []
+    counts = [(pos, header) for name, (pos, header) in found.items() if source.column(name).kind == INT]
+
+    def first_number(row: list[str | None]) -> tuple[int, str] | None:
+        return next(((pos, header) for pos, header in counts
+                     if pos < len(row) and row[pos] and _looks_numeric(row[pos])), None)
+
+    body: list[int] = []
+    last_total = None
     for r in range(body_start, len(rows)):
         row = rows[r]
         if not any(row):
             continue
         first_cells = [norm_key(v) for v in row[: max(anchor_col + 1, 3)] if v]
         if any(k in TOTAL_ROW_KEYS for k in first_cells):
+            last_total = r
             continue
+        body.append(r)
+    trailing: set[int] = set()
+    if last_total is not None:
+        # Under the (last) totals row is the form's footer: notes, place and date, signatures.
+        for r in (r for r in body if r > last_total):
+            hit = first_number(rows[r])
+            if hit is not None:
+                raise FileError(
+                    f'dòng này nằm dưới dòng tổng cộng (dòng {last_total + 1}) nhưng có số liệu "{rows[r][hit[0]]}": '
+                    "phần dưới dòng tổng cộng chỉ dành cho ghi chú, ngày tháng và chữ ký; "
+                    "hãy đưa số liệu lên trên dòng tổng cộng",
+                    sheet=sheet, row=r + 1, column=f'{col_letter(hit[0])} ("{hit[1]}")',
+                )
+        body = [r for r in body if r < last_total]
+    elif counts:
+        # Without a totals row, the rows after the last one with a figure may be the footer; etl.convert keeps
+        # those whose first column still names a unit (a commune left blank), and drops the rest.
+        last_number = max((r for r in body if first_number(rows[r]) is not None), default=None)
+        trailing = {r for r in body if last_number is None or r > last_number}
+    data: dict[str, list[str | None]] = {name: [] for name in found}
+    for r in body:
+        row = rows[r]
         for name, (pos, _) in found.items():
             data[name].append(row[pos] if pos < len(row) else None)
-        row_numbers.append(r + 1)
     frame = pd.DataFrame({name: pd.Series(values, dtype="object") for name, values in data.items()})
-    frame["_row"] = pd.Series(row_numbers, dtype="int64")
+    frame["_row"] = pd.Series([r + 1 for r in body], dtype="int64")
+    frame["_trailing"] = pd.Series([r in trailing for r in body], dtype="bool")
     headers = {name: (col_letter(pos), header) for name, (pos, header) in found.items()}
     title = [(i + 1, rows[i]) for i in range(header_idx)]
     return RawTable(frame=frame, relation_sql=None, sheet=sheet, headers=headers, title_cells=title,

@@ -116,3 +116,44 @@ def report_figures(**figures: object) -> list[object]:
     if unknown:
         raise ValueError(f"not a district-report column: {sorted(unknown)}")
     return [figures.get(name, 0) for name in names]
+
+
+def _xlsx_cell(value: object) -> object:
+    """A 'dd/mm/yyyy' (or 'dd/mm/yyyy HH:MM') text becomes a date cell, as offices' workbooks hold dates."""
+    if isinstance(value, str):
+        for fmt in ("%d/%m/%Y", "%d/%m/%Y %H:%M"):
+            try:
+                return dt.datetime.strptime(value, fmt)
+            except ValueError:
+                continue
+    return value
+
+
+def workbook_xlsx(path: Path, sheets: dict[str, list[list[object]]], when: dt.datetime | None = None) -> Path:
+    """A workbook of plain sheets, written cell for cell (first row of each list on row 1; dates as date cells)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append([_xlsx_cell(v) for v in row])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return touch(path, when or dt.datetime(2022, 3, 1, 8, 0))
+
+
+def table_file(path: Path, header: list[str], rows: list[list[object]], when: dt.datetime | None = None) -> Path:
+    """A plain table as CSV or as a one-sheet workbook, by the path's suffix: the header on line 1, rows below."""
+    if path.suffix == ".xlsx":
+        return workbook_xlsx(path, {"Sheet1": [header, *rows]}, when)
+    return write_csv(path, header, rows, when)
+
+
+def edit_xlsx(path: Path, edit) -> Path:
+    """Apply edit(worksheet) to the first sheet of a workbook and save it, keeping its time received."""
+    when = path.stat().st_mtime
+    wb = openpyxl.load_workbook(path)
+    edit(wb.worksheets[0])
+    wb.save(path)
+    os.utime(path, (when, when))
+    return path

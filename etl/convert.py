@@ -416,28 +416,31 @@ def _land_platform(con: duckdb.DuckDBPyConnection, typed_sql: str, params: list,
     """A platform export is kept summed, one file at a time: per commune without products (what coverage needs) and
     per district with products (what stock and allocation need); the file itself stays in the archive. At national
     scale (≈ 93 M rows) this keeps the build linear instead of one huge GROUP BY over every row ever received.
-    The first sum is by the row key: its count and minimum tell a duplicated line or a negative count without another
-    pass over the rows, which only a file holding one reads again."""
-    con.execute("DROP TABLE IF EXISTS _grouped")
-    con.execute(
-        "CREATE TEMP TABLE _grouped AS SELECT file_id, vaccination_date, commune_code, cohort, dose, product, "
-        f"count(*) AS n, sum(doses)::BIGINT AS doses, min(doses) AS lowest FROM ({typed_sql}) GROUP BY ALL", params)
+
+    The sum per commune also tells, without another pass, whether the file may repeat a line (a commune-day whose rows
+    hash to fewer products than it has rows) or hold a negative count; only then are the rows read again."""
+    con.execute("DROP TABLE IF EXISTS _typed")
+    con.execute("DROP TABLE IF EXISTS _daily")
+    con.execute(f"CREATE TEMP TABLE _typed AS {typed_sql}", params)
     try:
-        rows, most, lowest = con.execute("SELECT sum(n), max(n), min(lowest) FROM _grouped").fetchone()
-        if checks is not None and most is not None and most > 1:
-            checks.duplicates(con, f"({typed_sql})")
-        minimum = C.PLATFORM.column("doses").minimum
-        if checks is not None and lowest is not None and lowest < minimum:
-            checks.flags(con, f"({typed_sql})")
         con.execute(
-            "INSERT INTO raw.platform_daily SELECT file_id, vaccination_date, commune_code, cohort, dose, "
-            "sum(doses)::BIGINT FROM _grouped GROUP BY ALL")
+            "CREATE TEMP TABLE _daily AS SELECT file_id, vaccination_date, commune_code, cohort, dose, "
+            "sum(doses)::BIGINT AS doses, count(*) AS n, bit_or(1::UBIGINT << (hash(product) % 64)) AS products, "
+            "min(doses) AS lowest FROM _typed GROUP BY ALL")
+        rows, suspect, lowest = con.execute(
+            "SELECT sum(n), count(*) FILTER (WHERE bit_count(products) < n), min(lowest) FROM _daily").fetchone()
+        if checks is not None and suspect:
+            checks.duplicates(con, "_typed")
+        if checks is not None and lowest is not None and lowest < C.PLATFORM.column("doses").minimum:
+            checks.flags(con, "_typed")
+        con.execute("INSERT INTO raw.platform_daily SELECT file_id, vaccination_date, commune_code, cohort, dose, doses "
+                    "FROM _daily")
         con.execute(
-            "INSERT INTO raw.platform_products SELECT g.file_id, g.vaccination_date, u.district_code, g.cohort, "
-            "g.dose, g.product, sum(g.doses)::BIGINT FROM _grouped g JOIN ref.units u ON u.unit_code = g.commune_code "
-            "GROUP BY ALL")
+            "INSERT INTO raw.platform_products SELECT t.file_id, t.vaccination_date, u.district_code, t.cohort, t.dose, "
+            "t.product, sum(t.doses)::BIGINT FROM _typed t JOIN ref.units u ON u.unit_code = t.commune_code GROUP BY ALL")
     finally:
-        con.execute("DROP TABLE IF EXISTS _grouped")
+        con.execute("DROP TABLE IF EXISTS _typed")
+        con.execute("DROP TABLE IF EXISTS _daily")
     return rows or 0
 
 

@@ -292,13 +292,14 @@ def test_a_row_repeated_in_a_file_refuses_it_naming_both_rows(loader, tmp_path, 
 def test_an_exactly_repeated_platform_line_is_refused_not_summed(settings, fmt):
     base_inbox(settings.inbox)
     rows = [[TICH_SON, "04/03/2022", "18+", 1, "Pfizer", 10],
+            [TICH_SON, "04/03/2022", "18+", 1, "Moderna", 3],
             [LIEN_BAO, "04/03/2022", "18+", 1, "Pfizer", 4],
             [TICH_SON, "04/03/2022", "18+", 1, "Pfizer", 10]]
     table_file(settings.inbox / f"platform/lap{fmt}", headers(C.PLATFORM), rows, when=dt.datetime(2022, 3, 5, 1))
     assert run(settings, quiet()).exit_code == EXIT_REJECTED
     sheet = ', trang "Sheet1"' if fmt == ".xlsx" else ""
     assert refusal(settings).startswith(
-        f'Tệp "lap{fmt}"{sheet}: dòng 2 và dòng 4 trùng nhau: cột A ("Mã xã") Phường Tích Sơn (08707); '
+        f'Tệp "lap{fmt}"{sheet}: dòng 2 và dòng 5 trùng nhau: cột A ("Mã xã") Phường Tích Sơn (08707); '
         'cột B ("Ngày tiêm") 04/03/2022; cột C ("Nhóm tuổi") 18+; cột D ("Mũi") 1; cột E ("Vắc xin") Pfizer. '
         "Trong một tệp, mỗi Mã xã, Ngày tiêm, Nhóm tuổi, Mũi, Vắc xin chỉ có một dòng")
     assert query(settings, "SELECT count(*) FROM raw.platform_daily WHERE vaccination_date = '2022-03-04'") == [(0,)]
@@ -448,3 +449,8 @@ def test_a_platform_export_by_commune_and_district_names(settings):
     assert run(settings, quiet()).exit_code == EXIT_OK
     assert query(settings, "SELECT commune_code, doses FROM raw.platform_daily WHERE vaccination_date = '2022-03-04' "
                            "ORDER BY commune_code") == [(XUAN_HOA_PHUC_YEN, 9), (XUAN_HOA_LAP_THACH, 6)]
+
+
+def test_a_totals_line_of_a_csv_is_skipped_whatever_its_other_cells_hold(loader, tmp_path):
+    rows = [*SPECS["cases"].rows, ["Tổng cộng", None, 3, 1, 15, 2, 3, 1, 0, 13, 14]]  # no date: not a row of data
+    assert loader(write_csv(tmp_path / "ca.csv", headers(C.CASES), rows), "cases").rows == 2

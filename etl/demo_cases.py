@@ -183,7 +183,9 @@ def _month_rows(province: Province, cases: Cases, pos: np.ndarray, style: str | 
 
 
 def write_cases(folder: Path, province: Province, cases: Cases, receipts: Receipts, progress) -> dict:
-    """Monthly CSVs up to 12/2021, monthly workbooks for 2022 (two of them written by commune name)."""
+    """Monthly CSVs, but for two months of 2022 sent as workbooks the way a commune office types them: by commune name
+    (one with prefixes and diacritics mixed, one in plain ASCII), numbers as Vietnamese text. The workbooks exercise
+    what the reader must handle; more of them would only slow the first start."""
     h = {c.name: c.header for c in C.CASES.columns}
     header_code = [h["commune"], h["report_date"], *(h[c] for c in COLUMNS)]
     header_name = [C.CASES.column("commune").aliases[2], *header_code[1:]]
@@ -192,14 +194,13 @@ def write_cases(folder: Path, province: Province, cases: Cases, receipts: Receip
     files = rows = 0
     for i, (y, m) in enumerate(months):
         pos = np.flatnonzero((cases.days.year == y) & (cases.days.month == m))
-        if y < 2022:
+        style = by_name.get((y, m))
+        if style is None:
             path = folder / f"ca_benh_{y}-{m:02d}.csv"
             rows += write_csv(path, header_code, _month_rows(province, cases, pos, None, date_cells=False))
         else:
-            style = by_name.get((y, m))
             path = folder / f"ca_benh_{y}-{m:02d}.xlsx"
-            rows += write_xlsx(path, header_name if style else header_code,
-                               _month_rows(province, cases, pos, style, date_cells=style is None),
+            rows += write_xlsx(path, header_name, _month_rows(province, cases, pos, style, date_cells=False),
                                sheet=f"T{m:02d}-{y}")
         files += 1
         received = dt.datetime(y + (m == 12), m % 12 + 1, 1, 8, 0) if (y, m) != (2022, 6) \

@@ -126,36 +126,32 @@ def _cell_text(value: object) -> str | None:
     return text or None
 
 
-def _expand_merged(ws) -> dict[tuple[int, int], object]:
-    """Value of every cell inside a merged range = the value of its top-left cell (1-based row, col)."""
-    filled: dict[tuple[int, int], object] = {}
-    for rng in ws.merged_cells.ranges:
-        top_left = ws.cell(rng.min_row, rng.min_col).value
-        for r in range(rng.min_row, rng.max_row + 1):
-            for c in range(rng.min_col, rng.max_col + 1):
-                filled[(r, c)] = top_left
-    return filled
-
-
 def _is_number_row(values: list[str | None]) -> bool:
     """The '(1) (2) (3)…' row many forms put under the header."""
     cells = [v.strip("() ") for v in values if v]
     return bool(cells) and all(c.isdigit() for c in cells) and len(cells) >= 3 and cells[:3] == ["1", "2", "3"]
 
 
-def _sheet_cells(ws) -> tuple[list[list[str | None]], int]:
-    """Text of every cell of a sheet (merged ranges filled), legacy encodings converted; and how many were."""
-    merged = _expand_merged(ws)
+def _sheet_cells(sheet) -> tuple[list[list[str | None]], int]:
+    """Text of every cell of a sheet (every cell of a merged range reads as its top-left cell), legacy encodings
+    converted; and how many were. Row i of the result is row i + 1 of the sheet, whatever blank rows lead it."""
+    values = [list(row) for row in sheet.to_python(skip_empty_area=False)]
+    for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():
+        top_left = values[r0][c0] if r0 < len(values) and c0 < len(values[r0]) else None
+        for r in range(r0, min(r1, len(values) - 1) + 1):
+            row = values[r]
+            row.extend([None] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                if c != c0 or r != r0:
+                    row[c] = top_left
     rows: list[list[str | None]] = []
     typed_text: list[tuple[int, int]] = []  # cells typed as text, where a legacy encoding can hide
-    for r_idx, row in enumerate(ws.iter_rows(values_only=True), start=1):
+    for r_idx, row in enumerate(values):
         out = []
-        for c_idx, value in enumerate(row, start=1):
-            if value is None and (r_idx, c_idx) in merged:
-                value = merged[(r_idx, c_idx)]
+        for c_idx, value in enumerate(row):
             text = _cell_text(value)
             if text is not None and isinstance(value, str):
-                typed_text.append((r_idx - 1, c_idx - 1))
+                typed_text.append((r_idx, c_idx))
             out.append(text)
         rows.append(out)
     # One file is typed in one encoding: decide on all its text cells together, since a short
@@ -178,22 +174,24 @@ def _header_index(rows: list[list[str | None]], anchor_keys: set[str]) -> int | 
 
 
 def read_xlsx(path: Path, source: Source) -> RawTable:
-    import openpyxl  # imported here: CSV-only runs should not pay for it
+    # calamine (Rust) reads a workbook about ten times faster than openpyxl, merged ranges included
+    from python_calamine import CalamineWorkbook
 
     try:
-        wb = openpyxl.load_workbook(path, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
+        wb = CalamineWorkbook.from_path(str(path))
+        sheets = [(name, wb.get_sheet_by_name(name)) for name in wb.sheet_names]
+    except Exception as exc:  # calamine raises several types for a broken file
         raise FileError(f"không mở được tệp Excel ({type(exc).__name__}: {exc})") from exc
     anchor_keys = {norm_key(a) for a in source.anchor.aliases}
     # Every sheet is looked at: a second table of the source (a copy, last month's figures) must not be ignored.
     tables = []
-    for ws in wb.worksheets:
-        rows, legacy = _sheet_cells(ws)
+    for name, sheet in sheets:
+        rows, legacy = _sheet_cells(sheet)
         header_idx = _header_index(rows, anchor_keys)
         if header_idx is not None:
-            tables.append((ws.title, rows, legacy, header_idx))
+            tables.append((name, rows, legacy, header_idx))
     if not tables:
-        only = wb.worksheets[0].title if len(wb.worksheets) == 1 else None
+        only = sheets[0][0] if len(sheets) == 1 else None
         raise FileError(
             f'không tìm thấy dòng tiêu đề bảng (cột "{source.anchor.header}") trong {HEADER_SEARCH_ROWS} dòng đầu'
             + ("" if only else " của trang nào"),

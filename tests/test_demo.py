@@ -189,10 +189,9 @@ def test_cases_other_columns_consistent(case_rows):
 
 def test_cases_files_formats(inbox, case_rows):
     files = sorted(p.name for p in (inbox / "cases").iterdir())
-    assert all(f.endswith(".csv") for f in files if f < "ca_benh_2022")
-    assert all(f.endswith(".xlsx") for f in files if f >= "ca_benh_2022")
+    assert [f for f in files if f.endswith(".xlsx")] == ["ca_benh_2022-03.xlsx", "ca_benh_2022-05.xlsx"]
     by_name = case_rows.groupby("file")["unit"].agg(lambda s: not s.astype(str).str.fullmatch(r"\d{5}").all())
-    assert 1 <= by_name.sum() <= 2
+    assert sorted(by_name[by_name].index) == ["ca_benh_2022-03.xlsx", "ca_benh_2022-05.xlsx"]
     values = pd.concat([read_table(inbox / "cases" / f) for f in by_name[by_name].index])
     units_written = values["Xã"].astype(str)
     assert units_written.str.startswith(("Xã ", "P. ", "TT. ")).any() and units_written.str.isascii().any()

@@ -88,7 +88,7 @@ def show_build(settings: Settings) -> None:
     """Draw the progress of the demo build until it ends, then rerun onto the new snapshot (or show why not)."""
     st.title("Chuẩn bị dữ liệu lần đầu")
     st.write(f"Chưa có bản dữ liệu nào được công bố. Hệ thống đang tạo bộ dữ liệu mẫu ({_province_name(settings)}) "
-             "và chạy quy trình nạp số liệu; lần đo gần nhất mất khoảng 15 giây.")
+             "và chạy quy trình nạp số liệu; đo trên máy 2 lõi, việc này mất khoảng 15 giây.")
     start_demo_build(settings)
     bar = st.progress(0.0, text="Chuẩn bị dữ liệu mẫu")
     deadline = time.monotonic() + 10

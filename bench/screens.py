@@ -1,6 +1,6 @@
-"""Screenshots of every page as a viewer sees it: whole page, 1440 px wide, Debian's Chromium, offline.
+"""Screenshots of every page as a viewer sees it: whole page, 1440 px wide (or --width), Debian's Chromium, offline.
 
-    python bench/screens.py [--data-dir bench/out/demo/data] [--out bench/out/screens]
+    python bench/screens.py [--data-dir bench/out/demo/data] [--out bench/out/screens] [--width 1920]
 
 Starts `streamlit run dashboard.py` on the warehouse, opens each page, waits until everything has drawn (the map's
 polygons included), grows the window to the page's height (Streamlit scrolls inside its own container, so a
@@ -22,7 +22,7 @@ sys.path.insert(0, str(PROJECT / "bench"))
 
 from pages import ARGS, CHROMIUM, MAP_DRAWN, free_port, quiet_streamlit, start_server
 
-WIDTH = 1440
+WIDTH = 1440  # the committee's laptops; --width 1920 for a projector
 LOCAL = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
 DRAWN = """() => !document.querySelector('[data-testid="stStatusWidget"]')
     && !document.querySelector('[data-testid^="stSkeleton"], [data-testid="stAppSkeleton"]')
@@ -72,20 +72,21 @@ def settle(page, with_map: bool, polygons: int, title: str | None = None) -> Non
     page.wait_for_function(DRAWN, timeout=60_000)
 
 
-def shoot(page, path: Path, with_map: bool, polygons: int, title: str | None = None) -> None:
+def shoot(page, path: Path, with_map: bool, polygons: int, title: str | None = None, width: int = WIDTH) -> None:
     settle(page, with_map, polygons, title)
     height = max(900, page.evaluate(HEIGHT) + 40)
-    page.set_viewport_size({"width": WIDTH, "height": height})
+    page.set_viewport_size({"width": width, "height": height})
     settle(page, with_map, polygons)
     page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size({"width": WIDTH, "height": TALL})
-    print(f"   {path} ({WIDTH} × {height})")
+    page.set_viewport_size({"width": width, "height": TALL})
+    print(f"   {path} ({width} × {height})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=PROJECT / "bench/out/demo/data")
     parser.add_argument("--out", type=Path, default=PROJECT / "bench/out/screens")
+    parser.add_argument("--width", type=int, default=WIDTH)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -99,13 +100,13 @@ def main() -> None:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                page = browser.new_page(viewport={"width": WIDTH, "height": TALL}, locale="vi-VN")
+                page = browser.new_page(viewport={"width": args.width, "height": TALL}, locale="vi-VN")
                 page.route("**/*", lambda r: r.continue_() if LOCAL.match(r.request.url)
                            or r.request.url.startswith(("data:", "blob:")) else (blocked.append(r.request.url),
                                                                                   r.abort()))
                 for path, shot, title, with_map in PAGES:
                     page.goto(url + path)
-                    shoot(page, args.out / f"{shot}.png", with_map, polygons, title)
+                    shoot(page, args.out / f"{shot}.png", with_map, polygons, title, args.width)
                 # Click the first district on the map: a point inside its polygon, projected by the map itself.
                 page.goto(url + "/Bao_phu_tiem_chung")
                 settle(page, True, polygons, "Bao phủ tiêm chủng")
@@ -116,7 +117,7 @@ def main() -> None:
                 page.mouse.click(box["x"] + x, box["y"] + y)
                 page.get_by_text(f"Các xã, phường, thị trấn của {name}").first.wait_for(timeout=60_000)
                 page.mouse.move(0, 0)
-                shoot(page, args.out / "2_bao_phu_chon_huyen.png", True, polygons)
+                shoot(page, args.out / "2_bao_phu_chon_huyen.png", True, polygons, width=args.width)
                 browser.close()
         finally:
             server.terminate()

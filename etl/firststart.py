@@ -14,7 +14,7 @@ from pathlib import Path
 
 from etl import lock
 from etl.settings import Settings, save_province
-from etl.snapshots import RunLog
+from etl.snapshots import RunLog, process_alive
 
 # Writing the demo inbox takes about a fifth of the time, the pipeline the rest (measured on the Vĩnh Phúc demo).
 DEMO_SHARE = 0.2
@@ -115,22 +115,10 @@ def read_progress(settings: Settings) -> dict | None:
         state = json.loads(progress_path(settings).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
-    if not state.get("done") and not _alive(state.get("pid")):
+    if not state.get("done") and not process_alive(state.get("pid")):
         state.update(done=True, ok=False, summary="Quá trình dựng dữ liệu mẫu đã dừng giữa chừng (tiến trình không còn "
                                                    "chạy). Khởi động lại chương trình để dựng lại.")
     return state
-
-
-def _alive(pid: object) -> bool:
-    if not isinstance(pid, int):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def needs_demo(settings: Settings) -> bool:

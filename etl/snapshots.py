@@ -143,12 +143,13 @@ class RunLog:
                 continue  # a line cut short by a killed run
             merged.setdefault(rec["run_id"], {}).update(rec)
         for run in merged.values():
-            if run.get("status") == "running" and not _alive(run.get("pid")):
+            if run.get("status") == "running" and not process_alive(run.get("pid")):
                 run["status"] = "interrupted"  # started, never ended: the process was killed
         return list(merged.values())
 
 
-def _alive(pid: object) -> bool:
+def process_alive(pid: object) -> bool:
+    """Whether the process that wrote a record (a run, a build) still runs."""
     if not isinstance(pid, int):
         return False
     try:

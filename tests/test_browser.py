@@ -62,26 +62,35 @@ def serve(data_dir: Path, log: Path):
              "--server.port", str(port), "--server.address", "127.0.0.1"],
             cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # poll the health endpoint until the server answers
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
-            time.sleep(0.2)
+    wait_healthy(url, proc, log.read_text)
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
     assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, output) -> None:
+    """Poll the server's health endpoint until it answers; fail with its output if it dies or takes a minute."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"the server did not start:\n{output()}")
+            time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture(scope="module")
@@ -265,15 +274,8 @@ def test_the_launcher_builds_the_demo_first_and_the_browser_shows_its_progress(t
     threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:  # the server starts beside the build: a viewer can open the page while the demo is built
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "".join(lines)
-                time.sleep(0.2)
+        # the server starts beside the build: a viewer can open the page while the demo is built
+        wait_healthy(url, proc, lambda: "".join(lines))
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1200}, locale="vi-VN")
         page.goto(url + "/")
@@ -299,11 +301,7 @@ def test_the_launcher_builds_the_demo_first_and_the_browser_shows_its_progress(t
         while not any(f"http://localhost:{port}" in line for line in lines) and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
     out = "".join(lines)
     # the terminal told each stage and file as it went, then the one-line summary, then where to open the dashboard
     assert "[demo" in out and "== extract" in out and "== load" in out and "== publish" in out, out

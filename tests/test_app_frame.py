@@ -111,13 +111,13 @@ def test_build_progress_only_moves_forward():
     assert fractions == sorted(fractions) and 0 < fractions[0] and fractions[-1] < 1
 
 
-def test_a_page_opened_while_another_process_builds_watches_that_build(use_data, tmp_path):
+def test_a_page_opened_while_another_process_builds_watches_that_build(use_data, tmp_path, monkeypatch):
     """The launcher holds the data directory and writes the progress file; a page opened meanwhile draws that bar and
-    starts no build of its own (one build, however many processes and sessions)."""
+    starts no build of its own (one build, however many processes and sessions); when that build fails, the page says
+    why instead of waiting forever."""
     import fcntl
     import json
     import os
-    import threading
 
     from etl import firststart
 
@@ -128,16 +128,23 @@ def test_a_page_opened_while_another_process_builds_watches_that_build(use_data,
     progress.on_stage("load", 1 / 6)
     progress.on_line("[load] (3/4) platform/a.csv: 10 dòng")
     progress.write(force=True)
+    seen = []
+    read = firststart.read_progress
+
+    def read_then_fail(settings):
+        # the build fails right after the page has drawn its bar once
+        state = read(settings)
+        seen.append((state["fraction"], state["message"], state["done"]))
+        if not state["done"]:
+            progress.finish(False, "Không dựng được dữ liệu mẫu: hỏng")
+        return state
+
+    monkeypatch.setattr(firststart, "read_progress", read_then_fail)
     with open(settings.warehouse / "etl.lock", "a+") as held:  # the launcher, as the OS sees it
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        def finish_later():
-            # the build fails after the page has drawn its bar: the page then says why instead of waiting forever
-            import time
-            time.sleep(1.5)
-            progress.finish(False, "Không dựng được dữ liệu mẫu: hỏng")
-
-        threading.Thread(target=finish_later).start()
         at = open_page(timeout=30)
+    # 0,2 + 0,8 × (1/6 + 1/6 × 3/4) = 0,4333: the bar stood in the load stage, on the third file of four
+    assert seen[0] == (0.4333, "Kiểm tra và nạp từng tệp (3/4)", False) and seen[-1][2]
     assert "Chuẩn bị dữ liệu lần đầu" in texts(at)
     assert "Không dựng được dữ liệu mẫu: hỏng" in "\n".join(e.value for e in at.error)
     assert not (settings.inbox).exists()  # no second build was started

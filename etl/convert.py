@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,13 +15,13 @@ import duckdb
 import pandas as pd
 
 from etl import contracts as C
+from etl import values
 from etl.readers import FileError, RawTable, col_letter, read_file
 from etl.textnorm import norm_key
 from etl.units import UnitRegistry, UnknownUnit
-from etl.vnencoding import fix_text
+from etl.values import SKIP, Parser, parse_date, parse_int
 
 MAX_ERRORS_LISTED = 10
-SKIP = "\x00skip"  # marker: a totals row found in a CSV
 
 OUT_NAME = {C.COMMUNE: "commune_code", C.DISTRICT: "district_code", C.STORE: "store_code", C.UNIT_ANY: "unit_code"}
 SQL_TYPE = {
@@ -30,12 +29,7 @@ SQL_TYPE = {
     C.DATE: "DATE", C.DATETIME: "TIMESTAMP", C.COHORT: "VARCHAR", C.DOSE: "INTEGER", C.TEXT: "VARCHAR",
     C.YESNO: "BOOLEAN", C.POP_VERSION: "VARCHAR", C.TIER: "VARCHAR", C.INT: "BIGINT",
 }
-PROVINCE_WORDS = {"tinh", "kho tinh", "cdc tinh", "so y te", "toan tinh", "trung tam kiem soat benh tat tinh"}
-_DATE_DMY = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})")
-_DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_TIME = re.compile(r"(\d{1,2})\s*[:hg]\s*(\d{2})")
-_VN_THOUSANDS = re.compile(r"^-?[0-9]{1,3}([.][0-9]{3})+(,[0-9]+)?$")
-_VN_DECIMAL = re.compile(r"^-?[0-9]+,[0-9]+$")
+
 
 
 @dataclass
@@ -43,131 +37,6 @@ class LoadResult:
     rows: int
     meta: dict = field(default_factory=dict)
     legacy_cells: int = 0
-
-
-def parse_date(text: str) -> dt.date:
-    m = _DATE_ISO.search(text)
-    if m:
-        y, mo, d = int(m[1]), int(m[2]), int(m[3])
-    else:
-        m = _DATE_DMY.search(text)
-        if not m:
-            raise ValueError(f'"{text}" không phải là ngày (cần dd/mm/yyyy)')
-        d, mo, y = int(m[1]), int(m[2]), int(m[3])
-    try:
-        value = dt.date(y, mo, d)
-    except ValueError:
-        raise ValueError(f'"{text}" không phải là ngày hợp lệ') from None
-    if not dt.date(2019, 1, 1) <= value <= dt.date(2035, 12, 31):
-        raise ValueError(f'ngày "{text}" nằm ngoài khoảng 2019–2035')
-    return value
-
-
-def parse_datetime(text: str) -> dt.datetime:
-    day = parse_date(text)
-    rest = _DATE_ISO.sub("", _DATE_DMY.sub("", text, count=1), count=1)
-    m = _TIME.search(rest)
-    hour, minute = (int(m[1]), int(m[2])) if m else (0, 0)
-    if hour > 23 or minute > 59:
-        raise ValueError(f'"{text}": giờ không hợp lệ')
-    return dt.datetime(day.year, day.month, day.day, hour, minute)
-
-
-def today() -> dt.date:
-    """The run date: an event date after it is refused. Tests replace this function to fix the date."""
-    return dt.date.today()
-
-
-def _lookup(table: dict[str, str], text: str, what: str, allowed: str) -> str:
-    value = table.get(norm_key(text))
-    if value is None:
-        raise ValueError(f'"{text}" không phải là {what} (nhận: {allowed})')
-    return value
-
-
-def _parse_dose(text: str) -> str:
-    digits = re.sub(r"[^0-9]", "", text.replace(".0", "") if text.endswith(".0") else text)
-    if digits not in {"1", "2", "3", "4"}:
-        raise ValueError(f'"{text}" không phải là mũi tiêm 1–4')
-    return digits
-
-
-class _Parser:
-    """Parses the distinct values of one column of one file."""
-
-    def __init__(self, column: C.Column, registry: UnitRegistry, district_code: str | None, anchor: bool):
-        self.column = column
-        self.registry = registry
-        self.district_code = district_code
-        self.anchor = anchor
-        self.run_day = today() if column.event_date else None
-
-    def __call__(self, text: str, district_code: str | None = None) -> str:
-        """district_code: the district the row's own district column names, for a commune."""
-        kind = self.column.kind
-        if self.anchor and norm_key(text) in C.TOTAL_ROW_KEYS:
-            return SKIP
-        if kind == C.COMMUNE:
-            return self.registry.match_commune(fix_text(text), district_code=district_code or self.district_code)
-        if kind in (C.DISTRICT, C.COMMUNE_DISTRICT):
-            return self.registry.match_district(fix_text(text))
-        if kind in (C.STORE, C.UNIT_ANY):
-            if norm_key(fix_text(text)) in PROVINCE_WORDS or norm_key(text) == self.registry.province_code:
-                return self.registry.province_code
-            return self.registry.match_district(fix_text(text))
-        if kind == C.DATE:
-            day = parse_date(text)
-            self._not_after_run_day(day)
-            return day.isoformat()
-        if kind == C.DATETIME:
-            moment = parse_datetime(text)
-            self._not_after_run_day(moment.date())
-            return moment.isoformat(sep=" ")
-        if kind == C.COHORT:
-            return _lookup(C.COHORT_BY_KEY, text, "nhóm tuổi", "18+, 12-17, 5-11")
-        if kind == C.DOSE:
-            return _parse_dose(text)
-        if kind == C.YESNO:
-            key = norm_key(text)
-            if key in C.YES:
-                return "true"
-            if key in C.NO:
-                return "false"
-            raise ValueError(f'"{text}" không phải Có/Không')
-        if kind == C.POP_VERSION:
-            return _lookup(C.POP_VERSION_BY_KEY, text, "phiên bản dân số", "đầu kỳ, hiện có")
-        if kind == C.TIER:
-            return _lookup(C.TIER_BY_KEY, text, "tuyến", "tuyến tỉnh, tuyến huyện, tuyến trên, tuyến xã")
-        if kind == C.TEXT:
-            return unicodedata.normalize("NFC", fix_text(text))
-        raise AssertionError(kind)
-
-    def _not_after_run_day(self, day: dt.date) -> None:
-        if self.run_day is not None and day > self.run_day:
-            raise ValueError(
-                f"ngày {day:%d/%m/%Y} ở sau ngày chạy ({self.run_day:%d/%m/%Y}): số liệu không thể có cho một ngày "
-                "chưa đến (gõ nhầm năm, tháng?)")
-
-
-def parse_int(text: str) -> int:
-    """Vietnamese number text -> int, the same reading as _int_sql (a test holds them together)."""
-    v = text.replace(" ", "").replace("\xa0", "")
-    if "." not in v and "," not in v:
-        try:
-            return int(v)
-        except ValueError:
-            raise ValueError(f'"{text}" không phải là số nguyên') from None
-    if _VN_THOUSANDS.match(v):
-        v = v.replace(".", "").replace(",", ".")
-    elif _VN_DECIMAL.match(v):
-        v = v.replace(",", ".")
-    try:
-        number = float(v)
-    except ValueError:
-        raise ValueError(f'"{text}" không phải là số nguyên') from None
-    if not number.is_integer():
-        raise ValueError(f'"{text}" không phải là số nguyên')
-    return int(number)
 
 
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -268,7 +137,7 @@ def _load_frame(con: duckdb.DuckDBPyConnection, raw: RawTable, source: C.Source,
         where = _where(raw, name)
         blank_ok = kind == C.INT or not column.required
         anchor = column is source.anchor
-        parse = parse_int if kind == C.INT else _Parser(column, registry, meta.get("district_code"), anchor=anchor)
+        parse = parse_int if kind == C.INT else Parser(column, registry, meta.get("district_code"), anchor=anchor)
         values = []
         for i, text in enumerate(frame[name].tolist()):
             if text is None or (isinstance(text, float) and text != text):
@@ -480,7 +349,7 @@ def read_report_title(raw: RawTable, registry: UnitRegistry) -> dict:
     if report_date is None:
         raise FileError('không tìm thấy ngày báo cáo ở phần đầu biểu ("Số liệu đến ngày dd/mm/yyyy")', sheet=raw.sheet)
     day, row_no, at = report_date
-    run_day = today()
+    run_day = values.today()
     if day > run_day:
         raise FileError(f"ngày báo cáo {day:%d/%m/%Y} ở sau ngày chạy ({run_day:%d/%m/%Y}): số liệu không thể có cho "
                         "một ngày chưa đến (gõ nhầm năm, tháng?)", sheet=raw.sheet, row=row_no, column=col_letter(at))
@@ -525,10 +394,10 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
                 f"FROM _raw WHERE _raw.{name} IS NOT NULL AND {expr} IS NULL"
             )
             continue
-        parser = _Parser(column, registry, meta.get("district_code"), anchor=(column is source.anchor))
+        parser = Parser(column, registry, meta.get("district_code"), anchor=(column is source.anchor))
         if kind == C.COMMUNE and hint is not None:
             # Parsed once per distinct (commune, district) pair: the district chooses between namesakes.
-            district_parser = _Parser(hint, registry, None, anchor=False)
+            district_parser = Parser(hint, registry, None, anchor=False)
             hint_where = _where(raw, hint.name)
             pairs = con.execute(f"SELECT DISTINCT {name}, {hint.name} FROM _raw WHERE {name} IS NOT NULL").fetchall()
             mapped = []
@@ -588,7 +457,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
     return LoadResult(rows=rows, meta=meta, legacy_cells=raw.legacy_cells)
 
 
-def _try(parser: _Parser, value: str, district_code: str | None) -> tuple[str | None, str | None]:
+def _try(parser: Parser, value: str, district_code: str | None) -> tuple[str | None, str | None]:
     """(typed value, None) or (None, the reason it cannot be typed)."""
     try:
         return parser(value, district_code), None

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from etl.contracts import COHORTS
-from etl.convert import parse_date
+from etl.values import parse_date
 from etl.readers import FileError
 
 KINDS = ("coverage", "report_deadline", "plan_milestone")

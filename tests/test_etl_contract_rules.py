@@ -2,7 +2,7 @@
 is loaded and flagged where it stands; an event date after the run date, a row repeated within a file and a second
 table in a workbook refuse the file; a form's footer is not data; a commune's district tells namesakes apart.
 
-The run date is 05/03/2022 throughout (etl.convert.today is replaced). Every source has one tiny table (SPECS) whose
+The run date is 05/03/2022 throughout (etl.values.today is replaced). Every source has one tiny table (SPECS) whose
 rows are written as CSV or as a workbook (header on row 1, so the first data row is row 2); what each loads is
 computed by hand.
 """
@@ -18,7 +18,7 @@ import pytest
 from builders import (DAO_TRU, LIEN_BAO, TICH_SON, district_report_xlsx, edit_xlsx, headers, report_numbers,
                       table_file, workbook_xlsx, write_csv)
 from etl import contracts as C
-from etl import convert
+from etl import values
 from etl.convert import create_raw_tables, load_file
 from etl.pipeline import EXIT_OK, EXIT_REJECTED, Progress, run
 from etl.readers import FileError, col_letter
@@ -137,7 +137,7 @@ def quiet() -> Progress:
 
 @pytest.fixture
 def run_day(monkeypatch):
-    monkeypatch.setattr(convert, "today", lambda: RUN_DAY)
+    monkeypatch.setattr(values, "today", lambda: RUN_DAY)
     return RUN_DAY
 
 

@@ -6,7 +6,8 @@ import datetime as dt
 import duckdb
 import pytest
 
-from etl.convert import _int_sql, parse_date, parse_datetime, parse_int
+from etl.convert import _int_sql
+from etl.values import parse_date, parse_datetime, parse_int
 
 NUMBERS = {
     "1234": 1234, "1.234": 1234, "1.234.567": 1234567, "12,0": 12, "1.234,0": 1234, " 7 ": 7, "1\xa0234": 1234,

@@ -307,9 +307,13 @@ def test_the_model_version_follows_the_models_not_the_demo(tmp_path, monkeypatch
     monkeypatch.setattr(V, "ETL_DIR", copy)
     before = V._digest()
     assert before == V.MODEL_VERSION
-    (copy / "demo.py").write_text((copy / "demo.py").read_text(encoding="utf-8") + "\n# sửa dữ liệu mẫu\n",
-                                  encoding="utf-8")
-    assert V._digest() == before
+    for name in ("demo.py", "firststart.py", "lock.py"):  # the demo, its first start, the lock on the directory
+        (copy / name).write_text((copy / name).read_text(encoding="utf-8") + "\n# sửa\n", encoding="utf-8")
+        assert V._digest() == before, name
+    values = copy / "values.py"  # how a cell is read changes what a build makes of the archive
+    values.write_text(values.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert V._digest() != before
+    before = V._digest()
     model = copy / "sql/marts/cases_metrics.sql"
     model.write_text(model.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert V._digest() != before

@@ -1,4 +1,5 @@
-"""The directive targets file (TOML) -> raw.targets, raw.target_revisions, raw.min_intervals, raw.report_schedule."""
+"""The directive targets file (TOML) -> raw.targets, raw.target_revisions, raw.min_intervals, raw.report_schedule,
+raw.directive_quotes."""
 from __future__ import annotations
 
 import datetime as dt
@@ -26,6 +27,14 @@ def _date(value: object, where: str) -> dt.date:
         raise FileError(str(exc), column=where) from None
 
 
+def _provinces(value: object, where: str) -> str | None:
+    """`provinces = ["26"]`: the provinces whose own directive it is (it binds or speaks to them only); None: national."""
+    if value is not None and (not isinstance(value, list) or not value or not all(
+            isinstance(c, str) and re.fullmatch(r"\d{2}", c) for c in value)):
+        raise FileError('provinces phải là danh sách mã tỉnh 2 chữ số, ví dụ provinces = ["26"]', column=where)
+    return ",".join(value) if value else None
+
+
 def parse_targets(text: str) -> dict[str, pd.DataFrame]:
     try:
         doc = tomllib.loads(text)
@@ -49,10 +58,7 @@ def parse_targets(text: str) -> dict[str, pd.DataFrame]:
                 raise FileError(f'threshold_pct "{pct}" phải trong khoảng 0–100', column=where)
             if t.get("population_version", "start") not in ("start", "current"):
                 raise FileError("population_version phải là start hoặc current", column=where)
-        provinces = t.get("provinces")
-        if provinces is not None and (not isinstance(provinces, list) or not provinces or not all(
-                isinstance(c, str) and re.fullmatch(r"\d{2}", c) for c in provinces)):
-            raise FileError('provinces phải là danh sách mã tỉnh 2 chữ số, ví dụ provinces = ["26"]', column=where)
+        provinces = _provinces(t.get("provinces"), where)
         original = _date(t["deadline"], where)
         revs = t.get("revisions", [])
         for j, r in enumerate(revs, start=1):
@@ -68,7 +74,7 @@ def parse_targets(text: str) -> dict[str, pd.DataFrame]:
             "population_version": t.get("population_version", "start") if t["kind"] == "coverage" else None,
             "responsible": t.get("responsible", "district"), "deadline": in_force, "original_deadline": original,
             # the provinces whose own directive set it; None = a national directive, every province
-            "provinces": ",".join(provinces) if provinces else None,
+            "provinces": provinces,
         })
     ids = [t["target_id"] for t in targets]
     if len(set(ids)) != len(ids):
@@ -82,11 +88,20 @@ def parse_targets(text: str) -> dict[str, pd.DataFrame]:
             "days": int(m["days"]), "effective_from": _date(m["effective_from"], where),
             "source_document": m.get("source_document"),
         })
+    quotes = []
+    for i, q in enumerate(doc.get("quote", []), start=1):
+        where = f"[[quote]] thứ {i}"
+        for key in ("topic", "text", "source_document"):
+            if not isinstance(q.get(key), str) or not q[key].strip():
+                raise FileError(f'thiếu khóa "{key}"', column=where)
+        quotes.append({"topic": q["topic"], "quote": q["text"].strip(), "source_document": q["source_document"],
+                       "provinces": _provinces(q.get("provinces"), where)})
     schedule = doc.get("report_schedule", {})
     return {
         "targets": pd.DataFrame(targets),
         "target_revisions": pd.DataFrame(revisions, columns=["target_id", "revision_no", "deadline", "source_document", "note"]),
         "min_intervals": pd.DataFrame(intervals, columns=["cohort", "from_dose", "to_dose", "days", "effective_from", "source_document"]),
+        "directive_quotes": pd.DataFrame(quotes, columns=["topic", "quote", "source_document", "provinces"]),
         "report_schedule": pd.DataFrame([{
             "district_report_weekday": int(schedule.get("district_report_weekday", 0)),
             "grace_days": int(schedule.get("grace_days", 0)),

@@ -123,10 +123,8 @@ with table_tab:
             note=f"F0 theo huyện, 7 ngày đến ngày báo cáo {F.date(day)}; nguồn {SRC}")
 
 st.subheader("F0 chưa được cấp thuốc, chưa được theo dõi")
-st.markdown("> Tuyệt đối không để người dân sau khi có kết quả dương tính với vi-rút SARS-CoV-2 không được tiếp cận "
-            "với các dịch vụ y tế, không được cấp phát thuốc, không được quản lý, theo dõi sức khỏe.  \n"
-            "— Chỉ thị của Ban Thường vụ Tỉnh ủy Vĩnh Phúc (03/2022), mục 3; cùng yêu cầu tại Văn bản số "
-            "7431/UBND-KGVX ngày 20/12/2021 của UBND tỉnh Đắk Nông")
+for quote in q.directive_quotes(f.snapshot, "care_access", f.meta["province_code"]).itertuples():
+    st.markdown(f"> {quote.quote}  \n— {quote.source_document}")
 gap_cols = {"unit_name": W.Col("Đơn vị"), "active_total": W.Col("F0 đang điều trị", "int"),
             "without_antiviral": W.Col("Chưa có thuốc", "int"),
             "without_antiviral_pct": W.Col("Chưa có thuốc (%)", "pct", help="÷ F0 đang điều trị."),

@@ -343,3 +343,9 @@ def duty_gaps(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Duty checks up to the as-of date that found a commune health station without staff, latest first."""
     return _query(snapshot, "duty_gaps", scope=scope, as_of=as_of)
 
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def directive_quotes(snapshot: str, topic: str, province: str) -> pd.DataFrame:
+    """The directives' wording on a topic that speaks to this province (its own directives, then national ones), from
+    the targets file: each province quotes its own documents."""
+    return _query(snapshot, "directive_quotes", topic=topic, province=province)

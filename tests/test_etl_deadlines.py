@@ -2,7 +2,7 @@
 
 Phường Tích Sơn (08707, Thành phố Vĩnh Yên 243) has 100 people in each cohort (start of period). Doses:
 18+ and 12–17 alike: dose 1 — 50 on 01/03/2022 and 45 on 05/03 (95 people); dose 2 — 10 on 12/03.
-Platform data therefore runs 01/03 → 12/03/2022. Vĩnh Yên has no other commune with people, so its district rows
+Platform data therefore runs 01/03 → 12/03/2022 (18+ dose 1: 50 people on 01/03–04/03, 95 from 05/03). Vĩnh Yên has no other commune with people, so its district rows
 equal the commune's.
 """
 from __future__ import annotations
@@ -75,6 +75,28 @@ source_document = "thử"
 cohort = "12-17"
 dose = 2
 threshold_pct = 50.0
+population_version = "start"
+deadline = "2022-03-20"
+
+[[target]]
+id = "tre_roi_dat"
+kind = "coverage"
+title = "Trễ hạn rồi đạt"
+source_document = "thử"
+cohort = "18+"
+dose = 1
+threshold_pct = 90.0
+population_version = "start"
+deadline = "2022-03-03"
+
+[[target]]
+id = "vuot_kha_nang_du_kien_kip"
+kind = "coverage"
+title = "Dự kiến kịp hạn nhưng khoảng cách không cho phép"
+source_document = "thử"
+cohort = "12-17"
+dose = 2
+threshold_pct = 11.0
 population_version = "start"
 deadline = "2022-03-20"
 
@@ -256,3 +278,52 @@ deadline = "2022-03-10"
     with pytest.raises(FileError) as error:
         parse_targets(bad)
     assert "provinces" in str(error.value) and error.value.column == "[[target]] thứ 1"
+
+
+def test_a_missed_deadline_reached_later_says_when_and_how_late(mart):
+    """Trễ hạn rồi đạt: 90% of 100 = 90 people by 03/03; 50 by then (40 short), 95 from 05/03. The deadline stays
+    missed; from 05/03 nothing is short any more and nothing is projected."""
+    on_deadline = row(mart, "tre_roi_dat", "2022-03-03")
+    assert (on_deadline["status"], on_deadline["status_reason"]) == ("missed", "still_short")
+    assert (on_deadline["people_short_at_deadline"], on_deadline["people_needed"]) == (40, 40)
+    assert (on_deadline["reached_date"], on_deadline["days_late"]) == (None, 0)
+    # the day after: still 40 short, 1 day late; projected from that day: 50 in the last 7 days (7,14 a day),
+    # ceil(40 ÷ 7,14) = 6 days → 10/03; no week before 01/03, so the slowest week is 0 and has no date
+    after = row(mart, "tre_roi_dat", "2022-03-04")
+    assert (after["reached_date"], after["days_late"], after["people_needed"]) == (None, 1, 40)
+    assert (after["projected_date"], after["projected_date_low"], after["projected_date_high"]) == \
+        (dt.date(2022, 3, 10), dt.date(2022, 3, 10), None)
+    # 05/03: 95 ≥ 90, reached 2 days late; the figures at the deadline stay as they were
+    for as_of in ("2022-03-05", "2022-03-12"):
+        r = row(mart, "tre_roi_dat", as_of)
+        assert (r["status"], r["status_reason"], r["reached_date"], r["days_late"]) == \
+            ("missed", "reached_after_deadline", dt.date(2022, 3, 5), 2)
+        assert (r["people_needed"], r["people_short_at_deadline"], r["achieved_pct"], r["eval_date"]) == \
+            (0, 40, 50.0, dt.date(2022, 3, 3))
+        assert (r["projected_date"], r["projected_date_low"], r["projected_date_high"]) == (None, None, None)
+        assert r["met_on"] is None and r["required_daily_pace"] is None
+
+
+def test_still_short_after_the_deadline_counts_now_and_projects_from_now(mart):
+    # Thiếu một người: 96 by 11/03, 95 on 11/03 and on 12/03: 1 short at the deadline and still 1 short, 1 day late;
+    # nobody vaccinated 06/03–12/03, so no projection
+    r = row(mart, "thieu_mot_nguoi", "2022-03-12")
+    assert (r["status_reason"], r["people_needed"], r["people_short_at_deadline"], r["days_late"]) == \
+        ("still_short", 1, 1, 1)
+    assert r["reached_date"] is None and r["projected_date"] is None
+    # before the deadline there is no shortfall "at the deadline" yet, nor any lateness
+    before = row(mart, "thieu_mot_nguoi", "2022-03-09")
+    assert (before["people_short_at_deadline"], before["days_late"], before["reached_date"]) == (None, None, None)
+
+
+def test_the_rule_behind_each_status_is_named(mart):
+    # 12–17 dose 2, 11% of 100 = 11 people by 20/03; 10 have it on 12/03 (1 short). At 10 in the last 7 days the
+    # projection is 12/03 + ceil(1 ÷ 1,43) = 13/03, before the deadline, yet 90 people cannot have dose 2 in time
+    # (21 days from dose 1, which had to be by 27/02): at most 10% < 11%, so at risk whatever the pace
+    r = row(mart, "vuot_kha_nang_du_kien_kip", "2022-03-12")
+    assert r["projected_date"] == dt.date(2022, 3, 13) and r["projected_date"] < r["deadline"]
+    assert (r["status"], r["status_reason"], r["max_achievable_pct"]) == ("at_risk", "beyond_reach", 10.0)
+    assert row(mart, "toc_do_bang_khong", "2022-03-12")["status_reason"] == "no_recent_doses"  # 0 in 7 days
+    assert row(mart, "mui2_khoang_cach_doi", "2022-03-12")["status_reason"] == "pace_too_slow"  # 10 a week, 40 due
+    assert row(mart, "thieu_mot_nguoi", "2022-03-09")["status_reason"] == "pace_enough"
+    assert row(mart, "dat_dung_nguong", "2022-03-12")["status_reason"] == "reached_by_deadline"

@@ -218,11 +218,41 @@ def target_verdict(r) -> str:
     if r.status == "met":
         return f"**{status}** — đạt ngày {date(r.met_on)} ({pct(r.achieved_pct)} so với chỉ tiêu {pct(r.threshold_pct)})."
     if r.status == "missed":
-        return (f"**{status}** — đến hạn {date(r.deadline)} đạt {pct(r.achieved_pct)}, còn thiếu "
-                f"**{num(r.people_needed)} người** so với chỉ tiêu {pct(r.threshold_pct)}.")
+        # people_needed is the shortfall now: past the deadline, say the one on the deadline, then what followed
+        text = (f"**{status}** — đến hạn {date(r.deadline)} đạt {pct(r.achieved_pct)}, còn thiếu "
+                f"**{num(r.people_short_at_deadline)} người** so với chỉ tiêu {pct(r.threshold_pct)}.")
+        if not missing(r.reached_date):
+            return text + f" Sau hạn: đạt ngày {date(r.reached_date)}, trễ {num(r.days_late)} ngày."
+        return (text + f" Đến ngày {date(r.as_of_date)} vẫn còn thiếu **{num(r.people_needed)} người** "
+                f"(trễ {num(r.days_late)} ngày); {projection_text(r)}.")
     return (f"**{status}** — còn thiếu **{num(r.people_needed)} người**, còn {num(r.days_left)} ngày: cần "
             f"{num(r.required_daily_pace, 1)} người/ngày, 7 ngày gần nhất tiêm {num(r.trailing_7d_pace, 1)} "
             f"người/ngày; {projection_text(r)}.")
+
+
+def target_status_note(r) -> str:
+    """Why a unit has its status (marts.deadline_status.status_reason), from a deadline_units() or
+    deadline_exceptions() row, in a few words beside it."""
+    reason = r["status_reason"]
+    projected = None if missing(r["projected_date"]) else date(r["projected_date"])
+    if reason == "reached_by_deadline":
+        return f"đạt ngày {date(r['met_on'])}"
+    if reason == "reached_after_deadline":
+        return f"đạt ngày {date(r['reached_date'])}, trễ {num(r['days_late'])} ngày"
+    if reason == "still_short":
+        return (f"trễ {num(r['days_late'])} ngày, còn thiếu {num(r['people_needed'])} người; "
+                + (f"dự kiến đạt {projected}" if projected else "7 ngày qua không tiêm thêm ai"))
+    if reason == "beyond_reach":
+        return (f"khoảng cách giữa hai mũi: tối đa có thể đạt {pct(r['max_achievable_pct'])} < chỉ tiêu "
+                f"{pct(r['threshold_pct'])}" + (f" (dù theo tốc độ 7 ngày qua dự kiến đạt {projected})"
+                                                   if projected else ""))
+    if reason == "no_recent_doses":
+        return "7 ngày qua không tiêm thêm ai"
+    if reason == "pace_too_slow":
+        return f"theo tốc độ 7 ngày qua: dự kiến đạt {projected}, sau hạn"
+    if reason == "pace_enough":
+        return f"theo tốc độ 7 ngày qua: dự kiến đạt {projected}, trước hạn"
+    return ""
 
 
 def feasibility_text(r) -> str:

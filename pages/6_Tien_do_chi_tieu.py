@@ -1,7 +1,8 @@
 """Tiến độ thực hiện chỉ tiêu: every coverage target of the directives (its document, quote, threshold and deadline,
 revisions kept visible), the province and each district against it on the as-of date (gauge, bullets, status, people
 still needed, pace required against the last 7 days, projected date with its method and range, what cannot be
-reached because of the dose interval), who will miss what with the member who answers for the district, the communes
+reached because of the dose interval), the rule behind each status (status_reason), a missed deadline with the day it
+was reached afterwards and how late, who will miss what with the member who answers for the district, the communes
 of a district ranked by people still needed, and the report deadlines and plan milestones."""
 import streamlit as st
 
@@ -10,6 +11,7 @@ from app import formatting as F
 from app import queries as q
 from app import widgets as W
 from app.frame import frame, one_province
+
 
 f = frame("Tiến độ thực hiện chỉ tiêu")
 scope = one_province(f, "dl_province")[0]
@@ -39,11 +41,13 @@ help_text = F.source_help("platform", judged, f"{F.POPULATION[t['population_vers
                           f"{F.COHORT_LONG[t['cohort']].lower()}",
                           f"Dự báo: {F.PROJECTION_METHOD}.")
 st.caption(f"Đánh giá theo số liệu nền tảng tiêm chủng đến ngày {F.date(judged)}"
-           + (" (sau hạn: các con số là tại ngày hạn)" if units["deadline_passed"].iloc[0] else "")
+           + (" (sau hạn: tỷ lệ đạt là tại ngày hạn; còn thiếu và dự kiến đạt là đến nay)"
+              if units["deadline_passed"].iloc[0] else "")
            + f". Dự báo: {F.PROJECTION_METHOD}.")
 
 province = units[units["unit_level"] == "province"]
 districts = units[units["unit_level"] == "district"]
+units = units.assign(status_note=[F.target_status_note(r) for _, r in units.iterrows()])
 if not province.empty:
     p = province.iloc[0]
     st.markdown(f"#### {p['unit_name']}")
@@ -53,20 +57,27 @@ if not province.empty:
         st.caption("Kim đen: chỉ tiêu; vùng xám: phần không thể đạt trước hạn (khoảng cách giữa hai mũi).")
     with right:
         st.markdown(F.target_verdict(p))
+        if p["status"] in ("at_risk", "on_track"):
+            st.markdown(f"**Căn cứ xếp loại:** {F.target_status_note(p)}.")
         c1, c2, c3 = st.columns(3)
         with c1:
             W.metric("Đã đạt", F.pct(p["achieved_pct"]), help_text,
                      delta=f"{F.num(p['people_vaccinated'])} / {F.num(p['population'])} người", note=True)
         with c2:
             W.metric("Thiếu tại ngày hạn (người)" if p["deadline_passed"] else "Còn thiếu (người)",
-                     F.num(p["people_needed"]), help_text, delta=f"cần đạt {F.num(p['target_people'])} người",
+                     F.num(p["people_short_at_deadline"] if p["deadline_passed"] else p["people_needed"]), help_text,
+                     delta=f"cần đạt {F.num(p['target_people'])} người",
                      note=True)
         with c3:
             if p["status"] == "met":
                 W.metric("Ngày đạt chỉ tiêu", F.date(p["met_on"]), help_text)
+            elif not F.missing(p["reached_date"]):
+                W.metric("Đạt sau hạn", F.date(p["reached_date"]), help_text,
+                         delta=f"trễ {F.num(p['days_late'])} ngày", note=True)
             elif p["deadline_passed"]:
-                W.metric("Tốc độ 7 ngày đến hạn", F.num(p["trailing_7d_pace"], 1), help_text,
-                         delta=f"người/ngày; hạn {F.date(p['deadline'])}", note=True)
+                W.metric("Còn thiếu đến nay (người)", F.num(p["people_needed"]), help_text,
+                         delta=f"trễ {F.num(p['days_late'])} ngày; 7 ngày gần nhất: "
+                               f"{F.num(p['trailing_7d_pace'], 1)}/ngày", note=True)
             else:
                 W.metric("Cần tiêm mỗi ngày", F.num(p["required_daily_pace"], 1), help_text,
                          delta=f"7 ngày gần nhất: {F.num(p['trailing_7d_pace'], 1)}/ngày", note=True)
@@ -92,12 +103,16 @@ if not province.empty:
 st.markdown("#### Các huyện, thành phố")
 unit_cols = {
     "unit_name": W.Col("Đơn vị"), "status": W.Col("Tình trạng", words=F.TARGET_STATUS),
+    "status_note": W.Col("Căn cứ", help="Quy tắc cho tình trạng này: đạt khi nào; trễ bao nhiêu ngày; không thể đạt "
+                         "vì khoảng cách giữa hai mũi (xét trước tốc độ); hay dự kiến đạt theo tốc độ 7 ngày qua."),
     "achieved_pct": W.Col("Đã đạt", "pct", bar="Mức đạt"), "threshold_pct": W.Col("Chỉ tiêu", "pct"),
-    "people_needed": W.Col("Còn thiếu (người)", "int"),
+    "people_needed": W.Col("Còn thiếu (người)", "int", help="Đến ngày số liệu; 0 khi đã đạt, kể cả đạt sau hạn."),
+    "people_short_at_deadline": W.Col("Thiếu tại ngày hạn", "int", screen=False),
     "required_daily_pace": W.Col("Cần tiêm/ngày", "num1"), "trailing_7d_pace": W.Col("Tốc độ 7 ngày/ngày", "num1"),
     "projected_date": W.Col("Dự kiến đạt", "date", help=F.PROJECTION_METHOD),
     "projected_date_low": W.Col("Sớm nhất", "date"), "projected_date_high": W.Col("Muộn nhất", "date"),
     "met_on": W.Col("Ngày đạt", "date"),
+    "reached_date": W.Col("Đạt sau hạn", "date", screen=False), "days_late": W.Col("Trễ (ngày)", "int", screen=False),
     "max_achievable_pct": W.Col("Tối đa có thể đạt", "pct"),
     "people_blocked_by_interval": W.Col("Chưa đủ khoảng cách", "int"),
     "people_contraindicated": W.Col("Chống chỉ định", "int", screen=False),
@@ -116,6 +131,7 @@ with table_tab:
 
 st.subheader("Đơn vị nào sẽ không kịp chỉ tiêu nào")
 lagging = q.deadline_exceptions(f.snapshot, scope, f.as_of)
+lagging = lagging.assign(status_note=[F.target_status_note(r) for _, r in lagging.iterrows()])
 if lagging.empty:
     st.success(f"Đến ngày {F.date(f.as_of)} không đơn vị nào có nguy cơ trễ hoặc đã trễ hạn chỉ tiêu.")
 else:
@@ -126,8 +142,12 @@ else:
         "district_secretary": W.Col("Bí thư huyện"),
         "short_title": W.Col("Chỉ tiêu", help="Nhóm tuổi và mũi; tên đầy đủ trong tệp Excel."),
         "status": W.Col("Tình trạng", words=F.TARGET_STATUS), "deadline": W.Col("Hạn", "date"),
+        "status_note": W.Col("Căn cứ"),
         "threshold_pct": W.Col("Yêu cầu", "pct"), "achieved_pct": W.Col("Đã đạt", "pct"),
-        "people_needed": W.Col("Còn thiếu", "int", help="Số người còn phải tiêm để đạt tỷ lệ yêu cầu."),
+        "people_needed": W.Col("Còn thiếu", "int", help="Số người còn phải tiêm đến nay để đạt tỷ lệ yêu cầu; 0 khi "
+                               "đã đạt sau hạn."),
+        "people_short_at_deadline": W.Col("Thiếu tại ngày hạn", "int", screen=False),
+        "reached_date": W.Col("Đạt sau hạn", "date", screen=False), "days_late": W.Col("Trễ (ngày)", "int", screen=False),
         "title": W.Col("Tên chỉ tiêu", screen=False),
         "projected_date": W.Col("Dự kiến đạt", "date", screen=False),
         "original_deadline": W.Col("Hạn ban đầu", "date", screen=False),

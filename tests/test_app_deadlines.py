@@ -4,6 +4,7 @@ each cohort; 18+ and 12–17: dose 1 — 50 on 01/03/2022 and 45 on 05/03; dose 
 So the province's figures equal Vĩnh Yên's, and no other district has a population to be judged on. Added here: who
 answers for Vĩnh Yên, and one report deadline (10/03/2022) sent late by Vĩnh Yên and on time by Phúc Yên."""
 import datetime as dt
+import re
 
 import pytest
 from builders import TICH_SON, headers, platform_csv, population_csv, write_csv
@@ -186,3 +187,44 @@ def test_another_provinces_own_target_is_not_listed(tmp_path):
     assert sorted(listed) == ["quoc_gia", "vinh_phuc"]
     assert sorted(q.deadline_targets(str(path), ("193",), dt.date(2022, 3, 1))["target_id"]) == ["quang_ninh",
                                                                                                   "quoc_gia"]
+
+
+def test_a_missed_deadline_reached_later_says_when_and_projects_nothing(page):
+    """Trễ hạn rồi đạt (tests/test_etl_deadlines.py): 90 of 100 people by 03/03; 50 then (40 short); 95 from 05/03."""
+    at = page("tre_roi_dat")  # as of 12/03
+    text = texts(at)
+    assert ("**không đạt** — đến hạn 03/03/2022 đạt 50,00%, còn thiếu **40 người** so với chỉ tiêu 90,00%. "
+            "Sau hạn: đạt ngày 05/03/2022, trễ 2 ngày.") in text
+    assert "dự kiến đạt" not in text
+    assert metric(at, "Thiếu tại ngày hạn (người)").value == "40"
+    assert (metric(at, "Đạt sau hạn").value, metric(at, "Đạt sau hạn").delta) == ("05/03/2022", "trễ 2 ngày")
+    units = table(at, "dl_units").set_index("Đơn vị")
+    vinh_yen = units.loc["Thành phố Vĩnh Yên"]
+    assert (vinh_yen["Tình trạng"], vinh_yen["Căn cứ"], vinh_yen["Còn thiếu (người)"]) == \
+        ("không đạt", "đạt ngày 05/03/2022, trễ 2 ngày", 0)
+    assert vinh_yen.isna()["Dự kiến đạt"]
+    lagging = table(at, "dl_lagging")
+    row = lagging[(lagging["Đơn vị"] == "Thành phố Vĩnh Yên") & (lagging["Hạn"].dt.date == dt.date(2022, 3, 3))]
+    assert list(row["Căn cứ"]) == ["đạt ngày 05/03/2022, trễ 2 ngày"] and list(row["Còn thiếu"]) == [0]
+    # 04/03: still 40 short, a day late; projected from that day at 50 in 7 days: ceil(40 ÷ 7,14) = 6 → 10/03
+    at.sidebar.date_input(key="as_of").set_value(dt.date(2022, 3, 4)).run()
+    assert ("Đến ngày 04/03/2022 vẫn còn thiếu **40 người** (trễ 1 ngày); dự kiến đạt 10/03/2022 (khoảng 10/03/2022 "
+            "– không xác định (có tuần không tiêm)).") in texts(at)
+    assert table(at, "dl_units").set_index("Đơn vị").loc["Thành phố Vĩnh Yên", "Căn cứ"] == \
+        "trễ 1 ngày, còn thiếu 40 người; dự kiến đạt 10/03/2022"
+
+
+def test_an_at_risk_status_with_a_projection_before_the_deadline_says_why(page):
+    """12–17 dose 2, 11 of 100 by 20/03: 10 have it on 12/03, 10 in the last 7 days → projected 13/03, before the
+    deadline; yet 90 cannot have dose 2 in time (21 days from dose 1): at most 10,00% < 11,00%, so at risk."""
+    at = page("vuot_kha_nang_du_kien_kip")
+    reason = "khoảng cách giữa hai mũi: tối đa có thể đạt 10,00% < chỉ tiêu 11,00% (dù theo tốc độ 7 ngày qua dự kiến " \
+             "đạt 13/03/2022)"
+    assert f"**Căn cứ xếp loại:** {reason}." in texts(at)
+    units = table(at, "dl_units").set_index("Đơn vị")
+    assert (units.loc["Thành phố Vĩnh Yên", "Tình trạng"], units.loc["Thành phố Vĩnh Yên", "Căn cứ"]) == \
+        ("có nguy cơ", reason)
+    assert units.loc["Thành phố Vĩnh Yên", "Dự kiến đạt"].date() == dt.date(2022, 3, 13)
+    # a pace problem says so: 18+ dose 2, 40 needed in 8 days at 10 a week → 12/03 + ceil(40 ÷ 1,43) = 09/04
+    at.selectbox(key="dl_target").select("mui2_khoang_cach_doi").run()
+    assert "**Căn cứ xếp loại:** theo tốc độ 7 ngày qua: dự kiến đạt 09/04/2022, sau hạn." in texts(at)

@@ -2,11 +2,13 @@
 -- date clamped to the platform's dates (marts.deadline_status), with the district's standing-committee member and
 -- secretary (marts.assignments). deadline_passed: the evaluation date is the deadline (figures frozen on it).
 -- beyond_reach: max_achievable_pct < threshold_pct, the target cannot be reached whatever the pace. A district
--- without a population figure cannot be judged (as in deadline_exceptions.sql) and is left out.
+-- without a population figure cannot be judged (as in deadline_exceptions.sql) and is left out. status_reason,
+-- reached_date, days_late, people_needed (the shortfall now) and people_short_at_deadline: see marts.deadline_status.
 WITH d AS (SELECT max(as_of_date) AS d FROM marts.deadline_status WHERE as_of_date <= $as_of)
 SELECT s.as_of_date, s.target_id, s.unit_level, s.unit_code, u.unit_name, u.short_name, s.cohort, s.dose,
        s.deadline, s.original_deadline, s.threshold_pct, s.population_version, s.population, s.target_people,
-       s.eval_date, s.people_vaccinated, s.achieved_pct, s.status, s.met_on, s.people_needed,
+       s.eval_date, s.people_vaccinated, s.achieved_pct, s.status, s.status_reason, s.met_on, s.reached_date,
+       s.days_late, s.people_needed, s.people_short_at_deadline,
        s.people_blocked_by_interval, s.last_eligible_prev_date, s.max_achievable_pct, s.people_contraindicated,
        s.people_deferred, s.days_left, s.required_daily_pace, s.trailing_7d_pace, s.projected_date,
        s.projected_date_low, s.projected_date_high,

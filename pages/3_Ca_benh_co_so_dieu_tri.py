@@ -33,7 +33,8 @@ with m1:
                     else "chưa xét được xu hướng"), delta_color="inverse", note=F.missing(p["change7"]))
 with m2:
     W.metric("Đang điều trị tại nhà", F.num(p["active_home"]), cases_help,
-             delta=f"{F.pct(p['home_share_pct'])} tổng số; tại cơ sở {F.num(p['active_facility'])}", note=True)
+             delta=f"{F.pct(p['home_share_pct'])} tổng số; tại cơ sở {F.num(p['active_facility'])} (báo cáo ca bệnh)",
+             note=True)
 with m3:
     W.metric("F0 mới đã là F1 (7 ngày)", F.pct(p["new_f0_from_f1_7d_pct"]), cases_help)
 with m4:

@@ -18,6 +18,11 @@ District report of Vĩnh Yên, 14/03/2022, against the populations it states its
 - Liên Bảo: 18+ 13.600 with dose 1 of 14.000 / 13.500; 12–17 1.700 of 1.800 / 1.700 and 5–11 2.100 of 2.200 / 2.100
   (exactly all the currently present); no blank (zeros are figures).
 - Hội Hợp: every cohort and dose exactly 100% of both populations.
+Facilities (Vĩnh Yên F01, Tam Đảo F02, an upper-level hospital BV01), on 13/03 then 14/03: occupied 0 / 9 / 3 then
+110 / 2 / 5; F01 referred 1 then 3 up, BV01 admitted 2 then 1. Against the case reports' F0 in facilities on 14/03
+(Vĩnh Yên 100 + 10 = 110, Tam Đảo 0, the province 110): Tam Đảo 0 vs 2 is a gap of 2 and ≥ 10% (flagged); Vĩnh Yên
+110 vs 110 (not); the province 110 vs 117, a gap of 7 below 10% of 117 (not). 13/03 is not each unit's latest day both
+sources reported (its gaps are not listed). Referred up 3 > admitted 1 on 14/03 (flagged); 1 < 2 on 13/03 (not).
 Tam Đảo's reports of 07/03 (Đạo Trù 18+ 3.600 with dose 1 of 3.500 / 3.400: above both) and 14/03 (3.400, exactly all
 the currently present): only each district's latest report is its current word, so 07/03 is not flagged.
 """
@@ -28,8 +33,9 @@ import datetime as dt
 import duckdb
 import pytest
 
-from builders import (DAO_TRU, LIEN_BAO, TICH_SON, cases_csv, district_report_xlsx, platform_csv, population_csv,
-                      report_figures)
+from builders import (DAO_TRU, LIEN_BAO, TICH_SON, cases_csv, district_report_xlsx, headers, platform_csv,
+                      population_csv, report_figures, write_csv)
+from etl import contracts as C
 from etl import snapshots as S
 from etl.pipeline import EXIT_OK, Progress, run
 from etl.settings import load_settings
@@ -99,6 +105,18 @@ def con(tmp_path_factory):
         [LIEN_BAO, "02/03/2022", "12-17", 1, "Pfizer", 300],
     ], when=dt.datetime(2022, 3, 3, 1, 0))
     cases_csv(inbox / "cases/ca_benh.csv", _case_rows())
+    write_csv(inbox / "facilities/co_so.csv", headers(C.FACILITIES), [
+        ["F01", "Bệnh viện dã chiến Vĩnh Yên", "243", "tuyến huyện", 200, "01/01/2022", ""],
+        ["F02", "Khu điều trị Tam Đảo", "248", "tuyến huyện", 50, "01/01/2022", ""],
+        ["BV01", "Bệnh viện tuyến trên", "Tỉnh", "tuyến trên", 100, "01/01/2022", ""],
+    ])
+    # [facility, date, beds ready, occupied, admissions, discharges, referred up, staff on duty]
+    write_csv(inbox / "facility_status/hoat_dong.csv", headers(C.FACILITY_STATUS), [
+        ["F01", "13/03/2022", 200, 0, 1, 0, 1, 5], ["F02", "13/03/2022", 50, 9, 9, 0, 0, 3],
+        ["BV01", "13/03/2022", 100, 3, 2, 0, 0, 9],
+        ["F01", "14/03/2022", 200, 110, 113, 0, 3, 5], ["F02", "14/03/2022", 50, 2, 0, 7, 0, 3],
+        ["BV01", "14/03/2022", 100, 5, 1, 0, 0, 9],
+    ], when=dt.datetime(2022, 3, 14, 20, 0))
     district_report_xlsx(inbox / "district_reports/vinh_yen.xlsx", "Thành phố Vĩnh Yên", "14/03/2022", REPORT)
     for day, people in (("07/03/2022", 3600), ("14/03/2022", 3400)):
         district_report_xlsx(inbox / f"district_reports/tam_dao_{day[:2]}.xlsx", "Huyện Tam Đảo", day, [
@@ -162,3 +180,15 @@ def test_report_above_own_population_names_the_bases_exceeded(con):
                        "WHERE check_id = 'report_above_own_population'").fetchall() == [
         ("warning", "Biểu mẫu của huyện: số người đã tiêm của xã vượt dân số ghi trong chính biểu mẫu",
          "commune", "243")]
+
+
+def test_facility_vs_case_reports_lists_each_units_latest_gap_of_2_and_10_percent(con):
+    assert flagged(con, "facility_vs_case_reports") == [
+        ("248", LAST, "Báo cáo ca bệnh: 0 F0 điều trị tại cơ sở; báo cáo cơ sở điều trị: 2 người đang điều trị (lệch 2)"),
+    ]
+
+
+def test_referrals_up_above_the_upper_level_admissions_are_flagged(con):
+    assert flagged(con, "referrals_vs_upper_admissions") == [
+        ("26", LAST, "Chuyển tuyến trên: 3 người; bệnh viện tuyến trên báo cáo nhận vào: 1"),
+    ]

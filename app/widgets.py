@@ -1,5 +1,6 @@
 """Drawing helpers shared by pages: a table in Vietnamese formatting with its Excel download, metrics with their
-source tooltip, the map–selectbox link. They format and lay out; they compute nothing."""
+source tooltip, the map–selectbox link. They format and lay out; they compute nothing beyond counting and summing
+the rows they show (an extract says how much of the whole it is)."""
 from __future__ import annotations
 
 import functools
@@ -97,12 +98,50 @@ def styled(shown: pd.DataFrame, cols: dict[str, Col], formats: dict) -> pd.io.fo
     return styler
 
 
+EXTRACT_ROWS = 5  # rows of an extract on the overview: the full table is a link (or the Excel file) away
+
+
+@dataclass(frozen=True)
+class Extract:
+    """A table that shows only its first rows (in the query's order): `what` one row is ("cơ sở", "dòng (lô × kho)"),
+    `order` how they are ranked ("xếp theo hạn dùng, sớm nhất trước"), `total` = (column, unit) whose sum over the
+    rows shown stands beside the sum over all rows, `limit` rows shown (EXTRACT_ROWS when None)."""
+    what: str
+    order: str
+    total: tuple[str, str] | None = None
+    limit: int | None = None
+
+    @property
+    def rows(self) -> int:
+        return EXTRACT_ROWS if self.limit is None else self.limit
+
+
+def extract_caption(frame: pd.DataFrame, extract: Extract) -> str:
+    """What an extract is: "5 dòng (lô × kho) trên 14, xếp theo hạn dùng, sớm nhất trước; 54.448 trên tổng 127.067
+    liều có nguy cơ hủy." (when every row fits, "Cả 3 cơ sở." so that a short table never reads as a cut one)."""
+    shown = frame.head(extract.rows)
+    column, unit = extract.total or (None, None)
+    if len(shown) == len(frame):
+        text = f"Cả {F.num(len(frame))} {extract.what}"
+        if column:
+            text += f"; tổng {F.num(frame[column].sum())} {unit}"
+    else:
+        text = f"{F.num(len(shown))} {extract.what} trên {F.num(len(frame))}, {extract.order}"
+        if column:
+            text += f"; {F.num(shown[column].sum())} trên tổng {F.num(frame[column].sum())} {unit}"
+    return text + "."
+
+
 def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, note: str | None = None,
-          max_rows: int = 12, bar_max: float = 100.0, download: bool = True) -> None:
+          max_rows: int = 12, bar_max: float = 100.0, download: bool = True, extract: Extract | None = None) -> None:
     """A sortable table (numbers stay numbers, shown in Vietnamese format) and its Excel download. It is as tall as
     its rows up to max_rows, then scrolls. download=False for extracts whose full, downloadable table is a link
-    away."""
-    shown = _shown(frame, cols, bars=True)
+    away. extract: only the first rows are drawn, under a caption saying how many of how many (extract_caption); the
+    Excel file keeps every row."""
+    if extract is not None:
+        st.caption(extract_caption(frame, extract))
+        max_rows = max(max_rows, extract.rows)
+    shown = _shown(frame if extract is None else frame.head(extract.rows), cols, bars=True)
     formats = {col.label: _FORMAT[col.kind] for col in cols.values() if col.kind in _FORMAT and col.screen}
     config = {}
     for col in cols.values():

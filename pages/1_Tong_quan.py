@@ -130,10 +130,12 @@ if load.empty:
 elif over.empty:
     st.caption("Không có cơ sở nào vượt định mức.")
 else:
-    W.table(over.head(5), {"facility_name": W.Col("Cơ sở"), "district_name": W.Col("Địa bàn"),
+    W.table(over, {"facility_name": W.Col("Cơ sở"), "district_name": W.Col("Địa bàn"),
                            "occupied": W.Col("Đang điều trị", "int"), "bed_quota": W.Col("Định mức", "int"),
                            "load_vs_quota_pct": W.Col("So với định mức", "pct")},
-            key="exc_facilities", download=False, file_name=f"co_so_vuot_dinh_muc_{f.as_of:%Y%m%d}")
+            key="exc_facilities", download=False, file_name=f"co_so_vuot_dinh_muc_{f.as_of:%Y%m%d}",
+            extract=W.Extract("cơ sở", "xếp theo mức so với định mức, cao nhất trước",
+                              ("occupied", "người bệnh đang điều trị")))
 st.page_link(PAGE["Cơ sở thu dung, điều trị"], label="→ Xem tải các cơ sở điều trị")
 
 risk = q.stock_lots(f.snapshot, f.scope, f.as_of, only_at_risk=True)
@@ -146,10 +148,12 @@ if stock is None:
 elif risk.empty:
     st.caption("Không có lô nào có nguy cơ.")
 else:
-    W.table(risk.head(5), {"store_name": W.Col("Kho"), "product": W.Col("Vắc xin"), "lot": W.Col("Số lô"),
+    W.table(risk, {"store_name": W.Col("Kho"), "product": W.Col("Vắc xin"), "lot": W.Col("Số lô"),
                            "expiry_date": W.Col("Hạn dùng", "date"), "on_hand": W.Col("Liều còn", "int"),
                            "doses_at_risk": W.Col("Có nguy cơ hủy", "int")},
-            key="exc_lots", download=False, file_name=f"lo_vac_xin_nguy_co_{f.as_of:%Y%m%d}")
+            key="exc_lots", download=False, file_name=f"lo_vac_xin_nguy_co_{f.as_of:%Y%m%d}",
+            extract=W.Extract("dòng (lô × kho)", "xếp theo hạn dùng, sớm nhất trước",
+                              ("doses_at_risk", "liều có nguy cơ hủy")))
 st.page_link(PAGE["Vắc xin tồn kho"], label="→ Xem tồn kho theo lô và hạn dùng")
 
 flags = q.reconciliation_flags(f.snapshot, f.scope, f.as_of)
@@ -159,11 +163,12 @@ if q.reconciliation_units(f.snapshot, f.scope, f.as_of).empty:
 elif flags.empty:
     st.caption("Không có huyện nào lệch quá ngưỡng trong báo cáo gần nhất.")
 else:
-    W.table(flags.head(5), {"district_name": W.Col("Huyện"), "report_date": W.Col("Ngày báo cáo", "date"),
+    W.table(flags, {"district_name": W.Col("Huyện"), "report_date": W.Col("Ngày báo cáo", "date"),
                             "cohort": W.Col("Nhóm tuổi", words=F.COHORT_SHORT), "dose": W.Col("Mũi", "int"),
                             "reported": W.Col("Huyện báo cáo", "int"), "platform": W.Col("Nền tảng", "int"),
                             "ratio_pct": W.Col("Báo cáo / nền tảng", "pct")},
-            key="exc_reconciliation", download=False, file_name=f"lech_so_lieu_{f.as_of:%Y%m%d}")
+            key="exc_reconciliation", download=False, file_name=f"lech_so_lieu_{f.as_of:%Y%m%d}",
+            extract=W.Extract("dòng (huyện × nhóm tuổi × mũi)", "xếp theo mức lệch, lớn nhất trước"))
 st.page_link(PAGE["Chất lượng số liệu"], label="→ Xem đối chiếu số liệu và báo cáo của các huyện")
 
 deadlines = q.deadline_exceptions(f.snapshot, f.scope, f.as_of)
@@ -173,8 +178,8 @@ if deadlines.empty:
 else:
     st.caption(f"Theo số liệu tiêm chủng đến ngày {F.date(deadlines['as_of_date'].iloc[0])} (nguồn: "
                f"{F.SOURCES['platform']}); chỉ tiêu, tỷ lệ yêu cầu và hạn theo văn bản chỉ đạo. Có nguy cơ trễ hạn: "
-               "với tốc độ tiêm trung bình 7 ngày qua sẽ không đạt tỷ lệ yêu cầu trước hạn. Hạn còn ở phía trước "
-               "xếp trước, gần nhất trên cùng; tốc độ tiêm cần và đang đạt có trong bảng Excel.")
+               "với tốc độ tiêm trung bình 7 ngày qua sẽ không đạt tỷ lệ yêu cầu trước hạn. Bảng Excel có mọi dòng, "
+               "cùng tốc độ tiêm cần và đang đạt.")
     W.table(deadlines, {"title": W.Col("Chỉ tiêu"), "unit_name": W.Col("Đơn vị"),
                         "status": W.Col("Tình trạng", words=F.DEADLINE_STATUS), "deadline": W.Col("Hạn", "date"),
                         "threshold_pct": W.Col("Yêu cầu", "pct"),
@@ -186,5 +191,9 @@ else:
                         "projected_date": W.Col("Dự kiến đạt", "date",
                                                 help="Ngày dự kiến đạt tỷ lệ yêu cầu theo tốc độ tiêm trung bình 7 "
                                                      "ngày qua; để trống khi 7 ngày qua không tiêm thêm.")},
-            key="exc_deadlines", max_rows=8, file_name=f"chi_tieu_tre_han_{f.as_of:%Y%m%d}",
+            key="exc_deadlines", file_name=f"chi_tieu_tre_han_{f.as_of:%Y%m%d}",
+            # no total: the province's people short already count its districts'
+            extract=W.Extract("dòng (chỉ tiêu × đơn vị)", "xếp theo hạn: hạn chưa qua trước, gần nhất trên cùng",
+                              limit=10),
             note=f"Chỉ tiêu có nguy cơ trễ hạn hoặc đã trễ hạn, số liệu đến ngày {F.date(f.as_of)}")
+st.page_link(PAGE["Tiến độ thực hiện chỉ tiêu"], label="→ Xem tiến độ từng chỉ tiêu theo huyện, theo xã")

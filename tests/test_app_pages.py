@@ -106,13 +106,41 @@ def test_overview_exceptions_link_to_the_pages_that_explain_them(app):
     assert (first["Đơn vị"], first["Tình trạng"], first["Hạn"], first["Đã đạt"], first["Còn thiếu (người)"],
             first["Dự kiến đạt"]) == ("Tỉnh Vĩnh Phúc", "có nguy cơ trễ hạn", pd.Timestamp("2022-03-31"),
                                                4.08, 23255, pd.Timestamp("2022-08-20"))
-    assert set(deadlines["Tình trạng"]) == {"có nguy cơ trễ hạn", "đã trễ hạn"}
+    # the first 10 of 18 rows: deadlines still ahead first (4 targets at risk × 3 units), the missed ones after them
+    assert set(deadlines["Tình trạng"]) == {"có nguy cơ trễ hạn"}
     # districts without a population figure cannot be judged: not listed as missing their deadlines
     assert "Thành phố Phúc Yên" not in set(deadlines["Đơn vị"])
     assert "Cần tiêm mỗi ngày" not in deadlines.columns  # in the Excel file only
     assert "Chỉ tiêu tiêm chủng có nguy cơ trễ hạn hoặc đã trễ hạn** (" in text
     links = {link.proto.page for link in at.get("page_link") if link.proto.label.startswith("→ Xem")}
-    assert links == {"Ca_benh_co_so_dieu_tri", "Co_so_dieu_tri", "Vac_xin_ton_kho", "Chat_luong_so_lieu"}
+    assert links == {"Ca_benh_co_so_dieu_tri", "Co_so_dieu_tri", "Vac_xin_ton_kho", "Chat_luong_so_lieu",
+                     "Tien_do_chi_tieu"}
+
+
+def test_overview_extracts_say_how_much_of_the_whole_they_show(app, monkeypatch):
+    """Every table of the overview that shows only its first rows says "k trên n, xếp theo …" (and, for doses, the sum
+    shown beside the sum of all rows); a table whose rows all fit says so."""
+    from app import widgets as W
+
+    monkeypatch.setattr(W, "EXTRACT_ROWS", 2)
+    at = open_page(OVERVIEW)
+    captions = [c.value for c in at.caption]
+    # one facility over its quota (F01: 120 patients for 100 beds)
+    assert "Cả 1 cơ sở; tổng 120 người bệnh đang điều trị." in captions
+    # one lot × store at risk (FK1 at the province's store): its 1.000 doses are the card's 1.000
+    assert "Cả 1 dòng (lô × kho); tổng 1.000 liều có nguy cơ hủy." in captions
+    assert metric(at, "Liều có thể hết hạn chưa dùng").value == "1.000"
+    # Vĩnh Yên's report of 07/03 is off by more than 10% on 3 rows: 18+ mũi 1 (15.000 of 18.000, 16,67 points off),
+    # then 12–17 mũi 1 and mũi 2 (180 and 160 reported, none on the platform): the first 2 shown
+    assert "2 dòng (huyện × nhóm tuổi × mũi) trên 3, xếp theo mức lệch, lớn nhất trước." in captions
+    rec = table(at, "exc_reconciliation")
+    assert list(zip(rec["Nhóm tuổi"], rec["Mũi"])) == [("18+", 1), ("12–17", 1)]
+    # 6 coverage targets at risk or missed × 3 units with a population (the province, Vĩnh Yên, Tam Đảo) = 18 rows;
+    # the first 10 shown, all 18 in the Excel file
+    assert "**Chỉ tiêu tiêm chủng có nguy cơ trễ hạn hoặc đã trễ hạn** (18)" in texts(at)
+    assert ("10 dòng (chỉ tiêu × đơn vị) trên 18, xếp theo hạn: hạn chưa qua trước, gần nhất trên cùng."
+            in captions)
+    assert len(table(at, "exc_deadlines")) == 10
 
 
 def test_coverage_page_map_table_and_communes(app):

@@ -120,3 +120,16 @@ def test_a_rise_in_f0_is_red_and_a_fall_green_in_the_table():
     assert styler.ctx[(0, 1)] == [("color", "#d55e00"), ("font-weight", "600")]
     assert styler.ctx[(1, 1)] == [("color", "#009e73"), ("font-weight", "600")]
     assert not styler.ctx.get((2, 1)) and not styler.ctx.get((0, 0))
+
+
+def test_an_extract_says_how_much_of_the_whole_it_shows():
+    """Seven lot × store rows at risk, 127.067 doses in all; the overview shows the first five (12.000 + 11.000 +
+    10.000 + 9.000 + 8.448 = 50.448 doses), and says so beside the total of all seven (50.448 + 40.000 + 36.619)."""
+    lots = pd.DataFrame({"lot": list("ABCDEFG"),
+                         "doses_at_risk": [12000, 11000, 10000, 9000, 8448, 40000, 36619]})
+    extract = W.Extract("dòng (lô × kho)", "xếp theo hạn dùng, sớm nhất trước", ("doses_at_risk", "liều có nguy cơ hủy"))
+    assert W.extract_caption(lots, extract) == ("5 dòng (lô × kho) trên 7, xếp theo hạn dùng, sớm nhất trước; 50.448 "
+                                                "trên tổng 127.067 liều có nguy cơ hủy.")
+    assert W.extract_caption(lots, W.Extract("dòng", "xếp theo hạn", limit=3)) == "3 dòng trên 7, xếp theo hạn."
+    # every row fits: said too, so that a short table never reads as a cut one
+    assert W.extract_caption(lots.head(2), extract) == "Cả 2 dòng (lô × kho); tổng 23.000 liều có nguy cơ hủy."

@@ -19,7 +19,8 @@ APP = sorted((PROJECT / "app").glob("*.py"))
 SQL = sorted((PROJECT / "app/sql").glob("*.sql"))
 ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 # Province-wide facts every viewer may see: the snapshot's own metadata, the list of districts, source dates.
-UNSCOPED = {"snapshot_meta", "snapshot_version", "all_districts", "source_freshness"}  # no unit rows
+UNSCOPED = {"snapshot_meta", "snapshot_version", "all_districts", "source_freshness",
+            "directive_quotes"}  # no unit rows
 
 
 def tree(path: Path) -> ast.Module:

@@ -32,6 +32,41 @@ class Col:
 
 
 ROW_PX = 35  # st.dataframe's row height, header included
+# Streamlit's toolbar over tables and charts ("Download as CSV", "Search", "Fullscreen") and plotly's mode bar
+# ("Zoom", "Autoscale", "Download plot as a png") speak English, and st.dataframe takes no option to hide its
+# toolbar: hidden, page-wide. Every table has its Excel download (or a link to the full table), every chart its table
+# twin. A style-only st.html goes to the event container: it takes no space.
+PLAIN_CHROME = ('<style>[data-testid="stElementToolbar"], .modebar-container '
+                '{display: none !important;}</style>')
+
+
+# Streamlit 1.67's date field applies a typed date only when it loses focus to a click outside (its calendar stays
+# open while one types): Enter in a date field does the same. Installed once per browser page (scripts of st.html
+# run in the page itself; the listener outlives the element).
+ENTER_APPLIES_DATE = """<script>
+if (!window.__enterAppliesDate) {
+  window.__enterAppliesDate = true;
+  document.addEventListener('keydown', (event) => {
+    const field = event.target instanceof Element && event.target.closest('[data-testid="stDateInputField"]');
+    if (event.key !== 'Enter' || !field) return;
+    for (const type of ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click']) {
+      const Kind = type.startsWith('pointer') ? PointerEvent : MouseEvent;
+      document.body.dispatchEvent(new Kind(type, {bubbles: true}));
+    }
+    event.target.blur();
+  }, true);
+}
+</script>"""
+
+
+def plain_chrome() -> None:
+    """Hide the English toolbars of every table and chart on the page (PLAIN_CHROME), and let Enter apply a date typed
+    into the sidebar's picker (ENTER_APPLIES_DATE, once per session); drawn with each table and map, since every page
+    draws one."""
+    st.html(PLAIN_CHROME)
+    if not st.session_state.get("_enter_applies_date"):
+        st.session_state["_enter_applies_date"] = True
+        st.sidebar.html(ENTER_APPLIES_DATE, unsafe_allow_javascript=True)
 _FORMAT = {
     "int": F.num,
     "num1": lambda v: F.num(v, 1),
@@ -155,6 +190,7 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
                                                               color="#0072b2")
         if col.help:
             config[col.label] = st.column_config.Column(col.label, help=col.help)
+    plain_chrome()
     # A keyed container, because st.dataframe only takes its key when rows are selectable (tests find tables by it).
     with st.container(key=f"table_{key}"):
         st.dataframe(styled(shown, cols, formats), column_config=config, hide_index=True,
@@ -168,7 +204,8 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
                        on_click="ignore")
 
 
-MAP_CONFIG = {"displaylogo": False, "scrollZoom": False}
+# No mode bar (its buttons are titled in English): the map is framed on the province, and a click opens a district.
+MAP_CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": False}
 
 
 def district_map(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, labels: tuple[str, str, str], key: str,
@@ -179,6 +216,7 @@ def district_map(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, labels:
     if shapes.empty:
         st.info(missing_reason or "Bản dữ liệu không có ranh giới các huyện.")
         return
+    plain_chrome()
     st.plotly_chart(C.choropleth(units, shapes, metric, *labels, height=height), key=key, config=MAP_CONFIG)
     st.caption(caption)
 

@@ -311,3 +311,48 @@ def test_the_launcher_builds_the_demo_first_and_the_browser_shows_its_progress(t
     assert summary < ready and "đã công bố" in out[summary:ready]
     assert f"    http://localhost:{port}\n" in out[ready:]
     assert "Traceback" not in out
+
+
+# Titles and labels of plotly's mode bar and of Streamlit's table and chart toolbar: English a viewer would read.
+ENGLISH = ("Download plot", "Zoom", "Pan", "Autoscale", "Reset axes", "Reset view", "Box Select", "Lasso Select",
+           "Produced with Plotly", "Download as CSV", "Search", "Fullscreen", "Show/hide columns")
+VISIBLE_LABELS = """() => Array.from(document.querySelectorAll('[title], [aria-label], [data-title]'))
+    .filter(el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+                    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.opacity !== '0'; })
+    .map(el => ['title', 'aria-label', 'data-title'].map(a => el.getAttribute(a)).filter(Boolean).join(' | '))"""
+
+
+@pytest.mark.parametrize(("path", "text"), [
+    ("/Ca_benh_co_so_dieu_tri", "F0 chưa được cấp thuốc, chưa được theo dõi"),
+    ("/Bao_phu_tiem_chung", "Người chưa tiêm theo nhóm ưu tiên và lý do"),
+    ("/Vac_xin_ton_kho", "Theo lô, hạn dùng gần nhất trước"),
+])
+def test_hovering_a_chart_or_a_table_shows_no_english_toolbar(server, browser_page, path, text):
+    page, blocked = browser_page
+    page.goto(server + path)
+    wait_drawn(page, text)
+    seen = []
+    for target in (".js-plotly-plot", '[data-testid="stDataFrame"]'):
+        for element in page.locator(f"{target} >> visible=true").all()[:2]:
+            element.scroll_into_view_if_needed()
+            element.hover()
+            page.wait_for_timeout(400)  # the toolbar fades in on hover
+            seen += page.evaluate(VISIBLE_LABELS)
+    assert page.locator('[data-testid="stDataFrame"]').count(), "no table hovered"
+    english = [label for label in seen if any(word.lower() in label.lower() for word in ENGLISH)]
+    assert english == [], english
+    assert blocked == []
+
+
+def test_a_date_typed_into_the_sidebar_picker_applies_on_enter(server, browser_page):
+    page, _ = browser_page
+    page.goto(server + "/")
+    wait_drawn(page, "Chỉ tiêu tiêm chủng có nguy cơ trễ hạn")
+    # the field is day / month / year segments: typing fills one and moves on to the next
+    day = page.locator('[data-testid="stSidebar"] [data-testid="stDateInput"] [data-type="day"]')
+    day.click()
+    page.keyboard.type("07032022", delay=50)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.body.innerText.includes('Số liệu đến ngày 07/03/2022')", timeout=30_000)
+    wait_drawn(page, "Chỉ tiêu tiêm chủng có nguy cơ trễ hạn")
+    assert "85,71%" in page.inner_text("body")  # 18+ mũi 1 on 07/03: 21.000 / 24.500

@@ -136,34 +136,40 @@ def styled(shown: pd.DataFrame, cols: dict[str, Col], formats: dict) -> pd.io.fo
 EXTRACT_ROWS = 5  # rows of an extract on the overview: the full table is a link (or the Excel file) away
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Extract:
-    """A table that shows only its first rows (in the query's order): `what` one row is ("cơ sở", "dòng (lô × kho)"),
-    `order` how they are ranked ("xếp theo hạn dùng, sớm nhất trước"), `total` = (column, unit) whose sum over the
-    rows shown stands beside the sum over all rows, `limit` rows shown (EXTRACT_ROWS when None)."""
+    """A table that shows only part of its rows: its first `limit` (EXTRACT_ROWS when None) in the query's order, or,
+    with `whole`, the rows of `whole` a filter kept. `what` one row is ("cơ sở", "dòng (lô × kho)"), `order` how
+    they are ranked or chosen ("xếp theo hạn dùng, sớm nhất trước"), `total` = (column, unit) whose sum over the
+    rows shown stands beside the sum over all rows."""
     what: str
     order: str
     total: tuple[str, str] | None = None
     limit: int | None = None
+    whole: pd.DataFrame | None = None
 
     @property
     def rows(self) -> int:
         return EXTRACT_ROWS if self.limit is None else self.limit
 
+    def shown(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame if self.whole is not None and self.limit is None else frame.head(self.rows)
+
 
 def extract_caption(frame: pd.DataFrame, extract: Extract) -> str:
     """What an extract is: "5 dòng (lô × kho) trên 14, xếp theo hạn dùng, sớm nhất trước; 54.448 trên tổng 127.067
-    liều có nguy cơ hủy." (when every row fits, "Cả 3 cơ sở." so that a short table never reads as a cut one)."""
-    shown = frame.head(extract.rows)
+    liều có nguy cơ hủy." (when every row is shown, "Cả 3 cơ sở." so that a short table never reads as a cut one)."""
+    shown = extract.shown(frame)
+    every = frame if extract.whole is None else extract.whole
     column, unit = extract.total or (None, None)
-    if len(shown) == len(frame):
-        text = f"Cả {F.num(len(frame))} {extract.what}"
+    if len(shown) == len(every):
+        text = f"Cả {F.num(len(every))} {extract.what}"
         if column:
-            text += f"; tổng {F.num(frame[column].sum())} {unit}"
+            text += f"; tổng {F.num(every[column].sum())} {unit}"
     else:
-        text = f"{F.num(len(shown))} {extract.what} trên {F.num(len(frame))}, {extract.order}"
+        text = f"{F.num(len(shown))} {extract.what} trên {F.num(len(every))}, {extract.order}"
         if column:
-            text += f"; {F.num(shown[column].sum())} trên tổng {F.num(frame[column].sum())} {unit}"
+            text += f"; {F.num(shown[column].sum())} trên tổng {F.num(every[column].sum())} {unit}"
     return text + "."
 
 
@@ -171,12 +177,13 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
           max_rows: int = 12, bar_max: float = 100.0, download: bool = True, extract: Extract | None = None) -> None:
     """A sortable table (numbers stay numbers, shown in Vietnamese format) and its Excel download. It is as tall as
     its rows up to max_rows, then scrolls. download=False for extracts whose full, downloadable table is a link
-    away. extract: only the first rows are drawn, under a caption saying how many of how many (extract_caption); the
-    Excel file keeps every row."""
+    away. extract: only part of the rows is drawn, under a caption saying how many of how many (extract_caption); the
+    Excel file keeps every row of `frame`."""
     if extract is not None:
         st.caption(extract_caption(frame, extract))
-        max_rows = max(max_rows, extract.rows)
-    shown = _shown(frame if extract is None else frame.head(extract.rows), cols, bars=True)
+        if extract.whole is None:
+            max_rows = max(max_rows, extract.rows)
+    shown = _shown(frame if extract is None else extract.shown(frame), cols, bars=True)
     formats = {col.label: _FORMAT[col.kind] for col in cols.values() if col.kind in _FORMAT and col.screen}
     config = {}
     for col in cols.values():

@@ -203,8 +203,12 @@ def test_stock_page_lots_soonest_expiry_first(app):
     lots = table(at, "stock_lots")
     assert list(lots["Số lô"]) == ["FK1", "MD1"]
     assert list(lots["Liều còn"]) == [1000, 450]
+    assert not [c.value for c in at.caption if "dòng (lô × kho)" in c.value]  # every lot: no extract to explain
     at.toggle(key="stock_only_risk").set_value(True).run()
     assert list(table(at, "stock_lots")["Số lô"]) == ["FK1"]
+    # FK1's 1.000 doses at the province's store, of 1.000 + 450 (MD1 at Vĩnh Yên) on hand
+    assert ("1 dòng (lô × kho) trên 2, chỉ các lô có nguy cơ hết hạn chưa dùng; 1.000 trên tổng 1.450 liều còn hạn."
+            in [c.value for c in at.caption])
 
 
 def test_quality_page_reconciliation_submissions_and_checks(app):

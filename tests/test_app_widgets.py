@@ -131,5 +131,9 @@ def test_an_extract_says_how_much_of_the_whole_it_shows():
     assert W.extract_caption(lots, extract) == ("5 dòng (lô × kho) trên 7, xếp theo hạn dùng, sớm nhất trước; 50.448 "
                                                 "trên tổng 127.067 liều có nguy cơ hủy.")
     assert W.extract_caption(lots, W.Extract("dòng", "xếp theo hạn", limit=3)) == "3 dòng trên 7, xếp theo hạn."
+    # the rows a filter kept, of the whole: 12.000 + 10.000 of 127.067
+    kept = W.Extract("dòng (lô × kho)", "chỉ các lô có nguy cơ", ("doses_at_risk", "liều"), whole=lots)
+    assert W.extract_caption(lots.iloc[[0, 2]], kept) == ("2 dòng (lô × kho) trên 7, chỉ các lô có nguy cơ; 22.000 "
+                                                          "trên tổng 127.067 liều.")
     # every row fits: said too, so that a short table never reads as a cut one
     assert W.extract_caption(lots.head(2), extract) == "Cả 2 dòng (lô × kho); tổng 23.000 liều có nguy cơ hủy."

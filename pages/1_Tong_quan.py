@@ -45,34 +45,35 @@ else:
     help_cases = F.source_help("cases", cases["report_date"], None,
                                f"{F.num(cases['communes_reporting'])}/{F.num(cases['communes_expected'])} xã đã "
                                f"báo cáo ngày {day}{filling}.")
-    trend_day = F.date(cases["trend_date"])
-    trend_help = (help_cases + "  \nSo sánh tổng F0 của 7 ngày đến ngày đủ báo cáo gần nhất "
-                  f"({trend_day}) với 7 ngày trước đó; ngày chưa đủ xã báo cáo không dùng để đánh giá xu hướng.")
+    # one date basis for every 7-day figure (cases_summary.basis_date): the last day every commune had reported
+    basis = cases["basis_label"]
+    help_week = (help_cases + f"  \nTrung bình 7 ngày, F0 7 ngày /100.000 dân và xu hướng: {basis}; ngày chưa đủ "
+                 "xã báo cáo không dùng (số còn tăng).")
     c1, c2, c3, c4 = st.columns(4)
     with c1:
         W.metric(f"F0 mới ngày {day}", F.num(cases["new_f0"]), help=help_cases,
                  delta="chưa đủ xã báo cáo" if filling else None, note=True)
     with c2:
         W.metric("Trung bình 7 ngày (lùi)", F.num(cases["avg7"], 1),
-                 # the date the change is judged on stands in the next metric ("đến ngày …")
                  delta=(f"{F.signed(cases['change7'], 0)} ca ({F.signed(cases['change7_pct'], 1, '%')}) / 7 ngày"
                         if not F.missing(cases["change7"]) else None),
                  delta_color="inverse",
-                 help=help_cases + "  \nTrung bình của 7 ngày đến hết ngày báo cáo (trung bình lùi). Mũi tên: "
-                      f"tổng F0 của 7 ngày đến {trend_day} (ngày đủ báo cáo gần nhất) so với 7 ngày trước đó; tăng "
-                      "là xấu.")
+                 help=help_week + "  \nMũi tên: tổng F0 của 7 ngày đó so với 7 ngày trước đó; tăng là xấu.")
     with c3:
         if F.missing(cases["trend_date"]):
             direction = "chưa xét được"
-            trend_help += " Chưa có ngày nào mọi xã đều báo cáo."
         else:
             direction = F.DIRECTION.get(cases["direction"], "chưa xét được")
-        W.metric("Xu hướng 7 ngày", direction, help=trend_help,
-                 delta=f"đến ngày {trend_day}" if not F.missing(cases["trend_date"]) else "chưa có ngày đủ báo cáo",
-                 note=True)
+        W.metric("Xu hướng 7 ngày", direction, help=help_week,
+                 delta=f"đến ngày {F.date(cases['trend_date'])}" if not F.missing(cases["trend_date"])
+                 else "chưa có ngày đủ báo cáo", note=True)
     with c4:
         W.metric("F0 7 ngày /100.000 dân", F.num(cases["rate7_per_100k"], 1),
-                 help=F.source_help("cases", cases["report_date"], f"tổng dân số đầu kỳ {F.num(cases['population'])}"))
+                 help=F.source_help("cases", cases["basis_date"], f"tổng dân số đầu kỳ {F.num(cases['population'])}",
+                                    f"{basis}."))
+    st.caption(f"Trung bình 7 ngày, xu hướng và F0 7 ngày /100.000 dân: {basis}."
+               + (f" F0 mới ngày {day}: chưa đủ xã báo cáo ({F.num(cases['communes_reporting'])}/"
+                  f"{F.num(cases['communes_expected'])} xã)." if filling else ""))
     # "tuyệt đối không để ... không được cấp phát thuốc, không được quản lý, theo dõi sức khỏe"
     gap_text = (f"F0 chưa được cấp thuốc: **{F.num(cases['without_antiviral'])}** "
                 f"({F.pct(cases['without_antiviral_pct'])}); chưa được theo dõi: **{F.num(cases['not_monitored'])}** "

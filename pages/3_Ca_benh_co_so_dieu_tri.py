@@ -26,9 +26,11 @@ day = cases["report_date"].iloc[0]
 p = q.cases_summary(f.snapshot, scope, f.as_of)
 cases_help = F.source_help("cases", day, "dân số đầu kỳ (mọi lứa tuổi)",
                            "Xu hướng tính đến ngày gần nhất mọi xã đã báo cáo (ngày chưa đủ không tính).")
+# one date basis for every 7-day figure, the overview's (cases_summary.basis_date): the last day every commune reported
+week_help = F.source_help("cases", p["basis_date"], "dân số đầu kỳ (mọi lứa tuổi)", f"{p['basis_label']}.")
 m1, m2, m3, m4 = st.columns(4)
 with m1:
-    W.metric("F0 7 ngày /100.000 dân", F.num(p["rate7_per_100k"], 1), cases_help,
+    W.metric("F0 7 ngày /100.000 dân", F.num(p["rate7_per_100k"], 1), week_help,
              delta=(f"{F.signed(p['change7'], 0)} ca so với 7 ngày trước" if not F.missing(p["change7"])
                     else "chưa xét được xu hướng"), delta_color="inverse", note=F.missing(p["change7"]))
 with m2:
@@ -36,14 +38,13 @@ with m2:
              delta=f"{F.pct(p['home_share_pct'])} tổng số; tại cơ sở {F.num(p['active_facility'])} (báo cáo ca bệnh)",
              note=True)
 with m3:
-    W.metric("F0 mới đã là F1 (7 ngày)", F.pct(p["new_f0_from_f1_7d_pct"]), cases_help)
+    W.metric("F0 mới đã là F1 (7 ngày)", F.pct(p["new_f0_from_f1_7d_pct"]), week_help)
 with m4:
     W.metric("Tỷ lệ tử vong/F0 (28 ngày)", F.pct(p["cfr_28d_pct"], 3),
              cases_help + f"  \nDòng dưới: ca nặng mới và tử vong của ngày báo cáo {F.date(day)}.",
              delta=f"nặng mới {F.num(p['new_severe'])}, tử vong {F.num(p['deaths'])}", note=True)
-trend_note = (f"Xu hướng so 7 ngày đến ngày đủ báo cáo gần nhất ({F.date(p['trend_date'])}) với 7 ngày trước đó "
-              "(▲ tăng là xấu)." if not F.missing(p["trend_date"]) else
-              "Chưa có ngày nào mọi xã đều báo cáo: chưa xét xu hướng.")
+trend_note = (f"F0 7 ngày /100.000 dân, F0 mới đã là F1 và xu hướng (so với 7 ngày trước đó, ▲ tăng là xấu): "
+              f"{p['basis_label']}." + ("" if p["basis_complete"] else " Chưa xét xu hướng."))
 st.caption(f"{where}, ngày báo cáo {F.date(day)}. Tỷ lệ tử vong/F0: tử vong ÷ F0 mới của cùng 28 ngày (cộng dồn từ "
            f"đầu: {F.pct(p['cfr_cumulative_pct'], 3)}). {trend_note}")
 

@@ -165,12 +165,12 @@ def test_a_day_still_filling_is_marked_and_kept_out_of_the_trend(complete):
     assert [x[:10] for x in hatched["x"]] == ["2022-03-15"]
     (shade,) = spec["layout"]["shapes"]
     assert (shade["x0"], shade["x1"]) == ("2022-03-14T12:00:00", "2022-03-15T12:00:00")
-    # the week on week change is taken on 14/03, the last complete day: 08–14/03 = 7 × 20 = 140 against
-    # 01–07/03 = 70, not on 15/03 (125 so far), which would read as a fall
+    # the rate and the week on week change are both taken on 14/03, the last complete day: 08–14/03 = 7 × 20 = 140
+    # against 01–07/03 = 70, not on 15/03 (09–15/03: 6 × 20 + 5 = 125 so far), which would read as a fall
     rate = next(m for m in at.metric if m.label == "F0 7 ngày /100.000 dân")
-    assert rate.value == "357,1"  # 09–15/03: 6 × 20 + 5 = 125 ÷ 35.000 × 100.000
+    assert rate.value == "400,0"  # 140 ÷ 35.000 × 100.000 (was 357,1: 125 to the filling 15/03)
     assert rate.delta == "+70 ca so với 7 ngày trước"
-    assert "ngày đủ báo cáo gần nhất (14/03/2022)" in texts(at)
+    assert "7 ngày đến 14/03/2022, ngày gần nhất mọi xã đã báo cáo" in texts(at)
 
 
 def test_the_overview_judges_the_trend_on_the_last_complete_day(complete):
@@ -178,12 +178,15 @@ def test_the_overview_judges_the_trend_on_the_last_complete_day(complete):
     metrics = {m.label: m for m in at.metric}
     assert metrics["F0 mới ngày 15/03/2022"].value == "5"
     assert metrics["F0 mới ngày 15/03/2022"].delta == "chưa đủ xã báo cáo"
+    # every 7-day figure to 14/03, the last complete day: 08–14/03 = 140 (was 17,9 and 357,1: 125 to 15/03)
     avg = metrics["Trung bình 7 ngày (lùi)"]
-    assert avg.value == "17,9"  # 125 ÷ 7 = 17,86
-    assert avg.delta == "+70 ca (+100,0%) / 7 ngày"
+    assert avg.value == "20,0"  # 140 ÷ 7
+    assert avg.delta == "+70 ca (+100,0%) / 7 ngày"  # 140 against 01–07/03 = 70
     trend = metrics["Xu hướng 7 ngày"]
     assert (trend.value, trend.delta) == ("tăng", "đến ngày 14/03/2022")
-    assert metrics["F0 7 ngày /100.000 dân"].value == "357,1"
+    assert metrics["F0 7 ngày /100.000 dân"].value == "400,0"  # 140 ÷ 35.000 × 100.000
+    assert ("Trung bình 7 ngày, xu hướng và F0 7 ngày /100.000 dân: 7 ngày đến 14/03/2022, ngày gần nhất mọi xã "
+            "đã báo cáo. F0 mới ngày 15/03/2022: chưa đủ xã báo cáo (1/136 xã).") in texts(at)
 
 
 def test_headline_active_at_home_f1_share_and_fatality(app):

@@ -5,13 +5,17 @@ The wrappers accept what pandas hands over (pd.NA, NaT, numpy scalars): etl.vnfo
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 
 from etl import vnformat as vn
 
 COHORTS = ("18+", "12-17", "5-11")
+# The age groups are written with an en dash on screen ("12–17", as the committee's documents write them; the codes
+# keep the hyphen): cohort() for a code, dashed() for a text that may quote one (a directive, a target's title).
 COHORT_SHORT = {"18+": "18+", "12-17": "12–17", "5-11": "5–11"}
+_AGE_RANGE = re.compile(r"(?<![\d/.-])(12|5) ?- ?(17|11)(?![\d-]|[/.,]\d)")  # the age groups only, not dates
 COHORT_LONG = {"18+": "Từ 18 tuổi trở lên", "12-17": "Từ 12 đến dưới 18 tuổi", "5-11": "Từ 5 đến dưới 12 tuổi"}
 POPULATION = {"start": "dân số đầu kỳ", "current": "dân số hiện có"}
 OTHER_POPULATION = {"start": "current", "current": "start"}
@@ -43,6 +47,16 @@ SEVERITY = {"error": "lỗi", "warning": "cảnh báo", "info": "lưu ý"}
 TIERS = {"province": "tuyến tỉnh", "district": "tuyến huyện", "upper": "tuyến trên", "commune": "tuyến xã"}
 DIRECTION = {"up": "tăng", "down": "giảm", "flat": "đi ngang"}
 DEADLINE_STATUS = {"at_risk": "có nguy cơ trễ hạn", "missed": "đã trễ hạn", "on_track": "kịp hạn", "met": "đã đạt"}
+
+
+def cohort(code: object) -> str:
+    """An age group as shown: '12–17' for the code '12-17'."""
+    return COHORT_SHORT.get(code, dashed(str(code)))
+
+
+def dashed(text: object) -> object:
+    """`text` with its age ranges written the one way the screen writes them: '12-17 tuổi' → '12–17 tuổi'."""
+    return _AGE_RANGE.sub("\\1–\\2", text) if isinstance(text, str) else text
 
 
 def missing(value: object) -> bool:
@@ -200,7 +214,7 @@ def deadline_text(deadline: object, original: object) -> str:
 
 
 def target_label(title: str, deadline: object, original: object) -> str:
-    return f"{title} ({deadline_text(deadline, original)})"
+    return f"{dashed(title)} ({deadline_text(deadline, original)})"
 
 
 def projection_text(r) -> str:

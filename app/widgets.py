@@ -3,8 +3,10 @@ source tooltip, the map–selectbox link. They format and lay out; they compute 
 the rows they show (an extract says how much of the whole it is)."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -32,13 +34,17 @@ class Col:
 
 
 ROW_PX = 35  # st.dataframe's row height, header included
+SCROLLBAR_PX = 12  # a sideways-scrolling table's scroll bar, under its last row
 # Streamlit's toolbar over tables and charts ("Download as CSV", "Search", "Fullscreen") and plotly's mode bar
 # ("Zoom", "Autoscale", "Download plot as a png") speak English, and st.dataframe takes no option to hide its
 # toolbar: hidden, page-wide. Every table has its Excel download (or a link to the full table), every chart its table
-# twin. A style-only st.html goes to the event container: it takes no space.
-PLAIN_CHROME = ('<style>[data-testid="stElementToolbar"], .modebar-container '
-                '{display: none !important;}</style>')
-
+# twin. A metric's label and delta wrap rather than end in "…" where a column is too narrow for them (a briefing
+# screen must show all of a label; labels are kept short so that they rarely need to). A style-only st.html goes to
+# the event container: it takes no space.
+PAGE_STYLE = ('<style>[data-testid="stElementToolbar"], .modebar-container {display: none !important;}\n'
+              '[data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * '
+              '{white-space: normal !important; overflow: visible !important; text-overflow: clip !important;}'
+              '</style>')
 
 # Streamlit 1.67's date field applies a typed date only when it loses focus to a click outside (its calendar stays
 # open while one types): Enter in a date field does the same. Installed once per browser page (scripts of st.html
@@ -59,14 +65,32 @@ if (!window.__enterAppliesDate) {
 </script>"""
 
 
-def plain_chrome() -> None:
-    """Hide the English toolbars of every table and chart on the page (PLAIN_CHROME), and let Enter apply a date typed
-    into the sidebar's picker (ENTER_APPLIES_DATE, once per session); drawn with each table and map, since every page
-    draws one."""
-    st.html(PLAIN_CHROME)
+def page_chrome() -> None:
+    """Once per page run, whoever calls it first (app.frame.frame() for every page; W.table and W.district_map until
+    then): the page-wide style (PAGE_STYLE: no English toolbars, metric labels that wrap) and, once per session, the
+    script that lets Enter apply a date typed into the sidebar's picker (ENTER_APPLIES_DATE)."""
+    run = _this_run()
+    if run is not None and st.session_state.get("_page_chrome_run") is run:
+        return
+    if run is not None:
+        st.session_state["_page_chrome_run"] = run
+    st.html(PAGE_STYLE)
     if not st.session_state.get("_enter_applies_date"):
         st.session_state["_enter_applies_date"] = True
         st.sidebar.html(ENTER_APPLIES_DATE, unsafe_allow_javascript=True)
+
+
+def _this_run() -> object | None:
+    """An object that stands for the current script run: the context's cursor table, which Streamlit makes anew at
+    the start of every run (ScriptRunContext.reset). Compared by identity, and kept alive by the comparison's own
+    reference, so that no later run can get the same object."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return None if ctx is None else ctx.cursors
+
+
+
 _FORMAT = {
     "int": F.num,
     "num1": lambda v: F.num(v, 1),
@@ -80,6 +104,56 @@ _EXCEL_FORMAT = {"int": "#,##0", "num1": "#,##0.0", "pct": '0.00"%"', "date": "d
 
 BAR_PX = 96  # wide enough to compare, narrow enough that every column of a table fits a 1440 px screen
 
+# st.dataframe draws on a canvas, where a column too narrow for its text cuts it ("có nguy cơ tr"): every column
+# on screen gets a width in pixels from its longest formatted value, header included. CHAR_PX: the widest
+# characters-per-pixel ratio of the text the tables show, measured once with canvas measureText in Debian's chromium
+# (400 14px "Source Sans", Streamlit 1.67's table font): digits 6.96 px ("0123456789", "1.151.154" 6.19), "99,82%"
+# 7.14, "15/03/2022" 6.55, Vietnamese words 5.6–6.5 ("Thiếu tại ngày hạn (người)" 5.83, "Huyện Tam Đảo" 7.09);
+# only runs of capitals (ĐĂNG KÝ 7.34, MMMMWWWW 10.6) are wider, and tables have none.
+CHAR_PX = 7.2
+CELL_PAD_PX = 2 * 8 + 2  # glide-data-grid's cellHorizontalPadding (theme spacing.sm) on each side, and the rules
+HEADER_ICON_PX = 22      # a header also holds its sort arrow or menu icon (headerIconSize 18 px, and a gap)
+# The main column's width at 1440 px with the sidebar open (1440 − the 300 px sidebar − 2 × 5 rem of padding): a
+# table whose columns sum to more scrolls sideways on purpose, its first column (what a row is) pinned so that a
+# scrolled row still says what it is; W.table marks it with a `wide_<key>` container (tests/test_browser.py checks that
+# every other table fits its container, at 1440 and 1920 px).
+MAIN_PX = 980
+
+
+def text_px(text: str) -> int:
+    """Estimated width of `text` in the table font (CHAR_PX per character)."""
+    return math.ceil(len(str(text)) * CHAR_PX)
+
+
+def _longest(values: pd.Series, kind: str) -> str:
+    """The longest text the column shows for `values`: numbers are formatted at both ends of their range (the
+    longest formatted number is the largest in size, or the most negative), text as is; missing values show "–"."""
+    present = values.dropna()
+    if present.empty:
+        return "–"
+    if kind in _FORMAT and kind not in ("date", "datetime"):
+        numbers = pd.to_numeric(present, errors="coerce").dropna()
+        candidates = [numbers.max(), numbers.min()] if len(numbers) else []
+        return max((_FORMAT[kind](v) for v in candidates), key=len, default="–")
+    if kind in ("date", "datetime"):
+        return _FORMAT[kind](present.iloc[0])  # fixed length: dd/mm/yyyy, hh:mm dd/mm/yyyy
+    texts = present.astype(str)
+    return texts.iloc[int(texts.str.len().to_numpy().argmax())]
+
+
+def column_widths(shown: pd.DataFrame, cols: dict[str, Col]) -> dict[str, int]:
+    """Pixels for every column of the table on screen (labels of `shown`, bars included): wide enough for its
+    header and its longest formatted value, estimated with CHAR_PX."""
+    widths = {}
+    for col in cols.values():
+        if not col.screen:
+            continue
+        longest = _longest(shown[col.label], "text" if col.kind == "flag" or col.words else col.kind)
+        widths[col.label] = max(text_px(longest), text_px(col.label) + HEADER_ICON_PX) + CELL_PAD_PX
+        if col.bar:
+            widths[col.bar] = max(BAR_PX, text_px(col.bar) + HEADER_ICON_PX + CELL_PAD_PX)
+    return widths
+
 
 def _shown(frame: pd.DataFrame, cols: dict[str, Col], bars: bool = False) -> pd.DataFrame:
     """bars=True: the table on screen (bar columns added, Excel-only columns left out); else the Excel table."""
@@ -92,6 +166,8 @@ def _shown(frame: pd.DataFrame, cols: dict[str, Col], bars: bool = False) -> pd.
             values = values.map(lambda v, text=col.flag_text: text if v is True or v == 1 else "")
         elif col.words:
             values = values.map(lambda v, words=col.words: words.get(v, v))
+        if bars and col.kind == "text" and values.dtype == object:
+            values = values.map(F.dashed)  # "12–17" written one way on screen, whatever the text quotes
         shown[col.label] = values
         if bars and col.bar:
             shown[col.bar] = values
@@ -185,23 +261,25 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
             max_rows = max(max_rows, extract.rows)
     shown = _shown(frame if extract is None else extract.shown(frame), cols, bars=True)
     formats = {col.label: _FORMAT[col.kind] for col in cols.values() if col.kind in _FORMAT and col.screen}
+    widths = column_widths(shown, cols)
+    wide = sum(widths.values()) > MAIN_PX
     config = {}
-    for col in cols.values():
-        if not col.screen:
-            continue
+    for i, col in enumerate(c for c in cols.values() if c.screen):
         if col.bar:
             # The bar carries no number of its own: its format would be English ("10.143%"); the value stands in
             # the column before it, in Vietnamese format.
             config[col.bar] = st.column_config.ProgressColumn(col.bar, help=col.help, min_value=0.0,
-                                                              max_value=bar_max, width=BAR_PX, format=" ",
+                                                              max_value=bar_max, width=widths[col.bar], format=" ",
                                                               color="#0072b2")
-        if col.help:
-            config[col.label] = st.column_config.Column(col.label, help=col.help)
-    plain_chrome()
-    # A keyed container, because st.dataframe only takes its key when rows are selectable (tests find tables by it).
-    with st.container(key=f"table_{key}"):
+        config[col.label] = st.column_config.Column(col.label, help=col.help, width=widths[col.label],
+                                                    pinned=True if wide and i == 0 else None)
+    page_chrome()
+    # A keyed container, because st.dataframe only takes its key when rows are selectable (tests find tables by it);
+    # a table wider than the main column is in a second one that says it scrolls sideways on purpose.
+    with st.container(key=f"table_{key}"), (st.container(key=f"wide_{key}") if wide else contextlib.nullcontext()):
         st.dataframe(styled(shown, cols, formats), column_config=config, hide_index=True,
-                     height=ROW_PX * (min(len(shown), max_rows) + 1) + 3, placeholder="–")
+                     height=ROW_PX * (min(len(shown), max_rows) + 1) + 3 + (SCROLLBAR_PX if wide else 0),
+                     placeholder="–")
     if not download:
         return
     # Written when the button is clicked, not on every rerun: openpyxl takes longer than drawing the whole page.
@@ -223,7 +301,7 @@ def district_map(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, labels:
     if shapes.empty:
         st.info(missing_reason or "Bản dữ liệu không có ranh giới các huyện.")
         return
-    plain_chrome()
+    page_chrome()
     st.plotly_chart(C.choropleth(units, shapes, metric, *labels, height=height), key=key, config=MAP_CONFIG)
     st.caption(caption)
 

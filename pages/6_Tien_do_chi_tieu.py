@@ -24,13 +24,13 @@ labels = {r.target_id: F.target_label(r.title, r.deadline, r.original_deadline) 
 target = st.selectbox("Chỉ tiêu", list(labels), format_func=labels.get, key="dl_target")
 t = targets[targets["target_id"] == target].iloc[0]
 
-st.subheader(t["title"])
-st.markdown(f"> {t['quote']}" if not F.missing(t["quote"]) else "")
+st.subheader(F.dashed(t["title"]))
+st.markdown(f"> {F.dashed(t['quote'])}" if not F.missing(t["quote"]) else "")
 st.markdown(f"**Văn bản:** {t['source_document']}  \n"
             f"**Chỉ tiêu:** {F.pct(t['threshold_pct'])} {F.COHORT_LONG[t['cohort']].lower()} tiêm ≥ "
             f"{F.dose_label(t['dose'])} (mẫu số: {F.POPULATION[t['population_version']]})  \n"
             f"**Thời hạn:** {F.deadline_text(t['deadline'], t['original_deadline'])}"
-            + (f" — {t['revisions']}" if t["revised"] and not F.missing(t["revisions"]) else ""))
+            + (f" — {F.dashed(t['revisions'])}" if t["revised"] and not F.missing(t["revisions"]) else ""))
 
 units = q.deadline_units(f.snapshot, scope, f.as_of, target)
 if units.empty:
@@ -120,7 +120,8 @@ unit_cols = {
     "population": W.Col("Mẫu số", "int", screen=False), "people_vaccinated": W.Col("Đã tiêm", "int", screen=False),
     "member": W.Col("Ủy viên phụ trách", screen=False), "district_secretary": W.Col("Bí thư huyện", screen=False),
 }
-note = f"{t['title']} ({F.deadline_text(t['deadline'], t['original_deadline'])}), số liệu đến ngày {F.date(judged)}"
+note = (f"{F.dashed(t['title'])} ({F.deadline_text(t['deadline'], t['original_deadline'])}), số liệu đến ngày "
+        f"{F.date(judged)}")
 chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
 with chart_tab:
     st.plotly_chart(C.target_bullets(districts), key="dl_bullets", config={"displayModeBar": False})
@@ -163,7 +164,8 @@ district = st.selectbox("Huyện, thành phố", [None, *names], key="dl_distric
                         format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
 if district:
     communes = q.deadline_communes(f.snapshot, scope, f.as_of, target, district)
-    st.caption(f"Chỉ tiêu: {t['title']}. Còn thiếu = làm tròn lên (chỉ tiêu × mẫu số ÷ 100) − đã tiêm, không âm; "
+    st.caption(f"Chỉ tiêu: {F.dashed(t['title'])}. Còn thiếu = làm tròn lên (chỉ tiêu × mẫu số ÷ 100) − đã tiêm, "
+               "không âm; "
                f"số liệu đến ngày {F.date(judged)}, nguồn {F.SOURCES['platform']}.")
     W.table(communes, {"unit_name": W.Col("Xã, phường, thị trấn"), "people_needed": W.Col("Còn thiếu (người)", "int"),
                        "achieved_pct": W.Col("Đã đạt", "pct", bar="Mức đạt"),

@@ -106,3 +106,15 @@ def test_a_district_without_a_row_is_drawn_grey_not_left_out():
     assert list(trace.customdata[1][1:5]) == ["Huyện Tam Đảo", "–", "–", "–"]
     ticks = list(fig.data[0].colorbar.ticktext)
     assert ticks[int(trace.z[0])] == "80–90%" and ticks[int(trace.z[1])] == "chưa có số liệu"
+
+
+def test_the_deadline_gauge_and_bullets_carry_percent_on_their_axes():
+    from types import SimpleNamespace
+
+    row = SimpleNamespace(achieved_pct=71.43, max_achievable_pct=90.0, status="at_risk", threshold_pct=95.0)
+    gauge = C.target_gauge(row).data[0]
+    assert gauge.gauge.axis.ticksuffix == "%" and gauge.number.suffix == "%"
+    assert tuple(gauge.gauge.axis.range) == (0, 100)
+    units = pd.DataFrame({"unit_name": ["Huyện Tam Đảo"], "status": ["at_risk"], "achieved_pct": [71.43],
+                          "people_needed": [120], "threshold_pct": [95.0], "max_achievable_pct": [90.0]})
+    assert C.target_bullets(units).layout.xaxis.ticksuffix == "%"

@@ -188,20 +188,37 @@ def _sidebar_freshness(snapshot: str, meta: dict, scope: q.Scope, as_of: dt.date
         lines = [f"- {F.SOURCES.get(r.source, r.source)}: {F.date(r.latest_data_date)}"
                  for r in fresh.itertuples() if not F.missing(r.latest_data_date)]
         st.markdown("\n".join(lines) or "Chưa có nguồn nào.")
-    late = q.report_exceptions(snapshot, scope, as_of)
-    due = q.report_due(snapshot, scope, as_of)
-    if F.missing(due["due_date"]):
-        side.markdown(f"Chưa có hạn nộp báo cáo tuần nào của huyện đến ngày {F.date(as_of)}.")
-    elif late.empty:
-        side.markdown(f"Báo cáo tuần của huyện, hạn {F.date(due['due_date'])}: đã nhận đủ "
-                      f"{F.num(due['received'])}/{F.num(due['expected'])}.")
-    else:
-        side.warning(F.late_reports_text(late))
-    if due["other_missing"]:
-        side.markdown(f"Báo cáo khác đã đến hạn mà chưa nhận: **{F.num(due['other_missing'])}**.")
-    if not late.empty or due["other_missing"]:
+    # the statuses of the data-quality page's "Báo cáo gửi tỉnh": the same query, judged on the same as-of date
+    subs = q.report_submissions(snapshot, scope, as_of)
+    warn, text = weekly_report_line(subs, as_of)
+    (side.warning if warn else side.markdown)(text)
+    weekly = subs["report_kind"] == "district_report"
+    latest_week = weekly & (subs["due_date"] == subs.loc[weekly, "due_date"].max())
+    other_missing = int(((subs["status"] == "missing") & ~latest_week).sum())
+    if other_missing:
+        side.markdown(f"Báo cáo khác đã quá hạn mà chưa nhận: **{F.num(other_missing)}**.")
+    if warn or other_missing:
         side.page_link(PAGE["Chất lượng số liệu"], label="→ Mọi báo cáo gửi tỉnh")
     side.caption(f"Phạm vi xem: {len(scope)} huyện, thành phố. Mã bản dữ liệu (ghi khi báo lỗi): {meta['run_id']}")
+
+
+def weekly_report_line(subs: pd.DataFrame, as_of: dt.date) -> tuple[bool, str]:
+    """(worth a warning, the line) for the latest weekly district report due by the as-of date, from
+    report_submissions() rows (statuses judged on the as-of date): the sidebar and the data-quality page say it alike."""
+    week = subs[subs["report_kind"] == "district_report"]
+    if week.empty:
+        return False, f"Chưa có hạn nộp báo cáo tuần nào của huyện đến ngày {F.date(as_of)}."
+    due = week["due_date"].max()
+    week = week[week["due_date"] == due]
+    received = int(week["status"].isin(["on_time", "late"]).sum())
+    head = f"Báo cáo tuần của huyện, hạn {F.date(due)}"
+    late = week[week["status"].isin(["missing", "late"])]
+    if not late.empty:
+        return True, F.late_reports_text(late)
+    if (week["status"] == "upcoming").any():
+        return False, (f"{head} (hôm nay): đã nhận {F.num(received)}/{F.num(len(week))}, các huyện còn lại chưa đến "
+                       "hạn.")
+    return False, f"{head}: đã nhận đủ {F.num(received)}/{F.num(len(week))}."
 
 
 def _header(title: str, meta: dict, as_of: dt.date, runs: list[dict]) -> None:

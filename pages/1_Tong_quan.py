@@ -157,19 +157,32 @@ else:
                               ("doses_at_risk", "liều có nguy cơ hủy")))
 st.page_link(PAGE["Vắc xin tồn kho"], label="→ Xem tồn kho theo lô và hạn dùng")
 
+# report vs platform: one definition with the data-quality page (reconciliation_flags: each district's latest weekly
+# report), counted at the level the table shows (huyện × nhóm tuổi × mũi), the communes' rows named apart
 flags = q.reconciliation_flags(f.snapshot, f.scope, f.as_of)
-st.markdown(f"**Báo cáo của huyện lệch quá 10% so với nền tảng tiêm chủng** ({F.num(len(flags))})")
-if q.reconciliation_units(f.snapshot, f.scope, f.as_of).empty:
+district_flags = flags[flags["unit_level"] == "district"].reset_index(drop=True)
+rec_dates = sorted(set(q.reconciliation_units(f.snapshot, f.scope, f.as_of)["report_date"]))
+st.markdown(f"**Báo cáo tuần của huyện lệch quá 10% so với nền tảng tiêm chủng** ({F.num(len(district_flags))} dòng "
+            "huyện × nhóm tuổi × mũi)")
+if not rec_dates:
     st.caption(f"Chưa có biểu mẫu báo cáo của huyện đến ngày {F.date(f.as_of)}: chưa đối chiếu được.")
-elif flags.empty:
-    st.caption("Không có huyện nào lệch quá ngưỡng trong báo cáo gần nhất.")
 else:
-    W.table(flags, {"district_name": W.Col("Huyện"), "report_date": W.Col("Ngày báo cáo", "date"),
-                            "cohort": W.Col("Nhóm tuổi", words=F.COHORT_SHORT), "dose": W.Col("Mũi", "int"),
-                            "reported": W.Col("Huyện báo cáo", "int"), "platform": W.Col("Nền tảng", "int"),
-                            "ratio_pct": W.Col("Báo cáo / nền tảng", "pct")},
-            key="exc_reconciliation", download=False, file_name=f"lech_so_lieu_{f.as_of:%Y%m%d}",
-            extract=W.Extract("dòng (huyện × nhóm tuổi × mũi)", "xếp theo mức lệch, lớn nhất trước"))
+    when = (F.date(rec_dates[0]) if len(rec_dates) == 1
+            else f"{F.date(rec_dates[0])} đến {F.date(rec_dates[-1])}")
+    st.caption(f"Báo cáo tuần gần nhất của mỗi huyện (ngày {when}), so với nền tảng cùng ngày: "
+               f"{F.num(len(district_flags))} dòng huyện × nhóm tuổi × mũi lệch quá 10%; ở cấp xã "
+               f"{F.num(int((flags['unit_level'] == 'commune').sum()))} dòng xã × nhóm tuổi × mũi (trang Chất lượng "
+               "số liệu).")
+    if district_flags.empty:
+        st.caption("Không có huyện nào lệch quá ngưỡng trong báo cáo gần nhất.")
+    else:
+        W.table(district_flags,
+                {"district_name": W.Col("Huyện"), "report_date": W.Col("Ngày báo cáo", "date"),
+                 "cohort": W.Col("Nhóm tuổi", words=F.COHORT_SHORT), "dose": W.Col("Mũi", "int"),
+                 "reported": W.Col("Huyện báo cáo", "int"), "platform": W.Col("Nền tảng", "int"),
+                 "ratio_pct": W.Col("Báo cáo / nền tảng", "pct")},
+                key="exc_reconciliation", download=False, file_name=f"lech_so_lieu_{f.as_of:%Y%m%d}",
+                extract=W.Extract("dòng (huyện × nhóm tuổi × mũi)", "xếp theo mức lệch, lớn nhất trước"))
 st.page_link(PAGE["Chất lượng số liệu"], label="→ Xem đối chiếu số liệu và báo cáo của các huyện")
 
 deadlines = q.deadline_exceptions(f.snapshot, f.scope, f.as_of)

@@ -5,7 +5,7 @@ import streamlit as st
 from app import formatting as F
 from app import queries as q
 from app import widgets as W
-from app.frame import frame
+from app.frame import frame, weekly_report_line
 
 f = frame("Chất lượng số liệu")
 
@@ -19,8 +19,17 @@ rec_cols = {"unit_name": W.Col("Đơn vị"), "report_date": W.Col("Ngày báo c
 if rec.empty:
     st.info(f"Chưa có biểu mẫu báo cáo của huyện đến ngày {F.date(f.as_of)}.")
 else:
+    # one definition with the overview (reconciliation_flags): each district's latest weekly report, counted per level
+    flags = q.reconciliation_flags(f.snapshot, f.scope, f.as_of)
+    rec_dates = sorted(set(rec["report_date"]))
+    when = (F.date(rec_dates[0]) if len(rec_dates) == 1
+            else f"{F.date(rec_dates[0])} đến {F.date(rec_dates[-1])}")
+    st.markdown(f"Báo cáo tuần gần nhất của mỗi huyện (ngày {when}), lệch quá 10% so với nền tảng: "
+                f"**{F.num(int((flags['unit_level'] == 'district').sum()))}** dòng huyện × nhóm tuổi × mũi; ở cấp "
+                f"xã **{F.num(int((flags['unit_level'] == 'commune').sum()))}** dòng xã × nhóm tuổi × mũi.")
     st.caption("Số người đã tiêm ≥ mũi k trong biểu mẫu gần nhất của mỗi huyện, so với nền tảng tiêm chủng cùng "
-               "ngày (WHO: nhất quán giữa hai nguồn). Lệch quá ±10% được đánh dấu; dòng lệch nhiều nhất ở trên.")
+               "ngày (WHO: nhất quán giữa hai nguồn). Lệch quá ±10% được đánh dấu; dòng lệch nhiều nhất ở trên. "
+               "Bảng dưới: mọi dòng huyện × nhóm tuổi × mũi, lệch hay không; chọn một huyện để xem các xã.")
     W.table(rec, rec_cols, key="rec_districts", file_name=f"doi_chieu_huyen_{f.as_of:%Y%m%d}",
             note=f"Đối chiếu báo cáo huyện với nền tảng, đến ngày {F.date(f.as_of)}")
     names = q.districts(f.snapshot, f.scope)
@@ -34,10 +43,16 @@ else:
 
 st.subheader("Báo cáo gửi tỉnh")
 subs = q.report_submissions(f.snapshot, f.scope, f.as_of)
-st.caption("Báo cáo có hạn đến ngày đang xem; chưa nhận và nộp muộn ở trên. Ngày nhận là ngày tệp đến hộp thư.")
+# the sidebar's line, from the same rows: one status per report on one as-of date
+warn, line = weekly_report_line(subs, f.as_of)
+(st.warning if warn else st.markdown)(line)
+st.caption(f"Báo cáo có hạn đến ngày {F.date(f.as_of)}, tình trạng tính đến ngày đó (tệp nhận sau ngày đó chưa "
+           "tính): chưa nhận (đã quá hạn) và nộp muộn ở trên; báo cáo hạn đúng ngày đang xem mà chưa nhận là chưa đến "
+           "hạn. Ngày nhận là ngày tệp đến hộp thư; số ngày muộn của báo cáo chưa nhận là số ngày đã quá hạn.")
 W.table(subs,
         {"unit_name": W.Col("Đơn vị"), "title": W.Col("Báo cáo"), "due_date": W.Col("Hạn", "date"),
-         "received_date": W.Col("Ngày nhận", "date"), "status": W.Col("Tình trạng", words=F.REPORT_STATUS),
+         "received_date": W.Col("Ngày nhận", "date"),
+         "status": W.Col("Tình trạng", words={**F.REPORT_STATUS, "upcoming": "chưa đến hạn"}),
          "days_late": W.Col("Số ngày muộn", "int")},
         key="submissions", file_name=f"bao_cao_gui_tinh_{f.as_of:%Y%m%d}")
 
@@ -59,6 +74,10 @@ W.table(checks,
          "rows_flagged": W.Col("Số dòng bất thường", "int")},
         key="checks", file_name="kiem_tra_so_lieu")
 flagged = checks[checks["rows_flagged"] > 0]
+if "report_vs_platform" in set(flagged["check_id"]):
+    st.caption("Kiểm tra «" + flagged.set_index("check_id").loc["report_vs_platform", "title"] + "» đếm dòng xã × "
+               "nhóm tuổi × mũi của ngày báo cáo mới nhất trong bản dữ liệu (không theo ngày đang xem); mục đầu trang "
+               "đếm theo báo cáo gần nhất của mỗi huyện đến ngày đang xem, dòng huyện và dòng xã riêng.")
 if not flagged.empty:
     titles = dict(zip(flagged["check_id"], flagged["title"], strict=True))
     check = st.selectbox("Xem các dòng bất thường của kiểm tra", [None, *titles], key="check_rows",

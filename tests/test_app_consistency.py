@@ -63,3 +63,65 @@ def test_with_no_complete_day_both_pages_say_the_7_days_are_still_filling(app):
     assert not o["Trung bình 7 ngày (lùi)"].delta and c["F0 7 ngày /100.000 dân"].delta == "chưa xét được xu hướng"
     label = "7 ngày đến 14/03/2022 (chưa có ngày nào mọi xã đã báo cáo: số còn tăng)"
     assert label in texts(overview) and label in texts(cases)
+
+
+def test_report_vs_platform_deviations_are_one_count_per_level_on_the_overview_and_the_quality_page(app):
+    """Vĩnh Yên's report of 07/03 (the only district report). District rows (its two communes summed): 18+ mũi 1
+    6.000 + 9.000 = 15.000 against 6.000 + 12.000 = 18.000 (83,33%), 12–17 mũi 1 and mũi 2 90 + 90 = 180 and
+    80 + 80 = 160 against none on the platform: 3 rows. Commune rows: Liên Bảo 18+ mũi 1 9.000 of 12.000 (75%), and
+    12–17 mũi 1 and mũi 2 at both communes: 5 rows. (Before: the overview counted the 3 district rows, the quality
+    page's check the 5 commune rows, and neither said which.)"""
+    overview = open_page(OVERVIEW)
+    text = texts(overview)
+    assert "**Báo cáo tuần của huyện lệch quá 10% so với nền tảng tiêm chủng** (3 dòng huyện × nhóm tuổi × mũi)" in text
+    sentence = "3 dòng huyện × nhóm tuổi × mũi lệch quá 10%; ở cấp xã 5 dòng xã × nhóm tuổi × mũi"
+    assert ("Báo cáo tuần gần nhất của mỗi huyện (ngày 07/03/2022), so với nền tảng cùng ngày: " + sentence) in text
+    assert len(table(overview, "exc_reconciliation")) == 3
+
+    quality = open_page(QUALITY)
+    text = texts(quality)
+    assert ("Báo cáo tuần gần nhất của mỗi huyện (ngày 07/03/2022), lệch quá 10% so với nền tảng: **3** dòng huyện × "
+            "nhóm tuổi × mũi; ở cấp xã **5** dòng xã × nhóm tuổi × mũi.") in text
+    rec = table(quality, "rec_districts")
+    assert (rec["Lệch quá 10%"] != "").sum() == 3  # the district table's flagged rows are the overview's 3
+    checks = table(quality, "checks").set_index("Kiểm tra")
+    # the check counts the commune rows, and the page says so beside it
+    assert checks.loc["Số liệu báo cáo của huyện lệch quá 10% so với nền tảng tiêm chủng", "Số dòng bất thường"] == 5
+    assert "đếm dòng xã × nhóm tuổi × mũi của ngày báo cáo mới nhất" in text
+
+
+def test_a_weekly_report_due_on_the_as_of_date_is_not_yet_due_in_the_sidebar_the_quality_page_and_the_deadlines(
+        app, app_data):
+    """The weekly report due 07/03/2022: Vĩnh Yên's file arrived on 07/03, the 8 other districts sent none. As of
+    07/03 the 8 are still in time ("chưa đến hạn": before, the sidebar and the quality page said "chưa nhận" while
+    the deadline page said "chưa đến hạn"); as of 08/03 they are missing everywhere."""
+    from app import queries as q
+    from etl.settings import load_settings
+    from etl.snapshots import current_snapshot
+
+    at = open_page(QUALITY)
+    at.sidebar.date_input(key="as_of").set_value(dt.date(2022, 3, 7)).run()
+    line = "Báo cáo tuần của huyện, hạn 07/03/2022 (hôm nay): đã nhận 1/9, các huyện còn lại chưa đến hạn."
+    assert line in [m.value for m in at.sidebar.markdown]
+    assert not at.sidebar.warning
+    assert line in [m.value for m in at.markdown]  # the page says the sidebar's line, from the same rows
+    subs = table(at, "submissions")
+    weekly = subs[subs["Hạn"].dt.date == dt.date(2022, 3, 7)].set_index("Đơn vị")
+    assert weekly.loc["Huyện Tam Đảo", "Tình trạng"] == "chưa đến hạn"
+    assert weekly.loc["Thành phố Vĩnh Yên", "Tình trạng"] == "đúng hạn"
+    snap = str(current_snapshot(load_settings(app_data)))
+    every = q.all_districts(snap)
+    deadlines = q.target_reports(snap, every, dt.date(2022, 3, 7))
+    tam_dao = deadlines[(deadlines["report_kind"] == "district_report") & (deadlines["unit_name"] == "Huyện Tam Đảo")]
+    assert list(tam_dao["state"]) == ["upcoming"]  # the deadline page's word, the same
+
+    at.sidebar.date_input(key="as_of").set_value(dt.date(2022, 3, 8)).run()
+    assert [w.value for w in at.sidebar.warning] == [
+        "Báo cáo tuần của huyện, hạn 07/03/2022 — chưa nhận (8): Phúc Yên, Lập Thạch, Tam Dương, Tam Đảo, Bình "
+        "Xuyên, Yên Lạc, Vĩnh Tường, Sông Lô"]
+    subs = table(at, "submissions")
+    weekly = subs[subs["Hạn"].dt.date == dt.date(2022, 3, 7)].set_index("Đơn vị")
+    assert weekly.loc["Huyện Tam Đảo", "Tình trạng"] == "chưa nhận"
+    assert weekly.loc["Huyện Tam Đảo", "Số ngày muộn"] == 1  # one day overdue on 08/03
+    assert list(q.target_reports(snap, every, dt.date(2022, 3, 8)).query(
+        "report_kind == 'district_report' and unit_name == 'Huyện Tam Đảo'")["state"]) == ["missing"]

@@ -91,17 +91,31 @@ load = q.facility_load(f.snapshot, f.scope, f.as_of)
 if load.empty:
     st.info(f"Chưa có báo cáo hoạt động cơ sở điều trị đến ngày {F.date(f.as_of)}.")
 else:
+    # a second source of F0 in facilities: the F0 page counts them from the daily case reports
+    st.caption(f"Theo báo cáo của cơ sở điều trị (người bệnh đang điều trị tại cơ sở), ngày "
+               f"{', '.join(sorted({F.date(d) for d in load['status_date']}))}. Trang Ca bệnh F0 đếm F0 điều trị tại "
+               "cơ sở theo báo cáo ca bệnh: hai nguồn khác nhau.")
     cols = st.columns(len(load))
     for col, r in zip(cols, load.itertuples()):
         tier = "Cơ sở của tỉnh và huyện" if r.tier_group == "local" else "Bệnh viện tuyến trên"
         help_fac = F.source_help("facility_status", r.status_date, f"định mức giường được giao: {F.num(r.bed_quota)}",
-                                 f"{F.num(r.facilities_reporting)}/{F.num(r.facilities_open)} cơ sở đã báo cáo; "
-                                 f"giường sẵn sàng {F.num(r.beds_ready)}, công suất sử dụng {F.pct(r.occupancy_pct)}.")
+                                 f"Theo báo cáo của cơ sở điều trị: {F.num(r.facilities_reporting)}/"
+                                 f"{F.num(r.facilities_open)} cơ sở đã báo cáo; giường sẵn sàng "
+                                 f"{F.num(r.beds_ready)}, công suất sử dụng {F.pct(r.occupancy_pct)}.")
         with col:
             W.metric(f"{tier}: đang điều trị so với định mức", F.pct(r.load_vs_quota_pct),
                      delta=(f"{F.num(r.occupied)} / {F.num(r.bed_quota)} giường; "
                             f"{F.num(r.facilities_over_quota)} cơ sở vượt"),
                      note=True, help=help_fac)
+    # the check comparing both sources (etl/sql/checks/facility_vs_case_reports.sql), linked when it flags anything
+    apart = q.check_rows(f.snapshot, f.scope, "facility_vs_case_reports")
+    if not apart.empty:
+        province_row = apart[apart["unit_level"] == "province"]
+        shown = province_row if not province_row.empty else apart
+        st.warning(f"Hai nguồn lệch nhau ở {F.num(len(apart))} đơn vị — {shown['unit_name'].iloc[0]}, ngày "
+                   f"{F.date(shown['ref_date'].iloc[0])}: {shown['detail'].iloc[0]}.")
+        st.page_link(PAGE["Chất lượng số liệu"], label="→ Xem kiểm tra: F0 tại cơ sở, báo cáo ca bệnh so với báo cáo "
+                     "của cơ sở điều trị", query_params={"kiem_tra": "facility_vs_case_reports"})
 
 st.subheader("Vắc xin trong kho")
 stock = q.stock_overview(f.snapshot, f.scope, f.as_of)

@@ -80,7 +80,11 @@ if "report_vs_platform" in set(flagged["check_id"]):
                "đếm theo báo cáo gần nhất của mỗi huyện đến ngày đang xem, dòng huyện và dòng xã riêng.")
 if not flagged.empty:
     titles = dict(zip(flagged["check_id"], flagged["title"], strict=True))
-    check = st.selectbox("Xem các dòng bất thường của kiểm tra", [None, *titles], key="check_rows",
+    # a link from another page may name the check to open (?kiem_tra=<check_id>, as the overview's facility section)
+    options = [None, *titles]
+    asked = st.query_params.get("kiem_tra")
+    check = st.selectbox("Xem các dòng bất thường của kiểm tra", options, key="check_rows",
+                         index=options.index(asked) if asked in titles else 0,
                          format_func=lambda c: "— chọn kiểm tra —" if c is None else titles[c])
     if check:
         LIMIT = 500

@@ -125,3 +125,34 @@ def test_a_weekly_report_due_on_the_as_of_date_is_not_yet_due_in_the_sidebar_the
     assert weekly.loc["Huyện Tam Đảo", "Số ngày muộn"] == 1  # one day overdue on 08/03
     assert list(q.target_reports(snap, every, dt.date(2022, 3, 8)).query(
         "report_kind == 'district_report' and unit_name == 'Huyện Tam Đảo'")["state"]) == ["missing"]
+
+
+def test_the_overview_names_the_facilities_source_and_links_the_check_comparing_it_with_the_case_reports(app):
+    """14/03: the facilities report 120 (F01, Vĩnh Yên) + 20 (F02, Tam Đảo) = 140 patients; the case reports count 5
+    F0 in facilities (Tích Sơn, Vĩnh Yên). facility_vs_case_reports flags Vĩnh Yên (5 against 120), Tam Đảo (0
+    against 20) and the province (5 against 140)."""
+    overview = open_page(OVERVIEW)
+    text = texts(overview)
+    assert ("Theo báo cáo của cơ sở điều trị (người bệnh đang điều trị tại cơ sở), ngày 14/03/2022. Trang Ca bệnh F0 "
+            "đếm F0 điều trị tại cơ sở theo báo cáo ca bệnh: hai nguồn khác nhau.") in text
+    assert ("Hai nguồn lệch nhau ở 3 đơn vị — Tỉnh Vĩnh Phúc, ngày 14/03/2022: Báo cáo ca bệnh: 5 F0 điều trị tại cơ "
+            "sở; báo cáo cơ sở điều trị: 140 người đang điều trị (lệch 135).") in [w.value for w in overview.warning]
+    (link,) = [p for p in overview.get("page_link") if "kiem_tra" in str(p.proto)]
+    assert link.proto.page == "Chat_luong_so_lieu" and "facility_vs_case_reports" in str(link.proto)
+    # the F0 page's figure is the case reports' 5, named by its source
+    cases = open_page(CASES)
+    assert metrics(cases)["Đang điều trị tại nhà"].delta.endswith("tại cơ sở 5 (báo cáo ca bệnh)")
+
+
+def test_the_link_opens_the_quality_page_on_that_check(app):
+    from conftest_app import ENTRY
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(ENTRY, default_timeout=30).run()
+    at.switch_page(QUALITY)
+    at.query_params["kiem_tra"] = "facility_vs_case_reports"  # what the overview's link carries
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="check_rows").value == "facility_vs_case_reports"
+    rows = table(at, "check_detail")
+    assert set(rows["Đơn vị"]) == {"Tỉnh Vĩnh Phúc", "Thành phố Vĩnh Yên", "Huyện Tam Đảo"}

@@ -116,19 +116,6 @@ def source_freshness(snapshot: str) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def report_exceptions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
-    """Districts whose latest weekly report due by the as-of date is missing or late."""
-    return _query(snapshot, "report_exceptions", scope=scope, as_of=as_of)
-
-
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def report_due(snapshot: str, scope: Scope, as_of: dt.date) -> dict:
-    """The latest weekly district report due by the as-of date (due_date None before the first): districts that owe
-    it and sent it, and how many other reports due by then are still missing."""
-    return _query(snapshot, "report_due", scope=scope, as_of=as_of).iloc[0].to_dict()
-
-
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def report_submissions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     return _query(snapshot, "report_submissions", scope=scope, as_of=as_of)
 
@@ -187,8 +174,10 @@ def stock_lots(snapshot: str, scope: Scope, as_of: dt.date, only_at_risk: bool =
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def reconciliation_flags(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
-    return _query(snapshot, "reconciliation_flags", scope=scope, as_of=as_of)
+def reconciliation_flags(snapshot: str, scope: Scope, as_of: dt.date, level: str) -> pd.DataFrame:
+    """Report-vs-platform deviations of each district's latest report, at one level: 'district' rows (huyện × nhóm
+    tuổi × mũi) or 'commune' rows (xã × nhóm tuổi × mũi). The overview and the data-quality page count these."""
+    return _query(snapshot, "reconciliation_flags", scope=scope, as_of=as_of, level=level)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)

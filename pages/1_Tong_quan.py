@@ -173,8 +173,8 @@ st.page_link(PAGE["Vắc xin tồn kho"], label="→ Xem tồn kho theo lô và 
 
 # report vs platform: one definition with the data-quality page (reconciliation_flags: each district's latest weekly
 # report), counted at the level the table shows (huyện × nhóm tuổi × mũi), the communes' rows named apart
-flags = q.reconciliation_flags(f.snapshot, f.scope, f.as_of)
-district_flags = flags[flags["unit_level"] == "district"].reset_index(drop=True)
+district_flags = q.reconciliation_flags(f.snapshot, f.scope, f.as_of, "district")
+commune_flags = q.reconciliation_flags(f.snapshot, f.scope, f.as_of, "commune")
 rec_dates = sorted(set(q.reconciliation_units(f.snapshot, f.scope, f.as_of)["report_date"]))
 st.markdown(f"**Báo cáo tuần của huyện lệch quá 10% so với nền tảng tiêm chủng** ({F.num(len(district_flags))} dòng "
             "huyện × nhóm tuổi × mũi)")
@@ -185,7 +185,7 @@ else:
             else f"{F.date(rec_dates[0])} đến {F.date(rec_dates[-1])}")
     st.caption(f"Báo cáo tuần gần nhất của mỗi huyện (ngày {when}), so với nền tảng cùng ngày: "
                f"{F.num(len(district_flags))} dòng huyện × nhóm tuổi × mũi lệch quá 10%; ở cấp xã "
-               f"{F.num(int((flags['unit_level'] == 'commune').sum()))} dòng xã × nhóm tuổi × mũi (trang Chất lượng "
+               f"{F.num(len(commune_flags))} dòng xã × nhóm tuổi × mũi (trang Chất lượng "
                "số liệu).")
     if district_flags.empty:
         st.caption("Không có huyện nào lệch quá ngưỡng trong báo cáo gần nhất.")

@@ -20,13 +20,14 @@ if rec.empty:
     st.info(f"Chưa có biểu mẫu báo cáo của huyện đến ngày {F.date(f.as_of)}.")
 else:
     # one definition with the overview (reconciliation_flags): each district's latest weekly report, counted per level
-    flags = q.reconciliation_flags(f.snapshot, f.scope, f.as_of)
+    district_flags = q.reconciliation_flags(f.snapshot, f.scope, f.as_of, "district")
+    commune_flags = q.reconciliation_flags(f.snapshot, f.scope, f.as_of, "commune")
     rec_dates = sorted(set(rec["report_date"]))
     when = (F.date(rec_dates[0]) if len(rec_dates) == 1
             else f"{F.date(rec_dates[0])} đến {F.date(rec_dates[-1])}")
     st.markdown(f"Báo cáo tuần gần nhất của mỗi huyện (ngày {when}), lệch quá 10% so với nền tảng: "
-                f"**{F.num(int((flags['unit_level'] == 'district').sum()))}** dòng huyện × nhóm tuổi × mũi; ở cấp "
-                f"xã **{F.num(int((flags['unit_level'] == 'commune').sum()))}** dòng xã × nhóm tuổi × mũi.")
+                f"**{F.num(len(district_flags))}** dòng huyện × nhóm tuổi × mũi; ở cấp "
+                f"xã **{F.num(len(commune_flags))}** dòng xã × nhóm tuổi × mũi.")
     st.caption("Số người đã tiêm ≥ mũi k trong biểu mẫu gần nhất của mỗi huyện, so với nền tảng tiêm chủng cùng "
                "ngày (WHO: nhất quán giữa hai nguồn). Lệch quá ±10% được đánh dấu; dòng lệch nhiều nhất ở trên. "
                "Bảng dưới: mọi dòng huyện × nhóm tuổi × mũi, lệch hay không; chọn một huyện để xem các xã.")

@@ -86,11 +86,6 @@ def test_as_of_dates_beyond_a_source_take_its_latest_date(snap, every):
     assert q.stock_overview(snap, every, dt.date(2022, 2, 1)) is None
 
 
-def test_report_exceptions_list_missing_districts_of_the_latest_due_report(snap, every):
-    late = q.report_exceptions(snap, every, DAY)
-    assert set(late["status"]) == {"missing"} and len(late) == 8 and VINH_YEN not in set(late["district_code"])
-
-
 def test_deadline_exceptions_on_the_as_of_date_scoped(snap, every):
     found = q.deadline_exceptions(snap, every, DAY)
     # units without a population figure cannot be judged and are left out: every row still needs people

@@ -192,3 +192,16 @@ def test_referrals_up_above_the_upper_level_admissions_are_flagged(con):
     assert flagged(con, "referrals_vs_upper_admissions") == [
         ("26", LAST, "Chuyển tuyến trên: 3 người; bệnh viện tuyến trên báo cáo nhận vào: 1"),
     ]
+
+
+def test_reports_are_judged_on_the_last_day_of_data_as_the_pages_judge(con):
+    """Weekly reports are due on Mondays: 07/03 and 14/03, the last day of data. Vĩnh Yên's and Tam Đảo's 14/03
+    reports arrived on 15/03 (1 day late); Tam Đảo's 07/03 report too (8 days late); the seven other districts sent
+    nothing: their 07/03 report is 7 days overdue, their 14/03 report is due on the last day and still in time."""
+    weekly = [r for r in flagged(con, "report_late_or_missing") if r[2].startswith("Biểu mẫu báo cáo tiêm chủng")]
+    on_14 = [r for r in weekly if r[1] == LAST]
+    assert on_14 == [("243", LAST, "Biểu mẫu báo cáo tiêm chủng hằng tuần: nộp muộn 1 ngày"),
+                     ("248", LAST, "Biểu mẫu báo cáo tiêm chủng hằng tuần: nộp muộn 1 ngày")]
+    on_07 = {unit: detail for unit, day, detail in weekly if day == D(2022, 3, 7)}
+    assert on_07.pop("248") == "Biểu mẫu báo cáo tiêm chủng hằng tuần: nộp muộn 8 ngày"
+    assert len(on_07) == 8 and set(on_07.values()) == {"Biểu mẫu báo cáo tiêm chủng hằng tuần: chưa nộp, quá hạn 7 ngày"}

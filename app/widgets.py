@@ -38,11 +38,12 @@ SCROLLBAR_PX = 12  # a sideways-scrolling table's scroll bar, under its last row
 # Streamlit's toolbar over tables and charts ("Download as CSV", "Search", "Fullscreen") and plotly's mode bar
 # ("Zoom", "Autoscale", "Download plot as a png") speak English, and st.dataframe takes no option to hide its
 # toolbar: hidden, page-wide. Every table has its Excel download (or a link to the full table), every chart its table
-# twin. A metric's label and delta wrap rather than end in "…" where a column is too narrow for them (a briefing
-# screen must show all of a label; labels are kept short so that they rarely need to). A style-only st.html goes to
+# twin. A metric's label, value and delta wrap rather than end in "…" where a column is too narrow for them (a
+# briefing screen must show all of a label; labels are kept short so that they rarely need to). A style-only st.html goes to
 # the event container: it takes no space.
 PAGE_STYLE = ('<style>[data-testid="stElementToolbar"], .modebar-container {display: none !important;}\n'
-              '[data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * '
+              '[data-testid="stMetricLabel"] *, [data-testid="stMetricValue"], [data-testid="stMetricValue"] *, '
+              '[data-testid="stMetricDelta"] * '
               '{white-space: normal !important; overflow: visible !important; text-overflow: clip !important;}'
               '</style>')
 

@@ -356,3 +356,88 @@ def test_a_date_typed_into_the_sidebar_picker_applies_on_enter(server, browser_p
     page.wait_for_function("() => document.body.innerText.includes('Số liệu đến ngày 07/03/2022')", timeout=30_000)
     wait_drawn(page, "Chỉ tiêu tiêm chủng có nguy cơ trễ hạn")
     assert "85,71%" in page.inner_text("body")  # 18+ mũi 1 on 07/03: 21.000 / 24.500
+
+
+# A briefing screen: the committee's laptops (1440 px) and the projector (1920 × 1080).
+SCREENS = (1440, 1920)
+# Every table drawn (visible): whether its columns fit the grid's own width, or it is one W.table made wide on
+# purpose (wrapped in a `wide_<key>` container, its first column pinned).
+TABLE_FIT = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
+    .filter(el => el.offsetParent !== null && el.getBoundingClientRect().width > 0)
+    .map(el => { const scroller = el.querySelector('.dvn-scroller');
+                 const box = el.closest('[class*="st-key-table_"]');
+                 return {key: box ? box.className.match(/st-key-table_(\\S+)/)[1] : '?',
+                         wide: !!el.closest('[class*="st-key-wide_"]'),
+                         content: scroller ? scroller.scrollWidth : -1, grid: scroller ? scroller.clientWidth : -1,
+                         container: el.parentElement.getBoundingClientRect().width,
+                         right: el.getBoundingClientRect().right}; })"""
+# Text of every metric cut by its box: label, value and delta elements (and what they hold) wider inside than out.
+METRIC_CUT = """() => Array.from(document.querySelectorAll('[data-testid="stMetric"] [data-testid="stMetricLabel"], '
+        + '[data-testid="stMetric"] [data-testid="stMetricDelta"], [data-testid="stMetric"] [data-testid="stMetricValue"]'))
+    .flatMap(el => [el, ...el.querySelectorAll('*')])
+    .filter(el => el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
+    .map(el => el.closest('[data-testid]').dataset.testid + ': ' + el.innerText + ' (' + el.scrollWidth + ' > '
+               + el.clientWidth + ')')"""
+
+
+def open_every_part(page) -> None:
+    """Expanders opened, so that the tables in them are drawn."""
+    for summary in page.locator('[data-testid="stExpander"] summary').all():
+        summary.click()
+    page.wait_for_function(DRAWN, timeout=30_000)
+
+
+def tables_in_every_tab(page) -> list[dict]:
+    """TABLE_FIT of the page as it opens, then with each table tab shown."""
+    seen = page.evaluate(TABLE_FIT)
+    for tab in page.get_by_role("tab", name="Bảng số liệu").all():
+        tab.click()
+        page.wait_for_function(DRAWN, timeout=30_000)
+        page.wait_for_timeout(300)
+        seen += page.evaluate(TABLE_FIT)
+    return seen
+
+
+@pytest.mark.parametrize("width", SCREENS)
+def test_every_table_fits_its_container_or_scrolls_sideways_on_purpose(server, browser_page, width):
+    """The rule: a table whose columns (each as wide as its longest formatted text) fit the main column is drawn
+    whole; one wider than that scrolls sideways on purpose, its first column pinned. No table reaches past the page."""
+    page, _ = browser_page
+    page.set_viewport_size({"width": width, "height": 2600})
+    try:
+        problems, counted = [], []
+        for path, text, _name in PAGES:
+            page.goto(server + path)
+            wait_drawn(page, text)
+            open_every_part(page)
+            for t in tables_in_every_tab(page):
+                counted.append(t)
+                assert t["content"] > 0, t
+                if t["right"] > width:
+                    problems.append((path, t, "past the window"))
+                if t["content"] > t["grid"] + 1 and not t["wide"]:
+                    problems.append((path, t, "cut, not wide on purpose"))
+                if t["grid"] > t["container"] + 1:
+                    problems.append((path, t, "wider than its container"))
+        assert len(counted) >= 15, counted
+        assert problems == [], problems
+    finally:
+        page.set_viewport_size({"width": 1440, "height": 2600})
+
+
+@pytest.mark.parametrize("width", SCREENS)
+def test_no_metric_label_value_or_delta_is_cut(server, browser_page, width):
+    page, _ = browser_page
+    page.set_viewport_size({"width": width, "height": 2600})
+    try:
+        cut, counted = [], 0
+        for path, text, _name in PAGES:
+            page.goto(server + path)
+            wait_drawn(page, text)
+            page.wait_for_timeout(300)
+            counted += page.locator('[data-testid="stMetric"]').count()
+            cut += [f"{path} {c}" for c in page.evaluate(METRIC_CUT)]
+        assert counted >= 20, counted
+        assert cut == [], cut
+    finally:
+        page.set_viewport_size({"width": 1440, "height": 2600})

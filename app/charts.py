@@ -359,8 +359,8 @@ def target_gauge(r, height: int = 240) -> go.Figure:
                "threshold": {"line": {"color": "#000000", "width": 4}, "thickness": 0.9,
                              "value": float(r.threshold_pct)}},
     ))
-    # wide enough side margins for the end labels of the axis ("0%", "100%"), which plotly lets overflow the plot
-    fig.update_layout(height=height, margin={"l": 45, "r": 45, "t": 10, "b": 0}, separators=SEPARATORS)
+    # margins for the end labels of the axis ("0%", "100%"), which plotly lets overflow the plot at its sides and bottom
+    fig.update_layout(height=height, margin={"l": 45, "r": 45, "t": 10, "b": 20}, separators=SEPARATORS)
     return fig
 
 

@@ -117,7 +117,7 @@ def test_the_deadline_gauge_and_bullets_carry_percent_on_their_axes():
     assert tuple(gauge.gauge.axis.range) == (0, 100)
     # "100%" at the axis' right end overflows the plot: the side margins hold it (it was cut to "100" at 25 px)
     margin = C.target_gauge(row).layout.margin
-    assert margin.l >= 40 and margin.r >= 40
+    assert margin.l >= 40 and margin.r >= 40 and margin.b >= 20  # and at 1920 px, under the plot
     units = pd.DataFrame({"unit_name": ["Huyện Tam Đảo"], "status": ["at_risk"], "achieved_pct": [71.43],
                           "people_needed": [120], "threshold_pct": [95.0], "max_achievable_pct": [90.0]})
     assert C.target_bullets(units).layout.xaxis.ticksuffix == "%"

@@ -17,6 +17,7 @@ import streamlit as st
 from app import (
     bootstrap,
     charts,  # noqa: F401  (plotly loaded before the freeze below)
+    widgets,
 )
 from app import formatting as F
 from app import queries as q
@@ -83,6 +84,7 @@ def viewer_scope(snapshot: str) -> q.Scope:
 
 def frame(title: str) -> Frame:
     st.set_page_config(page_title=f"{title} · BCĐ COVID-19", layout="wide", initial_sidebar_state="expanded")
+    widgets.page_chrome()  # page-wide: no English toolbars, metrics that wrap, Enter applies a typed date
     settings = load_settings()
     snapshot = q.snapshot_path(settings)
     if snapshot is None:

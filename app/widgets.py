@@ -67,28 +67,12 @@ if (!window.__enterAppliesDate) {
 
 
 def page_chrome() -> None:
-    """Once per page run, whoever calls it first (app.frame.frame() for every page; W.table and W.district_map until
-    then): the page-wide style (PAGE_STYLE: no English toolbars, metric labels that wrap) and, once per session, the
-    script that lets Enter apply a date typed into the sidebar's picker (ENTER_APPLIES_DATE)."""
-    run = _this_run()
-    if run is not None and st.session_state.get("_page_chrome_run") is run:
-        return
-    if run is not None:
-        st.session_state["_page_chrome_run"] = run
+    """Once per page run, from app.frame.frame() (every page calls it first): the page-wide style (PAGE_STYLE: no
+    English toolbars, metric labels that wrap) and the script that lets Enter apply a date typed into the sidebar's
+    picker (ENTER_APPLIES_DATE). The script is drawn on every run: a run that switches page at once (dashboard.py
+    lands on the overview) may never reach the browser, and the script itself installs its listener only once."""
     st.html(PAGE_STYLE)
-    if not st.session_state.get("_enter_applies_date"):
-        st.session_state["_enter_applies_date"] = True
-        st.sidebar.html(ENTER_APPLIES_DATE, unsafe_allow_javascript=True)
-
-
-def _this_run() -> object | None:
-    """An object that stands for the current script run: the context's cursor table, which Streamlit makes anew at
-    the start of every run (ScriptRunContext.reset). Compared by identity, and kept alive by the comparison's own
-    reference, so that no later run can get the same object."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return None if ctx is None else ctx.cursors
+    st.sidebar.html(ENTER_APPLIES_DATE, unsafe_allow_javascript=True)
 
 
 
@@ -274,7 +258,6 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
                                                               color="#0072b2")
         config[col.label] = st.column_config.Column(col.label, help=col.help, width=widths[col.label],
                                                     pinned=True if wide and i == 0 else None)
-    page_chrome()
     # A keyed container, because st.dataframe only takes its key when rows are selectable (tests find tables by it);
     # a table wider than the main column is in a second one that says it scrolls sideways on purpose.
     with st.container(key=f"table_{key}"), (st.container(key=f"wide_{key}") if wide else contextlib.nullcontext()):
@@ -302,7 +285,6 @@ def district_map(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, labels:
     if shapes.empty:
         st.info(missing_reason or "Bản dữ liệu không có ranh giới các huyện.")
         return
-    page_chrome()
     st.plotly_chart(C.choropleth(units, shapes, metric, *labels, height=height), key=key, config=MAP_CONFIG)
     st.caption(caption)
 

@@ -41,7 +41,7 @@ def table_app():
 
     from app import widgets as W
 
-    W.page_chrome()
+    W.page_chrome()  # as app.frame.frame() does first on every page
     frame = pd.DataFrame({"unit": ["Thành phố Vĩnh Yên"], "status": ["at_risk"], "people": [1151154]})
     cols = {"unit": W.Col("Đơn vị"), "status": W.Col("Tình trạng", words={"at_risk": "có nguy cơ trễ hạn"}),
             "people": W.Col("Còn thiếu (người)", "int")}
@@ -63,7 +63,7 @@ def test_the_table_takes_the_widths_and_a_too_wide_one_scrolls_on_purpose_with_i
     keys = {getattr(b, "key", None) for b in at.main.children.values()}
     assert {"table_narrow", "table_wide"} <= keys
     assert any(getattr(b, "key", None) == "wide_wide" for b in at.main.children[1].children.values())
-    # the page-wide style once per run, although the page and both tables asked for it; again on the next run
+    # the page-wide style once per run, from the frame: the tables add none; again on the next run
     for run in (at, at.run()):
         styles = [e for e in run.get("html") if "stElementToolbar" in e.proto.body]
         assert len(styles) == 1, len(styles)

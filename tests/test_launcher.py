@@ -1,6 +1,6 @@
 """The launcher's own checks: what it tells a user whose machine lacks a system package, and the addresses it prints.
 The launcher's whole first start (demo built first, progress, addresses) is tested in the browser
-(tests/test_browser.py::test_the_launcher_builds_the_demo_first_and_the_browser_shows_its_progress)."""
+(tests/test_browser_first_start.py)."""
 import ipaddress
 import subprocess
 import sys

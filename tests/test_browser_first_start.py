@@ -1,0 +1,72 @@
+"""The README's start command on a machine with no data, for real: `python3 -m app.launcher` (here from the project's
+.venv) on an empty data directory, Debian's chromium opening the page while the demo is built."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from test_browser import ARGS, CHROMIUM, PROJECT, SHOTS, free_port, playwright, require_chromium, stop, wait_healthy
+
+pytestmark = pytest.mark.browser
+__all__ = ["playwright"]  # the module's one Playwright driver, as in test_browser
+
+
+def test_the_launcher_builds_the_demo_first_and_the_browser_shows_its_progress(tmp_path, playwright):
+    """The README's start command on a machine with no data: the launcher builds the demo at once, printing each stage
+    and file, while a browser opened meanwhile shows a progress bar naming the stage and file (not a blank page); then
+    it prints the addresses and the overview of the demo opens."""
+    require_chromium()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("COVID_DATA_DIR", "COVID_PROVINCE")}
+    proc = subprocess.Popen([sys.executable, "-m", "app.launcher", "--data-dir", str(tmp_path / "data"),
+                             "--port", str(port), "--address", "127.0.0.1"],
+                            cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        # the server starts beside the build: a viewer can open the page while the demo is built
+        wait_healthy(url, proc, lambda: "".join(lines))
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1200}, locale="vi-VN")
+        page.goto(url + "/")
+        page.get_by_text("Chuẩn bị dữ liệu lần đầu").wait_for(timeout=30_000)
+        bar = page.locator('[data-testid="stProgress"]')
+        bar.wait_for(timeout=30_000)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "0_lan_dau_tien_do.png"))
+        seen = set()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and page.get_by_text("Chuẩn bị dữ liệu lần đầu").count():
+            if bar.count():
+                seen.add(bar.first.inner_text().split("(")[0].strip())
+            time.sleep(0.3)
+        # the bar named what it was doing as it went: the pipeline's stages, file by file
+        assert "Kiểm tra và nạp từng tệp" in seen, seen
+        page.get_by_text("Chỉ tiêu tiêm chủng có nguy cơ trễ hạn").wait_for(timeout=60_000)
+        body = page.inner_text("body")
+        assert "TỈNH VĨNH PHÚC" in body and "Số liệu đến ngày" in body
+        page.screenshot(path=str(SHOTS / "0_lan_dau_tong_quan.png"))
+        browser.close()
+        deadline = time.monotonic() + 30
+        while not any(f"http://localhost:{port}" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop(proc)
+    out = "".join(lines)
+    # the terminal told each stage and file as it went, then the one-line summary, then where to open the dashboard
+    assert "[demo" in out and "== extract" in out and "== load" in out and "== publish" in out, out
+    assert re.search(r"^\[load\] \(1/\d+\) ", out, re.MULTILINE), out
+    ready = out.index("Bảng điều hành sẵn sàng")
+    summary = out.index("ETL ")
+    assert summary < ready and "đã công bố" in out[summary:ready]
+    assert f"    http://localhost:{port}\n" in out[ready:]
+    assert "Traceback" not in out
+
+
+# Titles and labels of plotly's mode bar and of Streamlit's table and chart toolbar: English a viewer would read.

@@ -91,26 +91,30 @@ def test_the_mess_of_real_files_is_loaded_and_flagged_not_dropped(demo):
 
 
 def test_another_province_builds_from_its_census_with_no_code_change(tmp_path):
-    """Quảng Ninh (22), uncalibrated: every source written, the start-of-period population is its census, it builds."""
+    """Đắk Nông (67), uncalibrated: every source written, the start-of-period population is its census, it builds, and
+    its dashboard quotes its own directive (its Văn bản 7431/UBND-KGVX), not Vĩnh Phúc's."""
     import pandas as pd
     from test_demo import REF, num, population
 
     from etl import contracts as C
 
-    settings = load_settings(tmp_path / "data", province="22")
-    summary = write_demo_inbox(settings.inbox, "22")
+    settings = load_settings(tmp_path / "data", province="67")
+    summary = write_demo_inbox(settings.inbox, "67")
     for source in C.SOURCE_NAMES:
         assert any((settings.inbox / source).iterdir()), source
     assert not summary["calibrated"]
     pop = population(settings.inbox)
     census = pd.read_csv(REF / "census2019_district.csv", dtype=str)
-    total = census.loc[census["province_code"] == "22", "population_2019"].astype(int).sum()
+    total = census.loc[census["province_code"] == "67", "population_2019"].astype(int).sum()
     assert pop.loc[pop["Phiên bản"] == "đầu kỳ", "Tổng dân số"].map(num).sum() == total
     assert run(settings, Progress(sink=lambda line: None)).exit_code == EXIT_OK
     with duckdb.connect(str(S.current_snapshot(settings)), read_only=True) as con:
         name, communes = con.execute("SELECT any_value(unit_name) FILTER (WHERE unit_level = 'province'), "
                                      "count(*) FILTER (WHERE unit_level = 'commune') FROM marts.units").fetchone()
-        assert name == "Tỉnh Quảng Ninh" and communes == 177
+        assert name == "Tỉnh Đắk Nông" and communes == 71
         reason, shapes = con.execute("SELECT missing_reason, districts_with_shape FROM ref.geo_source").fetchone()
-        assert shapes == 0 and "bảng" in reason  # no polygons for Quảng Ninh: tables, and the reason
+        assert (shapes, reason) == (8, None)  # its 8 districts, cut from the national boundary file
         assert con.execute("SELECT count(*) FROM marts.coverage WHERE unit_level = 'province'").fetchone()[0] > 0
+        quotes = con.execute("SELECT source_document FROM marts.directive_quotes WHERE list_contains(provinces, '67')"
+                             ).fetchall()
+        assert quotes == [("Văn bản số 7431/UBND-KGVX ngày 20/12/2021 của UBND tỉnh Đắk Nông, mục 3",)]

@@ -85,10 +85,10 @@ def test_readers_in_other_processes_never_fail_while_snapshots_are_published(tmp
     base_inbox(settings.inbox)
     built = S.current_snapshot(settings) or Path(run(settings, Progress(sink=lambda line: None)).snapshot)
     source = S.current_snapshot(settings)
-    readers = [subprocess.Popen([sys.executable, "-c", READER, str(settings.warehouse), "6"],
+    readers = [subprocess.Popen([sys.executable, "-c", READER, str(settings.warehouse), "3.5"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     publishes = 0
-    deadline = dt.datetime.now() + dt.timedelta(seconds=5)
+    deadline = dt.datetime.now() + dt.timedelta(seconds=3)
     while dt.datetime.now() < deadline and publishes < 300:
         S.building_dir(settings).mkdir(parents=True, exist_ok=True)
         candidate = S.building_dir(settings) / S.new_snapshot_name()

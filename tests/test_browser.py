@@ -17,7 +17,7 @@ import pytest
 
 pytest_plugins = ["conftest_app"]
 VINH_YEN = "243"
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHOTS = PROJECT / "tests/screenshots"

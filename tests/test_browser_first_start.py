@@ -12,7 +12,7 @@ import time
 import pytest
 from test_browser import ARGS, CHROMIUM, PROJECT, SHOTS, free_port, playwright, require_chromium, stop, wait_healthy
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 __all__ = ["playwright"]  # the module's one Playwright driver, as in test_browser
 
 

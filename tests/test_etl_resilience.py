@@ -65,38 +65,53 @@ def test_a_run_killed_at_any_stage_loses_nothing(tmp_path, stage):
 READER = textwrap.dedent("""
     import sys, time, duckdb
     from pathlib import Path
-    warehouse = Path(sys.argv[1]); until = time.monotonic() + float(sys.argv[2])
+    warehouse, stop, count = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    print("ready", flush=True)
     reads = errors = 0
-    while time.monotonic() < until:
+    until = time.monotonic() + 60  # a bound, should the test die before it says stop
+    while not stop.exists() and time.monotonic() < until:
         try:
             name = (warehouse / "CURRENT").read_text().strip()
             with duckdb.connect(str(warehouse / "snapshots" / name), read_only=True) as con:
                 con.execute("SELECT count(*) FROM marts.coverage").fetchone()
             reads += 1
+            count.write_text(str(reads))
         except Exception as exc:
             errors += 1
             print("ERROR", type(exc).__name__, exc, file=sys.stderr)
     print(reads, errors)
 """)
+PUBLISHES = 60
 
 
 def test_readers_in_other_processes_never_fail_while_snapshots_are_published(tmp_path):
+    """Two processes read the served snapshot in a loop while new ones are published under them — at least 60, and
+    until each reader has read at least 10 times — and no read fails. Bounded by counts, not by a time, so a busy
+    machine changes nothing but the duration."""
     settings = load_settings(tmp_path / "data", province="26", keep=1000)
     base_inbox(settings.inbox)
     built = S.current_snapshot(settings) or Path(run(settings, Progress(sink=lambda line: None)).snapshot)
     source = S.current_snapshot(settings)
-    readers = [subprocess.Popen([sys.executable, "-c", READER, str(settings.warehouse), "3.5"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    stop = tmp_path / "stop"
+    counts = [tmp_path / f"reads_{i}" for i in range(2)]
+    readers = [subprocess.Popen([sys.executable, "-c", READER, str(settings.warehouse), str(stop), str(count)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for count in counts]
+    for reader in readers:
+        assert reader.stdout.readline().strip() == "ready"
+
+    def reads_so_far() -> int:
+        return min(int(c.read_text() or 0) if c.exists() else 0 for c in counts)
+
     publishes = 0
-    deadline = dt.datetime.now() + dt.timedelta(seconds=3)
-    while dt.datetime.now() < deadline and publishes < 300:
+    while (publishes < PUBLISHES or reads_so_far() < 10) and publishes < 3000:
         S.building_dir(settings).mkdir(parents=True, exist_ok=True)
         candidate = S.building_dir(settings) / S.new_snapshot_name()
         shutil.copy(source, candidate)
         S.publish(settings, candidate)
         publishes += 1
+    stop.touch()
     results = [r.communicate(timeout=60) for r in readers]
-    assert publishes >= 50 and built
+    assert built and publishes >= PUBLISHES and len(S.list_snapshots(settings)) == publishes + 1
     for out, err in results:
         reads, errors = map(int, out.split())
         assert errors == 0, err

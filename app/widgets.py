@@ -99,8 +99,8 @@ CHAR_PX = 7.2
 CELL_PAD_PX = 2 * 8 + 2  # glide-data-grid's cellHorizontalPadding (theme spacing.sm) on each side, and the rules
 HEADER_ICON_PX = 22      # a header also holds its sort arrow or menu icon (headerIconSize 18 px, and a gap)
 # The main column's width at 1440 px with the sidebar open (1440 − the 300 px sidebar − 2 × 5 rem of padding): a
-# table whose columns sum to more scrolls sideways on purpose, its first column (what a row is) pinned so that a
-# scrolled row still says what it is; W.table marks it with a `wide_<key>` container (tests/test_browser.py checks that
+# table whose columns sum to more scrolls sideways on purpose (no column pinned: Streamlit greys a pinned column's
+# text, which reads as disabled); W.table marks it with a `wide_<key>` container (tests/test_browser.py checks that
 # every other table fits its container, at 1440 and 1920 px).
 MAIN_PX = 980
 
@@ -249,15 +249,14 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
     widths = column_widths(shown, cols)
     wide = sum(widths.values()) > MAIN_PX
     config = {}
-    for i, col in enumerate(c for c in cols.values() if c.screen):
+    for col in (c for c in cols.values() if c.screen):
         if col.bar:
             # The bar carries no number of its own: its format would be English ("10.143%"); the value stands in
             # the column before it, in Vietnamese format.
             config[col.bar] = st.column_config.ProgressColumn(col.bar, help=col.help, min_value=0.0,
                                                               max_value=bar_max, width=widths[col.bar], format=" ",
                                                               color="#0072b2")
-        config[col.label] = st.column_config.Column(col.label, help=col.help, width=widths[col.label],
-                                                    pinned=True if wide and i == 0 else None)
+        config[col.label] = st.column_config.Column(col.label, help=col.help, width=widths[col.label])
     # A keyed container, because st.dataframe only takes its key when rows are selectable (tests find tables by it);
     # a table wider than the main column is in a second one that says it scrolls sideways on purpose.
     with st.container(key=f"table_{key}"), (st.container(key=f"wide_{key}") if wide else contextlib.nullcontext()):

@@ -208,7 +208,8 @@ else:
                f"{F.SOURCES['platform']}); chỉ tiêu, tỷ lệ yêu cầu và hạn theo văn bản chỉ đạo. Có nguy cơ trễ hạn: "
                "với tốc độ tiêm trung bình 7 ngày qua sẽ không đạt tỷ lệ yêu cầu trước hạn. Bảng Excel có mọi dòng, "
                "cùng tốc độ tiêm cần và đang đạt.")
-    W.table(deadlines, {"title": W.Col("Chỉ tiêu"), "unit_name": W.Col("Đơn vị"),
+    W.table(deadlines, {"short_title": W.Col("Chỉ tiêu"), "title": W.Col("Chỉ tiêu (đầy đủ)", screen=False),
+                        "unit_name": W.Col("Đơn vị"),
                         "status": W.Col("Tình trạng", words=F.DEADLINE_STATUS), "deadline": W.Col("Hạn", "date"),
                         "threshold_pct": W.Col("Yêu cầu", "pct"),
                         "achieved_pct": W.Col("Đã đạt", "pct", help="Tỷ lệ đạt ngày đang xem; hạn đã qua thì tỷ lệ "

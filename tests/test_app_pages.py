@@ -106,6 +106,8 @@ def test_overview_exceptions_link_to_the_pages_that_explain_them(app):
     assert (first["Đơn vị"], first["Tình trạng"], first["Hạn"], first["Đã đạt"], first["Còn thiếu (người)"],
             first["Dự kiến đạt"]) == ("Tỉnh Vĩnh Phúc", "có nguy cơ trễ hạn", pd.Timestamp("2022-03-31"),
                                                4.08, 23255, pd.Timestamp("2022-08-20"))
+    # the target named by cohort and dose beside its deadline, so that the table fits a briefing screen
+    assert first["Chỉ tiêu"] == "18+ mũi 3" and "Chỉ tiêu (đầy đủ)" not in deadlines.columns
     # the first 10 of 18 rows: deadlines still ahead first (4 targets at risk × 3 units), the missed ones after them
     assert set(deadlines["Tình trạng"]) == {"có nguy cơ trễ hạn"}
     # districts without a population figure cannot be judged: not listed as missing their deadlines

@@ -293,7 +293,7 @@ def test_a_date_typed_into_the_sidebar_picker_applies_on_enter(server, browser_p
 # A briefing screen: the committee's laptops (1440 px) and the projector (1920 × 1080).
 SCREENS = (1440, 1920)
 # Every table drawn (visible): whether its columns fit the grid's own width, or it is one W.table made wide on
-# purpose (wrapped in a `wide_<key>` container, its first column pinned).
+# purpose (wrapped in a `wide_<key>` container).
 TABLE_FIT = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
     .filter(el => el.offsetParent !== null && el.getBoundingClientRect().width > 0)
     .map(el => { const scroller = el.querySelector('.dvn-scroller');
@@ -334,8 +334,8 @@ def tables_in_every_tab(page) -> list[dict]:
 def test_every_page_draws_offline_fits_a_briefing_screen_and_cuts_no_figure(server, browser_page, width):
     """Each page at the width, opened once: it draws with no exception and no request leaving the machine
     (screenshot in tests/screenshots/); no metric label, value or delta is cut; and each table either fits (its
-    columns, each as wide as its longest formatted text, within the main column) or scrolls sideways on purpose, its
-    first column pinned. No table reaches past the page."""
+    columns, each as wide as its longest formatted text, within the main column) or scrolls sideways on purpose. No
+    table reaches past the page."""
     page, blocked = browser_page
     page.set_viewport_size({"width": width, "height": 2600})
     SHOTS.mkdir(parents=True, exist_ok=True)

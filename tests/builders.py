@@ -157,3 +157,22 @@ def edit_xlsx(path: Path, edit) -> Path:
     wb.save(path)
     os.utime(path, (when, when))
     return path
+
+
+def run_and_open(settings):
+    """Run the pipeline on the settings' inbox (it must publish: else the run's last lines say why) and open the
+    snapshot it published, read-only."""
+    import duckdb
+
+    from etl import snapshots as S
+    from etl.pipeline import EXIT_OK, Progress, run
+
+    lines: list[str] = []
+    assert run(settings, Progress(sink=lines.append)).exit_code == EXIT_OK, "\n".join(lines[-20:])
+    return duckdb.connect(str(S.current_snapshot(settings)), read_only=True)
+
+
+def flagged(con, check_id: str) -> list[tuple]:
+    """The rows a data check flagged: (unit_code, ref_date, detail), in order."""
+    return con.execute("SELECT unit_code, ref_date, detail FROM checks.results WHERE check_id = ? "
+                       "ORDER BY unit_code, ref_date, detail", [check_id]).fetchall()

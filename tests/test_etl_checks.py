@@ -30,14 +30,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pytest
 
-from builders import (DAO_TRU, LIEN_BAO, TICH_SON, cases_csv, district_report_xlsx, headers, platform_csv,
-                      population_csv, report_figures, write_csv)
+from builders import (DAO_TRU, LIEN_BAO, TICH_SON, cases_csv, district_report_xlsx, flagged, headers, platform_csv,
+                      population_csv, report_figures, run_and_open, write_csv)
 from etl import contracts as C
-from etl import snapshots as S
-from etl.pipeline import EXIT_OK, Progress, run
 from etl.settings import load_settings
 
 HOI_HOP = "08713"
@@ -121,16 +118,9 @@ def con(tmp_path_factory):
     for day, people in (("07/03/2022", 3600), ("14/03/2022", 3400)):
         district_report_xlsx(inbox / f"district_reports/tam_dao_{day[:2]}.xlsx", "Huyện Tam Đảo", day, [
             ["Xã Đạo Trù", *report_figures(pop_start_18=3500, pop_current_18=3400, d18_1=people)]])
-    lines: list[str] = []
-    assert run(settings, Progress(sink=lines.append)).exit_code == EXIT_OK, "\n".join(lines[-20:])
-    connection = duckdb.connect(str(S.current_snapshot(settings)), read_only=True)
+    connection = run_and_open(settings)
     yield connection
     connection.close()
-
-
-def flagged(con, check_id: str) -> list[tuple]:
-    return con.execute("SELECT unit_code, ref_date, detail FROM checks.results WHERE check_id = ? "
-                       "ORDER BY unit_code, ref_date, detail", [check_id]).fetchall()
 
 
 def test_care_above_active_flags_more_given_medicine_or_monitored_than_active(con):

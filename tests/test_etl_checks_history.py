@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pytest
 
-from builders import DAO_TRU, LIEN_BAO, TICH_SON, headers, platform_csv, population_csv, write_csv
+from builders import (DAO_TRU, LIEN_BAO, TICH_SON, flagged, headers, platform_csv, population_csv, run_and_open,
+                      write_csv)
 from etl import contracts as C
-from etl import snapshots as S
-from etl.pipeline import EXIT_OK, Progress, run
 from etl.settings import load_settings
 
 D = dt.date
@@ -52,16 +50,9 @@ def con(tmp_path_factory):
         ["F01", "15/03/2022", 200, 95, 0, 0, 0, 5],
         ["F02", "12/03/2022", 100, 60, 0, 0, 0, 3], ["F02", "15/03/2022", 100, 50, 0, 0, 0, 3],
     ], when=dt.datetime(2022, 3, 15, 20, 0))
-    lines: list[str] = []
-    assert run(settings, Progress(sink=lines.append)).exit_code == EXIT_OK, "\n".join(lines[-20:])
-    connection = duckdb.connect(str(S.current_snapshot(settings)), read_only=True)
+    connection = run_and_open(settings)
     yield connection
     connection.close()
-
-
-def flagged(con, check_id: str) -> list[tuple]:
-    return con.execute("SELECT unit_code, ref_date, detail FROM checks.results WHERE check_id = ? "
-                       "ORDER BY unit_code, ref_date, detail", [check_id]).fetchall()
 
 
 def test_facility_over_quota_lists_every_run_not_only_the_latest_day(con):

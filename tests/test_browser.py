@@ -312,20 +312,36 @@ METRIC_CUT = """() => Array.from(document.querySelectorAll('[data-testid="stMetr
                + el.clientWidth + ')')"""
 
 
-def open_every_part(page) -> None:
+# The page's height: the window grows to it, since a table's canvas grid below the window is not laid out.
+PAGE_HEIGHT = """() => Math.ceil(Math.max(...['[data-testid="stMainBlockContainer"]', '[data-testid="stSidebarUserContent"]']
+    .map(sel => document.querySelector(sel)).filter(Boolean).map(el => el.getBoundingClientRect().bottom)))"""
+# Every visible table's canvas grid has its width (a tab just shown lays its grid out a frame later).
+GRIDS_LAID_OUT = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
+    .filter(el => el.offsetParent !== null)
+    .every(el => { const s = el.querySelector('.dvn-scroller'); return s !== null && s.clientWidth > 0; })"""
+
+
+def whole_page_in_window(page, width: int) -> None:
+    """The window as tall as the page, and every table's grid laid out."""
+    page.set_viewport_size({"width": width, "height": max(2600, page.evaluate(PAGE_HEIGHT) + 40)})
+    page.wait_for_function(GRIDS_LAID_OUT, timeout=30_000)
+
+
+def open_every_part(page, width: int) -> None:
     """Expanders opened, so that the tables in them are drawn."""
     for summary in page.locator('[data-testid="stExpander"] summary').all():
         summary.click()
     page.wait_for_function(DRAWN, timeout=30_000)
+    whole_page_in_window(page, width)
 
 
-def tables_in_every_tab(page) -> list[dict]:
+def tables_in_every_tab(page, width: int) -> list[dict]:
     """TABLE_FIT of the page as it opens, then with each table tab shown."""
     seen = page.evaluate(TABLE_FIT)
     for tab in page.get_by_role("tab", name="Bảng số liệu").all():
         tab.click()
         page.wait_for_function(DRAWN, timeout=30_000)
-        page.wait_for_timeout(300)
+        whole_page_in_window(page, width)
         seen += page.evaluate(TABLE_FIT)
     return seen
 
@@ -347,11 +363,10 @@ def test_every_page_draws_offline_fits_a_briefing_screen_and_cuts_no_figure(serv
             assert "Ban Chỉ đạo phòng, chống dịch COVID-19" in page.inner_text("body")
             assert_no_exception(page)
             page.screenshot(path=str(SHOTS / (f"{name}.png" if width == 1440 else f"{name}_{width}.png")))
-            page.wait_for_timeout(300)
             metrics += page.locator('[data-testid="stMetric"]').count()
             cut += [f"{path} {c}" for c in page.evaluate(METRIC_CUT)]
-            open_every_part(page)
-            for t in tables_in_every_tab(page):
+            open_every_part(page, width)
+            for t in tables_in_every_tab(page, width):
                 tables.append(t)
                 assert t["content"] > 0, t
                 if t["right"] > width:

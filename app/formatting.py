@@ -42,7 +42,7 @@ RUN_STATUS = {
     "interrupted": "BỊ NGẮT GIỮA CHỪNG",
     "running": "đang chạy",
 }
-REPORT_STATUS = {"on_time": "đúng hạn", "late": "nộp muộn", "missing": "chưa nhận"}
+REPORT_STATUS = {"on_time": "đúng hạn", "late": "nộp muộn", "missing": "chưa nhận", "upcoming": "chưa đến hạn"}
 SEVERITY = {"error": "lỗi", "warning": "cảnh báo", "info": "lưu ý"}
 TIERS = {"province": "tuyến tỉnh", "district": "tuyến huyện", "upper": "tuyến trên", "commune": "tuyến xã"}
 DIRECTION = {"up": "tăng", "down": "giảm", "flat": "đi ngang"}
@@ -188,7 +188,7 @@ def over_100_headline_text(rows: pd.DataFrame) -> str:
 
 def late_reports_text(late: pd.DataFrame) -> str:
     """'Báo cáo tuần hạn 07/03/2022 — chưa nhận: Phúc Yên, Tam Đảo; nộp muộn: Vĩnh Tường (3 ngày)' from
-    report_exceptions() rows (one due date)."""
+    report_submissions() rows of one due date."""
     missing_names = [r.short_name for r in late.itertuples() if r.status == "missing"]
     late_names = [f"{r.short_name} ({num(r.days_late)} ngày)" for r in late.itertuples() if r.status == "late"]
     parts = []
@@ -201,7 +201,6 @@ def late_reports_text(late: pd.DataFrame) -> str:
 
 # The deadline page's words for marts.deadline_status.status (the overview keeps its longer DEADLINE_STATUS).
 TARGET_STATUS = {"met": "đạt", "on_track": "đúng tiến độ", "at_risk": "có nguy cơ", "missed": "không đạt"}
-REPORT_STATE = {"on_time": "đúng hạn", "late": "muộn", "missing": "chưa nộp", "upcoming": "chưa đến hạn"}
 PROJECTION_METHOD = ("dự báo tuyến tính theo tốc độ 7 ngày gần nhất; khoảng: tuần nhanh nhất – chậm nhất trong "
                      "4 tuần")
 

@@ -71,10 +71,6 @@ def start_rebuild(settings: Settings, version: str) -> firststart.FileProgress:
     return build
 
 
-def may_build_demo(settings: Settings) -> bool:
-    return firststart.needs_demo(settings)
-
-
 def _province_name(settings: Settings) -> str:
     from etl.units import UnitRegistry
 

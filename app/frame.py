@@ -21,6 +21,7 @@ from app import (
 )
 from app import formatting as F
 from app import queries as q
+from etl import firststart
 from etl.settings import Settings, load_settings
 from etl.version import MODEL_VERSION
 
@@ -126,7 +127,7 @@ def _rebuild_progress(data_dir: str) -> None:
 
 
 def _no_snapshot(settings: Settings) -> None:
-    if bootstrap.may_build_demo(settings):
+    if firststart.needs_demo(settings):
         bootstrap.show_build(settings)
     st.title("Chưa có bản dữ liệu")
     st.error(f"Thư mục dữ liệu {settings.data_dir} chưa có bản dữ liệu nào được công bố, và quy trình nạp số liệu "

@@ -1,4 +1,5 @@
-"""docs/marts.md from the models themselves: each mart's header comment (grain, date basis) and its columns.
+"""docs/marts.md from the models themselves: each mart's header comment (grain, date basis), its columns with what
+each means (etl/sql/marts/columns.toml: definition, source, date basis, denominator), and the snapshot's macros.
 
 `python -m etl docs` rewrites the file from the current snapshot; a test fails when the file is out of date.
 """
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from etl import columns as C
 from etl.build import SQL_DIR, discover
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "marts.md"
@@ -24,6 +26,11 @@ from the level below. `district_code` is on every row so a viewer's scope (a set
 
 Data checks are in `checks.results` (check_id, severity, title, unit_code, unit_level, district_code, ref_date,
 detail) and `checks.summary`; the snapshot's provenance in `meta.snapshot`, `meta.files`, `meta.runs`, `meta.run_log`.
+
+Each column's definition, source, date basis (the date a row or figure is counted by) and, for a ratio, denominator
+are written in `etl/sql/marts/columns.toml`; the snapshot carries the same text as the column's comment
+(`SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'marts'`). The macros the
+snapshot defines are listed at the end, with their comments (`duckdb_functions()`).
 """
 
 
@@ -38,7 +45,52 @@ def header_comment(sql: str) -> str:
     return " ".join(lines).removeprefix("grain:").strip()
 
 
-def render(con: duckdb.DuckDBPyConnection) -> str:
+def cell(text: object) -> str:
+    """Text for a cell of a Markdown table: on one line, its `|` escaped."""
+    return " ".join(str(text or "").split()).replace("|", "\\|")
+
+
+def code(text: object) -> str:
+    """A code span for a table cell (its `|` escaped, which GFM tables allow inside code spans too)."""
+    text = " ".join(str(text or "").split())
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
+
+
+def macros(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[list[str]], list[str], str]]:
+    """Every macro the database defines (not DuckDB's own), by name: (schema, name, the parameters of each overload,
+    the definition of each overload, comment)."""
+    rows = con.execute(
+        "SELECT DISTINCT schema_name, function_name, parameters, macro_definition, comment FROM duckdb_functions() "
+        "WHERE function_type = 'macro' AND NOT internal AND database_name = current_database() "
+        "ORDER BY function_name, schema_name, len(parameters), macro_definition").fetchall()
+    by_name: dict[tuple[str, str], tuple[list[list[str]], list[str], list[str]]] = {}
+    for schema, name, params, definition, comment in rows:
+        overloads, definitions, comments = by_name.setdefault((schema, name), ([], [], []))
+        if list(params) not in overloads:
+            overloads.append(list(params))
+            definitions.append(definition)
+        if comment and comment not in comments:
+            comments.append(comment)
+    return [(schema, name, o, d, " ".join(c)) for (schema, name), (o, d, c) in by_name.items()]
+
+
+def render_macros(con: duckdb.DuckDBPyConnection) -> list[str]:
+    found = macros(con)
+    parts = ["\n## Macros\n"]
+    if not found:
+        return parts + ["The snapshot defines no macro."]
+    parts.append("| macro | parameters | comment | definition |\n|---|---|---|---|")
+    for schema, name, overloads, definitions, comment in found:
+        params = " or ".join(code("(" + ", ".join(p) + ")") for p in overloads)
+        body = " or ".join(code(d) for d in definitions)
+        parts.append(f"| `{schema}.{name}` | {params} | {cell(comment)} | {body} |")
+    return parts
+
+
+def render(con: duckdb.DuckDBPyConnection, docs: C.Docs | None = None) -> str:
+    docs = C.load() if docs is None else docs
     parts = [INTRO]
     for model in discover(SQL_DIR):
         if model.schema != "marts":
@@ -47,8 +99,11 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
             "SELECT column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = 'marts' AND table_name = ? ORDER BY ordinal_position", [model.name]).fetchall()
         parts.append(f"\n## `marts.{model.name}`\n\n**Grain:** {header_comment(model.sql())}\n")
-        parts.append("| column | type |\n|---|---|")
-        parts.extend(f"| `{name}` | {dtype} |" for name, dtype in cols)
+        parts.append("| column | type | definition | source | date basis | denominator |\n|---|---|---|---|---|---|")
+        for name, dtype in cols:
+            entry = docs.get(model.name, {}).get(name, {})
+            parts.append(f"| `{name}` | {dtype} | " + " | ".join(cell(entry.get(f)) for f in C.FIELDS) + " |")
+    parts.extend(render_macros(con))
     return "\n".join(parts) + "\n"
 
 

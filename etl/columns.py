@@ -16,7 +16,7 @@ COLUMNS_PATH = Path(__file__).resolve().parent / "sql" / "marts" / "columns.toml
 FIELDS = ("definition", "source", "date_basis", "denominator")
 REQUIRED = ("definition", "source", "date_basis")
 # a column whose name says it is a ratio must state what it is divided by
-RATIO = re.compile(r"_(pct|per_100k|avg)(_|$)")
+RATIO = re.compile(r"_(pct|pp|per_100k|avg)(_|$)")
 
 Docs = dict[str, dict[str, dict[str, str]]]
 

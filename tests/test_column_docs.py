@@ -48,7 +48,8 @@ def test_entries_use_only_the_known_fields():
 def test_the_ratio_rule_reads_the_column_name():
     assert C.needs_denominator("occupancy_pct") and C.needs_denominator("new_f0_7d_per_100k_by_report_date")
     assert C.needs_denominator("new_f0_7d_change_pct_by_report_date") and C.needs_denominator("trend_new_f0_7d_avg")
-    assert not C.needs_denominator("new_f0_7d_sum") and not C.needs_denominator("average_age")
+    assert C.needs_denominator("deviation_pp") and not C.needs_denominator("new_f0_7d_sum")
+    assert not C.needs_denominator("average_age")
 
 
 def test_comment_text_joins_the_fields_on_one_line():

@@ -204,8 +204,8 @@ def f0_trend(trend: pd.DataFrame, height: int = 380) -> go.Figure:
                      "customdata": sub[["communes_reporting", "communes_expected"]].to_numpy(dtype=float),
                      "hovertemplate": ("%{x|%d/%m/%Y}: %{y:,d} F0 mới (%{customdata[0]:,d}/%{customdata[1]:,d} xã "
                                        "đã báo cáo)<extra></extra>")})
-    avg = trend["avg7"].to_numpy(dtype=float, na_value=np.nan)
-    rate = trend["rate_7d_per_100k"].to_numpy(dtype=float, na_value=np.nan)
+    avg = trend["new_f0_7d_avg_by_report_date"].to_numpy(dtype=float, na_value=np.nan)
+    rate = trend["new_f0_7d_per_100k_by_report_date"].to_numpy(dtype=float, na_value=np.nan)
     data.append({"type": "scatter", "mode": "lines", "x": x, "y": np.where(done, avg, np.nan),
                  "name": "Trung bình 7 ngày (lùi)", "line": {"color": "#0072b2", "width": 3}, "customdata": rate,
                  "hovertemplate": ("%{x|%d/%m/%Y}: trung bình 7 ngày %{y:,.1f}, %{customdata:,.1f} F0/100.000 dân "
@@ -247,7 +247,7 @@ def f0_small_multiples(series: pd.DataFrame, columns: int = 3, panel_height: int
     h_gap, v_gap = 0.03, (0.25 / rows if rows > 1 else 0.0)
     width = (1 - h_gap * (columns - 1)) / columns
     height = (1 - v_gap * (rows - 1)) / rows
-    top = pd.to_numeric(series[["rate_7d_per_100k", "province_rate_7d_per_100k"]].stack(), errors="coerce").max()
+    top = pd.to_numeric(series[["new_f0_7d_per_100k_by_report_date", "province_new_f0_7d_per_100k_by_report_date"]].stack(), errors="coerce").max()
     y_range = [0, float(top) * 1.08 if pd.notna(top) and top > 0 else 1]
     plot_height = panel_height * rows  # the legend goes 52 px under it, below the dates and their axis title
     layout = {"height": plot_height + 30 + 85, "margin": {"l": 10, "r": 10, "t": 30, "b": 85},
@@ -270,10 +270,10 @@ def f0_small_multiples(series: pd.DataFrame, columns: int = 3, panel_height: int
                                       "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
                                       "font": {"size": 13}})
         done = sub["is_complete"].fillna(False).astype(bool).to_numpy()
-        rate = sub["rate_7d_per_100k"].to_numpy(dtype=float, na_value=np.nan)
+        rate = sub["new_f0_7d_per_100k_by_report_date"].to_numpy(dtype=float, na_value=np.nan)
         axes = {"xaxis": f"x{n}", "yaxis": f"y{n}", "mode": "lines", "x": sub["report_date"]}
         traces += [
-            {**axes, "y": sub["province_rate_7d_per_100k"].to_numpy(dtype=float, na_value=np.nan),
+            {**axes, "y": sub["province_new_f0_7d_per_100k_by_report_date"].to_numpy(dtype=float, na_value=np.nan),
              "line": {"color": "#a0a0a0", "width": 1.5}, "name": "Toàn tỉnh", "legendgroup": "province",
              "showlegend": i == 0, "hovertemplate": "%{x|%d/%m/%Y}: toàn tỉnh %{y:,.1f}<extra></extra>"},
             {**axes, "y": np.where(done, rate, np.nan), "line": {"color": "#0072b2", "width": 2.5},
@@ -374,7 +374,7 @@ def target_bullets(units: pd.DataFrame, height: int | None = None) -> go.Figure:
         if not mask.any():
             continue
         sub = units[mask]
-        fig.add_bar(y=sub["unit_name"], x=sub["achieved_pct"], orientation="h", name=F.TARGET_STATUS[status],
+        fig.add_bar(y=sub["unit_name"], x=sub["achieved_pct"], orientation="h", name=F.DEADLINE_STATUS[status],
                     marker_color=colour, text=[F.pct(v) for v in sub["achieved_pct"]], textposition="inside",
                     customdata=np.stack([[F.pct(v) for v in sub["achieved_pct"]],
                                          [F.num(v) for v in sub["people_needed"]]], axis=-1),

@@ -42,11 +42,14 @@ RUN_STATUS = {
     "interrupted": "BỊ NGẮT GIỮA CHỪNG",
     "running": "đang chạy",
 }
-REPORT_STATUS = {"on_time": "đúng hạn", "late": "nộp muộn", "missing": "chưa nhận", "upcoming": "chưa đến hạn"}
+# marts.report_state, in one set of words (with the days: report_state_text)
+REPORT_STATUS = {"on_time": "đúng hạn", "late": "nộp muộn", "missing": "chưa nộp", "upcoming": "chưa đến hạn"}
 SEVERITY = {"error": "lỗi", "warning": "cảnh báo", "info": "lưu ý"}
 TIERS = {"province": "tuyến tỉnh", "district": "tuyến huyện", "upper": "tuyến trên", "commune": "tuyến xã"}
 DIRECTION = {"up": "tăng", "down": "giảm", "flat": "đi ngang"}
-DEADLINE_STATUS = {"at_risk": "có nguy cơ trễ hạn", "missed": "đã trễ hạn", "on_track": "kịp hạn", "met": "đã đạt"}
+# marts.deadline_status.status, one set of words on every page: "missed" stays once the target is reached later (the
+# deadline was missed: "trễ hạn — đạt ngày …, trễ N ngày")
+DEADLINE_STATUS = {"met": "đạt", "on_track": "đúng tiến độ", "at_risk": "có nguy cơ trễ hạn", "missed": "trễ hạn"}
 
 
 def cohort(code: object) -> str:
@@ -187,20 +190,18 @@ def over_100_headline_text(rows: pd.DataFrame) -> str:
 
 
 def late_reports_text(late: pd.DataFrame) -> str:
-    """'Báo cáo tuần hạn 07/03/2022 — chưa nhận: Phúc Yên, Tam Đảo; nộp muộn: Vĩnh Tường (3 ngày)' from
+    """'Báo cáo tuần hạn 07/03/2022 — chưa nộp: Phúc Yên, Tam Đảo; nộp muộn: Vĩnh Tường (3 ngày)' from
     report_submissions() rows of one due date."""
     missing_names = [r.short_name for r in late.itertuples() if r.status == "missing"]
     late_names = [f"{r.short_name} ({num(r.days_late)} ngày)" for r in late.itertuples() if r.status == "late"]
     parts = []
     if missing_names:
-        parts.append(f"chưa nhận ({len(missing_names)}): {', '.join(missing_names)}")
+        parts.append(f"{REPORT_STATUS['missing']} ({len(missing_names)}): {', '.join(missing_names)}")
     if late_names:
-        parts.append(f"nộp muộn: {', '.join(late_names)}")
+        parts.append(f"{REPORT_STATUS['late']}: {', '.join(late_names)}")
     return f"Báo cáo tuần của huyện, hạn {date(late['due_date'].iloc[0])} — " + "; ".join(parts)
 
 
-# The deadline page's words for marts.deadline_status.status (the overview keeps its longer DEADLINE_STATUS).
-TARGET_STATUS = {"met": "đạt", "on_track": "đúng tiến độ", "at_risk": "có nguy cơ", "missed": "không đạt"}
 PROJECTION_METHOD = ("dự báo tuyến tính theo tốc độ 7 ngày gần nhất; khoảng: tuần nhanh nhất – chậm nhất trong "
                      "4 tuần")
 
@@ -227,7 +228,7 @@ def projection_text(r) -> str:
 
 def target_verdict(r) -> str:
     """One sentence per unit on a coverage target: status, then the date met, the miss, or the pace and projection."""
-    status = TARGET_STATUS.get(r.status, r.status)
+    status = DEADLINE_STATUS.get(r.status, r.status)
     if r.status == "met":
         return f"**{status}** — đạt ngày {date(r.met_on)} ({pct(r.achieved_pct)} so với chỉ tiêu {pct(r.threshold_pct)})."
     if r.status == "missed":
@@ -297,3 +298,26 @@ def days_until_full(value: object) -> str:
     if missing(value):
         return "không tăng"
     return "> 90 ngày" if float(value) > 90 else f"{num(value, 1)} ngày"
+
+
+def report_state_text(state: str, days_late: object) -> str:
+    """A report's state with its days (marts.report_state, marts.report_days_late): "nộp muộn 2 ngày", "chưa nộp,
+    quá hạn 3 ngày", "đúng hạn", "chưa đến hạn"."""
+    if state == "late":
+        return f"{REPORT_STATUS['late']} {num(days_late)} ngày"
+    if state == "missing":
+        return f"{REPORT_STATUS['missing']}, quá hạn {num(days_late)} ngày"
+    return REPORT_STATUS.get(state, state)
+
+
+def basis_label(basis_date: object, complete: bool) -> str:
+    """The date basis of every 7-day F0 figure (app/sql/cases_summary.sql basis_date): "7 ngày đến 14/03/2022, ngày gần
+    nhất mọi xã đã báo cáo", or that no day is complete yet."""
+    tail = (", ngày gần nhất mọi xã đã báo cáo" if complete
+            else " (chưa có ngày nào mọi xã đã báo cáo: số còn tăng)")
+    return f"7 ngày đến {date(basis_date)}{tail}"
+
+
+def target_short(cohort_code: str, dose: int) -> str:
+    """A coverage target named on screen by cohort and dose: "5–11 mũi 2"."""
+    return f"{cohort(cohort_code)} mũi {dose}"

@@ -199,7 +199,7 @@ def _sidebar_freshness(snapshot: str, meta: dict, scope: q.Scope, as_of: dt.date
     latest_week = weekly & (subs["due_date"] == subs.loc[weekly, "due_date"].max())
     other_missing = int(((subs["status"] == "missing") & ~latest_week).sum())
     if other_missing:
-        side.markdown(f"Báo cáo khác đã quá hạn mà chưa nhận: **{F.num(other_missing)}**.")
+        side.markdown(f"Báo cáo khác đã quá hạn mà chưa nộp: **{F.num(other_missing)}**.")
     if warn or other_missing:
         side.page_link(PAGE["Chất lượng số liệu"], label="→ Mọi báo cáo gửi tỉnh")
     side.caption(f"Phạm vi xem: {len(scope)} huyện, thành phố. Mã bản dữ liệu (ghi khi báo lỗi): {meta['run_id']}")

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from app import formatting as F
 from etl import version
 from etl.settings import Settings
 from etl.snapshots import RunLog, current_snapshot
@@ -90,7 +91,10 @@ def rejected_files(settings: Settings) -> pd.DataFrame:
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def snapshot_meta(snapshot: str) -> dict:
     """Run id, build time, province, boundary file (and why there are none), first and last date in the data."""
-    return _query(snapshot, "snapshot_meta").iloc[0].to_dict()
+    meta = _query(snapshot, "snapshot_meta").iloc[0].to_dict()
+    if F.missing(meta["province_name"]):
+        meta["province_name"] = f"Tỉnh mã {meta['province_code']}"
+    return meta
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
@@ -128,8 +132,14 @@ def coverage_headline(snapshot: str, scope: Scope, as_of: dt.date, population: s
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def cases_summary(snapshot: str, scope: Scope, as_of: dt.date) -> dict | None:
+    """F0 over the scope on the latest report date by the as-of date; every 7-day figure measured to basis_date, which
+    basis_label names in words."""
     frame = _query(snapshot, "cases_summary", scope=scope, as_of=as_of)
-    return None if frame.empty else frame.iloc[0].to_dict()
+    if frame.empty:
+        return None
+    row = frame.iloc[0].to_dict()
+    gap = any(not F.missing(row[k]) and row[k] > 0 for k in ("without_antiviral", "not_monitored"))
+    return row | {"basis_label": F.basis_label(row["basis_date"], row["basis_complete"]), "has_gap": gap}
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
@@ -202,7 +212,8 @@ def check_rows(snapshot: str, scope: Scope, check_id: str, limit: int = 500) -> 
 def deadline_exceptions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Coverage targets the province or a district will miss at the current pace, or missed, judged on the as-of
     date."""
-    return _query(snapshot, "deadline_exceptions", scope=scope, as_of=as_of)
+    frame = _query(snapshot, "deadline_exceptions", scope=scope, as_of=as_of)
+    return frame.assign(short_title=[F.target_short(c, d) for c, d in zip(frame["cohort"], frame["dose"], strict=True)])
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
@@ -235,8 +246,8 @@ def cases_district_wide(snapshot: str, scope: Scope, as_of: dt.date, days: int =
     """cases_district_trend() one row per report date: the province's 7-day rate per 100.000, then one column per
     district (named by its code, in code order), then districts_incomplete. The table twin of the small multiples."""
     long = cases_district_trend(snapshot, scope, as_of, days)
-    wide = long.pivot(index=["report_date", "province_rate_7d_per_100k", "districts_incomplete"],
-                      columns="unit_code", values="rate_7d_per_100k")
+    wide = long.pivot(index=["report_date", "province_new_f0_7d_per_100k_by_report_date", "districts_incomplete"],
+                      columns="unit_code", values="new_f0_7d_per_100k_by_report_date")
     return wide.reset_index().rename_axis(columns=None)
 
 
@@ -282,7 +293,9 @@ def deadline_communes(snapshot: str, scope: Scope, as_of: dt.date, target: str, 
 def target_reports(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Each unit's report deadlines and plan milestones (and the weekly report of the last 4 weeks) on the as-of
     date: on time, late by N days, not sent, not due yet."""
-    return _query(snapshot, "target_reports", scope=scope, as_of=as_of)
+    frame = _query(snapshot, "target_reports", scope=scope, as_of=as_of)
+    return frame.assign(state_text=[F.report_state_text(s, d)
+                                    for s, d in zip(frame["state"], frame["days_late"], strict=True)])
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)

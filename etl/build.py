@@ -15,6 +15,8 @@ from typing import Callable
 
 import duckdb
 
+from etl import columns
+
 from etl.vnformat import fmt_int, fmt_num
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -75,18 +77,14 @@ def topo_sort(models: list[Model]) -> list[Model]:
     return ordered
 
 
-# Numbers written into text (the detail of a flagged row) in the Vietnamese way: 7.100, 12.345,7; NULL as "?".
-MACROS = (
-    "CREATE OR REPLACE MACRO vn_int(x) AS "
-    "CASE WHEN x IS NULL THEN '?' ELSE replace(format('{:,}', round(x)::BIGINT), ',', '.') END",
-    "CREATE OR REPLACE MACRO vn_num1(x) AS "
-    "CASE WHEN x IS NULL THEN '?' ELSE translate(format('{:,.1f}', x::DOUBLE), ',.', '.,') END",
-)
+MACROS_SQL = SQL_DIR / "macros.sql"
 
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
-    for sql in MACROS:
-        con.execute(sql)
+    """The figures' one definition (etl/sql/macros.sql), stored in the snapshot: the marts and the dashboard's queries
+    both call them."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute(MACROS_SQL.read_text(encoding="utf-8"))
 
 
 def run_models(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None], sql_dir: Path = SQL_DIR) -> int:
@@ -104,6 +102,7 @@ def run_models(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None], 
             raise RuntimeError(f"mô hình {model.table} ({model.path.name}) lỗi: {first}") from exc
         rows = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
         progress(f"{model.table}: {fmt_int(rows)} dòng ({fmt_num(time.monotonic() - started, 1)} s)")
+    columns.apply(con)  # each column's definition, source and date basis, for analysts reading the snapshot
     return len(models)
 
 

@@ -54,9 +54,9 @@ else:
         W.metric(f"F0 mới ngày {day}", F.num(cases["new_f0"]), help=help_cases,
                  delta="chưa đủ xã báo cáo" if filling else None, note=True)
     with c2:
-        W.metric("Trung bình 7 ngày (lùi)", F.num(cases["avg7"], 1),
-                 delta=(f"{F.signed(cases['change7'], 0)} ca ({F.signed(cases['change7_pct'], 1, '%')}) / 7 ngày"
-                        if not F.missing(cases["change7"]) else None),
+        W.metric("Trung bình 7 ngày (lùi)", F.num(cases["new_f0_7d_avg_by_report_date"], 1),
+                 delta=(f"{F.signed(cases['new_f0_7d_change_by_report_date'], 0)} ca ({F.signed(cases['new_f0_7d_change_pct_by_report_date'], 1, '%')}) / 7 ngày"
+                        if not F.missing(cases['new_f0_7d_change_by_report_date']) else None),
                  delta_color="inverse",
                  help=help_week + "  \nMũi tên: tổng F0 của 7 ngày đó so với 7 ngày trước đó; tăng là xấu.")
     with c3:
@@ -68,7 +68,7 @@ else:
                  delta=f"đến ngày {F.date(cases['trend_date'])}" if not F.missing(cases["trend_date"])
                  else "chưa có ngày đủ báo cáo", note=True)
     with c4:
-        W.metric("F0 7 ngày /100.000 dân", F.num(cases["rate7_per_100k"], 1),
+        W.metric("F0 7 ngày /100.000 dân", F.num(cases["new_f0_7d_per_100k_by_report_date"], 1),
                  help=F.source_help("cases", cases["basis_date"], f"tổng dân số đầu kỳ {F.num(cases['population'])}",
                                     f"{basis}."))
     st.caption(f"Trung bình 7 ngày, xu hướng và F0 7 ngày /100.000 dân: {basis}."

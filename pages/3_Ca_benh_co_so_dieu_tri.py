@@ -30,9 +30,9 @@ cases_help = F.source_help("cases", day, "dân số đầu kỳ (mọi lứa tu�
 week_help = F.source_help("cases", p["basis_date"], "dân số đầu kỳ (mọi lứa tuổi)", f"{p['basis_label']}.")
 m1, m2, m3, m4 = st.columns(4)
 with m1:
-    W.metric("F0 7 ngày /100.000 dân", F.num(p["rate7_per_100k"], 1), week_help,
-             delta=(f"{F.signed(p['change7'], 0)} ca so với 7 ngày trước" if not F.missing(p["change7"])
-                    else "chưa xét được xu hướng"), delta_color="inverse", note=F.missing(p["change7"]))
+    W.metric("F0 7 ngày /100.000 dân", F.num(p["new_f0_7d_per_100k_by_report_date"], 1), week_help,
+             delta=(f"{F.signed(p['new_f0_7d_change_by_report_date'], 0)} ca so với 7 ngày trước" if not F.missing(p['new_f0_7d_change_by_report_date'])
+                    else "chưa xét được xu hướng"), delta_color="inverse", note=F.missing(p['new_f0_7d_change_by_report_date']))
 with m2:
     W.metric("Đang điều trị tại nhà", F.num(p["active_home"]), cases_help,
              delta=f"{F.pct(p['home_share_pct'])} tổng số; tại cơ sở {F.num(p['active_facility'])} (báo cáo ca bệnh)",
@@ -60,8 +60,8 @@ st.caption(f"{where}, {DAYS} ngày đến ngày {F.date(day)}, theo ngày "
            + (f" Chưa đủ báo cáo: {', '.join(F.date(d) for d in incomplete['report_date'].tail(5))}"
               f"{' …' if len(incomplete) > 5 else ''}." if not incomplete.empty else ""))
 trend_cols = {"report_date": W.Col("Ngày báo cáo", "date"), "new_f0": W.Col("F0 mới", "int"),
-              "avg7": W.Col("Trung bình 7 ngày (lùi)", "num1"),
-              "rate_7d_per_100k": W.Col("F0 7 ngày /100.000", "num1", help="Dân số đầu kỳ, mọi lứa tuổi."),
+              "new_f0_7d_avg_by_report_date": W.Col("Trung bình 7 ngày (lùi)", "num1"),
+              "new_f0_7d_per_100k_by_report_date": W.Col("F0 7 ngày /100.000", "num1", help="Dân số đầu kỳ, mọi lứa tuổi."),
               "is_complete": W.Col("Chưa đủ báo cáo", "flag", flag_text="chưa đủ"),
               "communes_reporting": W.Col("Xã đã báo cáo", "int"), "communes_expected": W.Col("Số xã", "int"),
               "active_home": W.Col("Điều trị tại nhà", "int"),
@@ -93,7 +93,7 @@ with table_tab:
     wide = q.cases_district_wide(f.snapshot, scope, f.as_of, DAYS)
     panel_names = dict(zip(series["unit_code"], series["short_name"], strict=False))
     W.table(wide, {"report_date": W.Col("Ngày báo cáo", "date"),
-                   "province_rate_7d_per_100k": W.Col("Toàn tỉnh", "num1"),
+                   "province_new_f0_7d_per_100k_by_report_date": W.Col("Toàn tỉnh", "num1"),
                    **{code: W.Col(panel_names[code], "num1") for code in panel_names},
                    "districts_incomplete": W.Col("Số huyện chưa đủ báo cáo", "int")},
             key="f0_multiples_table", file_name=f"f0_tung_huyen_{day:%Y%m%d}",
@@ -102,10 +102,10 @@ with table_tab:
 st.subheader("F0 theo huyện: 7 ngày gần nhất")
 st.caption(f"Ngày báo cáo {F.date(day)}; xu hướng so 7 ngày đến ngày đủ báo cáo gần nhất với 7 ngày trước đó "
            "(▲ tăng là xấu). Ngày chưa đủ xã báo cáo được đánh dấu ở cột Đủ báo cáo và không dùng cho xu hướng.")
-case_cols = {"unit_name": W.Col("Đơn vị"), "rate_7d_per_100k": W.Col("F0 7 ngày /100.000", "num1"),
-             "new_f0_7d_avg": W.Col("TB 7 ngày", "num1"),
+case_cols = {"unit_name": W.Col("Đơn vị"), "new_f0_7d_per_100k_by_report_date": W.Col("F0 7 ngày /100.000", "num1"),
+             "new_f0_7d_avg_by_report_date": W.Col("TB 7 ngày", "num1"),
              "trend_direction": W.Col("Xu hướng", words=F.TREND_ARROW, colours=F.TREND_COLOURS),
-             "trend_wow_change_pct": W.Col("So 7 ngày trước (%)", "num1"),
+             "trend_new_f0_7d_change_pct_by_report_date": W.Col("So 7 ngày trước (%)", "num1"),
              "trend_date": W.Col("Xu hướng đến ngày", "date"),
              "is_complete": W.Col("Đủ báo cáo", "flag", flag_text="đủ"),
              "active_home": W.Col("Tại nhà", "int"), "active_facility": W.Col("Tại cơ sở", "int"),

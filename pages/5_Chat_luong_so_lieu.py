@@ -48,8 +48,8 @@ subs = q.report_submissions(f.snapshot, f.scope, f.as_of)
 warn, line = weekly_report_line(subs, f.as_of)
 (st.warning if warn else st.markdown)(line)
 st.caption(f"Báo cáo có hạn đến ngày {F.date(f.as_of)}, tình trạng tính đến ngày đó (tệp nhận sau ngày đó chưa "
-           "tính): chưa nhận (đã quá hạn) và nộp muộn ở trên; báo cáo hạn đúng ngày đang xem mà chưa nhận là chưa đến "
-           "hạn. Ngày nhận là ngày tệp đến hộp thư; số ngày muộn của báo cáo chưa nhận là số ngày đã quá hạn.")
+           "tính): chưa nộp (đã quá hạn) và nộp muộn ở trên; báo cáo hạn đúng ngày đang xem mà chưa nộp là chưa đến "
+           "hạn. Ngày nhận là ngày tệp đến hộp thư; số ngày muộn của báo cáo chưa nộp là số ngày đã quá hạn.")
 W.table(subs,
         {"unit_name": W.Col("Đơn vị"), "title": W.Col("Báo cáo"), "due_date": W.Col("Hạn", "date"),
          "received_date": W.Col("Ngày nhận", "date"),

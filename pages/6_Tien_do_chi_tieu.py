@@ -102,7 +102,7 @@ if not province.empty:
 
 st.markdown("#### Các huyện, thành phố")
 unit_cols = {
-    "unit_name": W.Col("Đơn vị"), "status": W.Col("Tình trạng", words=F.TARGET_STATUS),
+    "unit_name": W.Col("Đơn vị"), "status": W.Col("Tình trạng", words=F.DEADLINE_STATUS),
     "status_note": W.Col("Căn cứ", help="Quy tắc cho tình trạng này: đạt khi nào; trễ bao nhiêu ngày; không thể đạt "
                          "vì khoảng cách giữa hai mũi (xét trước tốc độ); hay dự kiến đạt theo tốc độ 7 ngày qua."),
     "achieved_pct": W.Col("Đã đạt", "pct", bar="Mức đạt"), "threshold_pct": W.Col("Chỉ tiêu", "pct"),
@@ -142,7 +142,7 @@ else:
         "unit_name": W.Col("Đơn vị"), "member": W.Col("Ủy viên phụ trách"),
         "district_secretary": W.Col("Bí thư huyện"),
         "short_title": W.Col("Chỉ tiêu", help="Nhóm tuổi và mũi; tên đầy đủ trong tệp Excel."),
-        "status": W.Col("Tình trạng", words=F.TARGET_STATUS), "deadline": W.Col("Hạn", "date"),
+        "status": W.Col("Tình trạng", words=F.DEADLINE_STATUS), "deadline": W.Col("Hạn", "date"),
         "status_note": W.Col("Căn cứ"),
         "threshold_pct": W.Col("Yêu cầu", "pct"), "achieved_pct": W.Col("Đã đạt", "pct"),
         "people_needed": W.Col("Còn thiếu", "int", help="Số người còn phải tiêm đến nay để đạt tỷ lệ yêu cầu; 0 khi "

@@ -14,7 +14,7 @@ DAYS = [dt.date(2022, 3, d) for d in range(1, 6)]
 def trend(complete: list[bool]) -> pd.DataFrame:
     return pd.DataFrame({
         "report_date": pd.to_datetime(DAYS), "new_f0": [10, 12, 14, 9, 3],
-        "avg7": [None, None, 11.0, 11.5, 10.0], "rate_7d_per_100k": [None, None, 220.0, 230.0, 200.0],
+        "new_f0_7d_avg_by_report_date": [None, None, 11.0, 11.5, 10.0], "new_f0_7d_per_100k_by_report_date": [None, None, 220.0, 230.0, 200.0],
         "communes_reporting": [136, 136, 136, 120, 72], "communes_expected": [136] * 5, "is_complete": complete,
         "active_home": [30, 31, 33, 32, 30], "active_facility": [5, 5, 4, 4, 4],
     })
@@ -62,7 +62,7 @@ def test_small_multiples_share_one_scale_and_show_the_province_behind_each_distr
                                            ("248", "Huyện Tam Đảo", "Tam Đảo", [20.0, 10.0, 0.0], [True] * 3)):
         for day, rate, complete, province in zip(DAYS[:3], rates, done, [80.0, 90.0, 120.0], strict=True):
             rows.append({"report_date": pd.Timestamp(day), "unit_code": code, "unit_name": name, "short_name": short,
-                         "rate_7d_per_100k": rate, "is_complete": complete, "province_rate_7d_per_100k": province})
+                         "new_f0_7d_per_100k_by_report_date": rate, "is_complete": complete, "province_new_f0_7d_per_100k_by_report_date": province})
     fig = C.f0_small_multiples(pd.DataFrame(rows), columns=3)
     assert [a.text for a in fig.layout.annotations] == ["Vĩnh Yên", "Tam Đảo"]
     # one scale for every panel: the highest value (300) plus 8%

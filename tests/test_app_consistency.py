@@ -93,7 +93,7 @@ def test_report_vs_platform_deviations_are_one_count_per_level_on_the_overview_a
 def test_a_weekly_report_due_on_the_as_of_date_is_not_yet_due_in_the_sidebar_the_quality_page_and_the_deadlines(
         app, app_data):
     """The weekly report due 07/03/2022: Vĩnh Yên's file arrived on 07/03, the 8 other districts sent none. As of
-    07/03 the 8 are still in time ("chưa đến hạn": before, the sidebar and the quality page said "chưa nhận" while
+    07/03 the 8 are still in time ("chưa đến hạn": before, the sidebar and the quality page said "chưa nộp" while
     the deadline page said "chưa đến hạn"); as of 08/03 they are missing everywhere."""
     from app import queries as q
     from etl.settings import load_settings
@@ -117,11 +117,11 @@ def test_a_weekly_report_due_on_the_as_of_date_is_not_yet_due_in_the_sidebar_the
 
     at.sidebar.date_input(key="as_of").set_value(dt.date(2022, 3, 8)).run()
     assert [w.value for w in at.sidebar.warning] == [
-        "Báo cáo tuần của huyện, hạn 07/03/2022 — chưa nhận (8): Phúc Yên, Lập Thạch, Tam Dương, Tam Đảo, Bình "
+        "Báo cáo tuần của huyện, hạn 07/03/2022 — chưa nộp (8): Phúc Yên, Lập Thạch, Tam Dương, Tam Đảo, Bình "
         "Xuyên, Yên Lạc, Vĩnh Tường, Sông Lô"]
     subs = table(at, "submissions")
     weekly = subs[subs["Hạn"].dt.date == dt.date(2022, 3, 7)].set_index("Đơn vị")
-    assert weekly.loc["Huyện Tam Đảo", "Tình trạng"] == "chưa nhận"
+    assert weekly.loc["Huyện Tam Đảo", "Tình trạng"] == "chưa nộp"
     assert weekly.loc["Huyện Tam Đảo", "Số ngày muộn"] == 1  # one day overdue on 08/03
     assert list(q.target_reports(snap, every, dt.date(2022, 3, 8)).query(
         "report_kind == 'district_report' and unit_name == 'Huyện Tam Đảo'")["state"]) == ["missing"]

@@ -106,6 +106,62 @@ def test_every_query_file_states_its_rows_and_binds_its_values(path):
         assert "list_contains($scope" in sql, f"{path.name} reads unit rows without applying the viewer's scope"
 
 
+# App SQL selects, filters and sums: a figure's arithmetic is a mart column or a macro of etl/sql/macros.sql (one
+# definition, stored in the snapshot). Operators and functions that compute a new value are refused outside filters
+# (WHERE, JOIN … ON, FILTER, HAVING, QUALIFY), where + and − move a date window; an order comparison (< > <= >=)
+# decides a status, so it too belongs to a macro, except in a filter or an ORDER BY.
+COMPUTES = {"+", "-", "*", "/", "//", "%", "round", "ceil", "ceiling", "floor", "abs", "greatest", "least", "nullif",
+            "epoch", "sqrt", "power", "pow", "ln", "log", "exp", "||", "concat", "strftime", "format", "printf",
+            "date_diff", "datediff", "date_add"}
+ORDERING = {"COMPARE_LESSTHAN", "COMPARE_GREATERTHAN", "COMPARE_LESSTHANOREQUALTO", "COMPARE_GREATERTHANOREQUALTO"}
+FILTER_KEYS = {"where_clause", "condition", "filter", "having", "qualify"}
+
+
+def computations(sql: str) -> list[str]:
+    """What app SQL computes by itself: (function or comparison, the text at it), from DuckDB's own parse tree."""
+    import json
+
+    import duckdb
+
+    parsed = json.loads(duckdb.connect().execute("SELECT json_serialize_sql($1)", [sql]).fetchone()[0])
+    assert not parsed["error"], parsed.get("error_message")
+    found = []
+
+    def walk(node, in_filter: bool, in_order: bool) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item, in_filter, in_order)
+            return
+        if not isinstance(node, dict):
+            return
+        where = node.get("query_location")
+        at = sql[where:where + 30].replace("\n", " ") if isinstance(where, int) else ""
+        if node.get("class") == "FUNCTION" and node["function_name"] in COMPUTES and not node.get("schema"):
+            if not (in_filter and node["function_name"] in {"+", "-"}):
+                found.append(f"{node['function_name']} at «{at}»")
+        if node.get("class") == "COMPARISON" and node["type"] in ORDERING and not (in_filter or in_order):
+            found.append(f"{node['type']} at «{at}»")
+        for key, value in node.items():
+            walk(value, in_filter or key in FILTER_KEYS, in_order or key == "orders")
+
+    walk(parsed, False, False)
+    return found
+
+
+def test_the_arithmetic_guard_sees_what_it_refuses():
+    assert [c.split()[0] for c in computations("SELECT round(100.0 * a / b, 2) AS x FROM t")] == ["round", "/", "*"]
+    assert computations("SELECT a > b AS over FROM t") != []
+    assert computations("SELECT 'Tỉnh ' || a FROM t") != []
+    # filters, ordering, sums, equality dispatch and the snapshot's macros are what app SQL is for
+    assert computations("SELECT sum(a), count(*) FILTER (WHERE a > 0), marts.share_pct(sum(a), sum(b)), "
+                        "CASE $level WHEN 'x' THEN a ELSE b END FROM t WHERE d > $as_of - 7 ORDER BY a < b") == []
+
+
+@pytest.mark.parametrize("path", SQL, ids=lambda p: p.name)
+def test_app_sql_only_selects_filters_sums_and_calls_the_snapshot_macros(path):
+    assert computations(path.read_text(encoding="utf-8")) == []
+
+
 def test_queries_pass_sql_text_and_parameters_separately():
     module = tree(PROJECT / "app/queries.py")
     for node in ast.walk(module):

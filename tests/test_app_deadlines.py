@@ -75,7 +75,7 @@ def test_a_revised_deadline_keeps_the_original_and_a_one_person_miss_is_told(pag
     assert "**Thời hạn:** hạn ban đầu 08/03/2022, điều chỉnh 11/03/2022 — " in text
     assert "**Văn bản:** thử" in text
     # 96% of 100 = 96 people, 95 vaccinated by 11/03: missed by 1
-    assert "**không đạt** — đến hạn 11/03/2022 đạt 95,00%, còn thiếu **1 người** so với chỉ tiêu 96,00%." in text
+    assert "**trễ hạn** — đến hạn 11/03/2022 đạt 95,00%, còn thiếu **1 người** so với chỉ tiêu 96,00%." in text
     assert metric(at, "Thiếu tại ngày hạn (người)").value == "1"
     # past the deadline the most that could be reached is told in the past: no interval stood in the way (dose 1)
     assert metric(at, "Tối đa đã có thể đạt trước hạn").value == "100,00%"
@@ -83,7 +83,7 @@ def test_a_revised_deadline_keeps_the_original_and_a_one_person_miss_is_told(pag
             "thiếu là do **tốc độ tiêm**") in text
     units = table(at, "dl_units")
     assert list(units["Đơn vị"]) == ["Tỉnh Vĩnh Phúc", "Thành phố Vĩnh Yên"]  # no other district has people
-    assert list(units["Tình trạng"]) == ["không đạt", "không đạt"]
+    assert list(units["Tình trạng"]) == ["trễ hạn", "trễ hạn"]
     # on 09/03 the same target is still open: 1 person in 2 days against 45 in the last 7 days
     at.sidebar.date_input(key="as_of").set_value(dt.date(2022, 3, 9)).run()
     assert "**đúng tiến độ** — còn thiếu **1 người**, còn 2 ngày" in texts(at)
@@ -107,7 +107,7 @@ def test_pace_projection_and_its_range_with_the_method_stated(page):
     assert metric(at, "Cần tiêm mỗi ngày").value == "0,3"
     # 12/03: nothing given 06/03–12/03, so no projection at all, and 4 people in 8 days is at risk
     at.sidebar.date_input(key="as_of").set_value(dt.date(2022, 3, 12)).run()
-    assert ("**có nguy cơ** — còn thiếu **4 người**, còn 8 ngày: cần 0,5 người/ngày, 7 ngày gần nhất tiêm 0,0 "
+    assert ("**có nguy cơ trễ hạn** — còn thiếu **4 người**, còn 8 ngày: cần 0,5 người/ngày, 7 ngày gần nhất tiêm 0,0 "
             "người/ngày; không dự báo được ngày đạt: 7 ngày gần nhất không tiêm thêm ai.") in texts(at)
 
 
@@ -132,8 +132,8 @@ def test_who_will_miss_what_with_the_member_who_answers_and_the_communes(page):
     vinh_yen = lagging[lagging["Đơn vị"] == "Thành phố Vĩnh Yên"]
     # on screen a target is its cohort and dose beside its deadline (the full name is in the Excel file)
     status = {(r["Chỉ tiêu"], r["Hạn"].date()): r["Tình trạng"] for _, r in vinh_yen.iterrows()}
-    assert status[("18+ mũi 1", dt.date(2022, 3, 11))] == "không đạt"  # Thiếu một người, hạn đã điều chỉnh
-    assert status[("18+ mũi 2", dt.date(2022, 3, 20))] == "có nguy cơ"  # Mũi 2, khoảng cách rút ngắn trước hạn
+    assert status[("18+ mũi 1", dt.date(2022, 3, 11))] == "trễ hạn"  # Thiếu một người, hạn đã điều chỉnh
+    assert status[("18+ mũi 2", dt.date(2022, 3, 20))] == "có nguy cơ trễ hạn"  # Mũi 2, khoảng cách rút ngắn trước hạn
     assert ("18+ mũi 1", dt.date(2022, 3, 10)) not in status  # Đạt đúng ngưỡng: met
     assert set(vinh_yen["Ủy viên phụ trách"]) == {"Nguyễn Văn A"} and set(vinh_yen["Bí thư huyện"]) == {"Lưu Thị N"}
     at.selectbox(key="dl_district").select(VINH_YEN).run()
@@ -152,13 +152,13 @@ def test_report_deadlines_on_time_late_and_not_sent(page):
     assert (row["Đúng hạn"], row["Muộn"], row["Chưa nộp"], row["Chưa đến hạn"]) == (1, 1, 7, 0)
     assert "Vĩnh Yên" not in row["Đơn vị chưa nộp"] and "Tam Đảo" in row["Đơn vị chưa nộp"]
     detail = table(at, "dl_report_units").set_index("Đơn vị")
-    assert detail.loc["Thành phố Vĩnh Yên", "Tình trạng"] == "muộn 2 ngày"
+    assert detail.loc["Thành phố Vĩnh Yên", "Tình trạng"] == "nộp muộn 2 ngày"
     assert detail.loc["Thành phố Phúc Yên", "Tình trạng"] == "đúng hạn"
-    assert detail.loc["Huyện Tam Đảo", "Tình trạng"] == "chưa nộp (quá hạn 2 ngày)"
+    assert detail.loc["Huyện Tam Đảo", "Tình trạng"] == "chưa nộp, quá hạn 2 ngày"
     # on 11/03 Vĩnh Yên's report had not arrived yet
     at.sidebar.date_input(key="as_of").set_value(dt.date(2022, 3, 11)).run()
     detail = table(at, "dl_report_units").set_index("Đơn vị")
-    assert detail.loc["Thành phố Vĩnh Yên", "Tình trạng"] == "chưa nộp (quá hạn 1 ngày)"
+    assert detail.loc["Thành phố Vĩnh Yên", "Tình trạng"] == "chưa nộp, quá hạn 1 ngày"
 
 
 def test_another_provinces_own_target_is_not_listed(tmp_path):
@@ -193,7 +193,7 @@ def test_a_missed_deadline_reached_later_says_when_and_projects_nothing(page):
     """Trễ hạn rồi đạt (tests/test_etl_deadlines.py): 90 of 100 people by 03/03; 50 then (40 short); 95 from 05/03."""
     at = page("tre_roi_dat")  # as of 12/03
     text = texts(at)
-    assert ("**không đạt** — đến hạn 03/03/2022 đạt 50,00%, còn thiếu **40 người** so với chỉ tiêu 90,00%. "
+    assert ("**trễ hạn** — đến hạn 03/03/2022 đạt 50,00%, còn thiếu **40 người** so với chỉ tiêu 90,00%. "
             "Sau hạn: đạt ngày 05/03/2022, trễ 2 ngày.") in text
     assert not re.search(r"dự kiến đạt \d", text)  # no projection once reached
     assert metric(at, "Thiếu tại ngày hạn (người)").value == "40"
@@ -201,7 +201,7 @@ def test_a_missed_deadline_reached_later_says_when_and_projects_nothing(page):
     units = table(at, "dl_units").set_index("Đơn vị")
     vinh_yen = units.loc["Thành phố Vĩnh Yên"]
     assert (vinh_yen["Tình trạng"], vinh_yen["Căn cứ"], vinh_yen["Còn thiếu (người)"]) == \
-        ("không đạt", "đạt ngày 05/03/2022, trễ 2 ngày", 0)
+        ("trễ hạn", "đạt ngày 05/03/2022, trễ 2 ngày", 0)
     assert vinh_yen.isna()["Dự kiến đạt"]
     lagging = table(at, "dl_lagging")
     row = lagging[(lagging["Đơn vị"] == "Thành phố Vĩnh Yên") & (lagging["Hạn"].dt.date == dt.date(2022, 3, 3))]
@@ -223,7 +223,7 @@ def test_an_at_risk_status_with_a_projection_before_the_deadline_says_why(page):
     assert f"**Căn cứ xếp loại:** {reason}." in texts(at)
     units = table(at, "dl_units").set_index("Đơn vị")
     assert (units.loc["Thành phố Vĩnh Yên", "Tình trạng"], units.loc["Thành phố Vĩnh Yên", "Căn cứ"]) == \
-        ("có nguy cơ", reason)
+        ("có nguy cơ trễ hạn", reason)
     assert units.loc["Thành phố Vĩnh Yên", "Dự kiến đạt"].date() == dt.date(2022, 3, 13)
     # a pace problem says so: 18+ dose 2, 40 needed in 8 days at 10 a week → 12/03 + ceil(40 ÷ 1,43) = 09/04
     at.selectbox(key="dl_target").select("mui2_khoang_cach_doi").run()

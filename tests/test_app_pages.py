@@ -43,7 +43,7 @@ def test_the_entry_script_lands_on_the_overview_with_the_frame(app):
     assert "Bản dữ liệu dựng lúc" in text and "Lần chạy nạp số liệu gần nhất" in text
     # the weekly report of 07/03/2022 came only from Vĩnh Yên: the other 8 districts are missing
     warning = "\n".join(w.value for w in at.sidebar.warning)
-    assert warning == ("Báo cáo tuần của huyện, hạn 07/03/2022 — chưa nhận (8): Phúc Yên, Lập Thạch, Tam Dương, "
+    assert warning == ("Báo cáo tuần của huyện, hạn 07/03/2022 — chưa nộp (8): Phúc Yên, Lập Thạch, Tam Dương, "
                        "Tam Đảo, Bình Xuyên, Yên Lạc, Vĩnh Tường, Sông Lô")
     assert "- Nền tảng quản lý tiêm chủng: 10/03/2022" in text
 
@@ -224,7 +224,7 @@ def test_quality_page_reconciliation_submissions_and_checks(app):
     assert (lien_bao["Huyện báo cáo"], lien_bao["Nền tảng"], lien_bao["Báo cáo / nền tảng"]) == (9000, 12000, 75.0)
     subs = table(at, "submissions")
     tam_dao = subs[(subs["Đơn vị"] == "Huyện Tam Đảo") & (subs["Hạn"].dt.date == dt.date(2022, 3, 7))]
-    assert list(tam_dao["Tình trạng"]) == ["chưa nhận"]
+    assert list(tam_dao["Tình trạng"]) == ["chưa nộp"]
     checks = table(at, "checks").set_index("Kiểm tra")
     over_quota = "Cơ sở điều trị vượt định mức giường được giao (mọi ngày; mỗi đợt vượt liên tiếp một dòng)"
     assert checks.loc[over_quota, "Số dòng bất thường"] == 1

@@ -39,7 +39,7 @@ def test_over_100_names_the_denominator_that_passes_100():
 def test_late_reports_are_grouped_by_status():
     late = pd.DataFrame({"short_name": ["Tam Đảo", "Vĩnh Tường"], "status": ["missing", "late"],
                          "days_late": [None, 3], "due_date": [pd.Timestamp("2022-03-07")] * 2})
-    assert F.late_reports_text(late) == ("Báo cáo tuần của huyện, hạn 07/03/2022 — chưa nhận (1): Tam Đảo; "
+    assert F.late_reports_text(late) == ("Báo cáo tuần của huyện, hạn 07/03/2022 — chưa nộp (1): Tam Đảo; "
                                          "nộp muộn: Vĩnh Tường (3 ngày)")
 
 

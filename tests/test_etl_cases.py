@@ -130,23 +130,27 @@ def pick(r: dict, *names: str) -> tuple:
     return tuple(r[n] for n in names)
 
 
-WEEK = ("new_f0_7d_sum", "new_f0_7d_avg", "rate_7d_per_100k", "new_f0_prev_7d", "wow_change", "wow_change_pct",
-        "direction")
-TREND = ("trend_date", "trend_new_f0_7d_sum", "trend_new_f0_7d_avg", "trend_rate_7d_per_100k", "trend_new_f0_prev_7d",
-         "trend_wow_change", "trend_wow_change_pct", "trend_direction")
+WEEK = ("new_f0_7d_sum", "new_f0_7d_avg_by_report_date", "new_f0_7d_per_100k_by_report_date", "new_f0_prev_7d",
+        "wow_change", "new_f0_7d_change_pct_by_report_date", "direction")
+TREND = ("trend_date", "trend_new_f0_7d_sum", "trend_new_f0_7d_avg_by_report_date",
+         "trend_new_f0_7d_per_100k_by_report_date", "trend_new_f0_prev_7d", "trend_wow_change",
+         "trend_new_f0_7d_change_pct_by_report_date", "trend_direction")
 
 
 def test_seven_day_average_and_rate_per_100000(con):
     # Tích Sơn 08–14/03: 49 cases, 7 a day; 49 ÷ 10,000 × 100,000 = 490; the week before 01–07/03: 28
     assert pick(row(con, "cases_metrics", "2022-03-14", TICH_SON), *WEEK) == (49, 7.0, 490.0, 28, 21, 75.0, "up")
-    # the district: 49 + 280 + 21 = 350 over 35,000 people; the week before 28 + 280 + 0 = 308 (+42 = +13,64%)
-    assert pick(row(con, "cases_metrics", "2022-03-14", "243"), *WEEK) == (350, 50.0, 1000.0, 308, 42, 13.64, "up")
+    # the district: 49 + 280 + 21 = 350 over 35,000 people; the week before 28 + 280 + 0 = 308 (+42 = +13,6%: to 1
+    # decimal, as every page shows it)
+    assert pick(row(con, "cases_metrics", "2022-03-14", "243"), *WEEK) == (350, 50.0, 1000.0, 308, 42, 13.6, "up")
 
 
 def test_seven_day_figures_wait_for_a_whole_window(con):
     # the series starts 15/02: on 20/02 only six days exist; on 21/02 the mean is 10 ÷ 7 with no week before yet
-    assert pick(row(con, "cases_metrics", "2022-02-20", TICH_SON), "new_f0_7d_sum", "new_f0_7d_avg") == (None, None)
-    assert pick(row(con, "cases_metrics", "2022-02-21", TICH_SON), *WEEK) == (10, 1.43, 100.0, None, None, None, None)
+    assert pick(row(con, "cases_metrics", "2022-02-20", TICH_SON), "new_f0_7d_sum",
+                "new_f0_7d_avg_by_report_date") == (None, None)
+    # 10 ÷ 7 = 1,43, to 1 decimal as shown: 1,4
+    assert pick(row(con, "cases_metrics", "2022-02-21", TICH_SON), *WEEK) == (10, 1.4, 100.0, None, None, None, None)
     # 28/02: a week with none after the week of the 10 → −10, −100%
     assert pick(row(con, "cases_metrics", "2022-02-28", TICH_SON), *WEEK) == (0, 0.0, 0.0, 10, -10, -100.0, "down")
 
@@ -165,7 +169,7 @@ def test_an_incomplete_last_day_is_kept_out_of_the_trend(con):
     assert pick(r, "new_f0", "communes_reporting", "communes_expected", "is_complete") == (10, 8, 9, False)
     assert pick(r, "new_f0_7d_sum", "new_f0_prev_7d", "wow_change", "direction") == (310, 317, -7, "down")
     # the trend stays on 14/03, the latest complete day: still up
-    assert pick(r, *TREND) == (D(2022, 3, 14), 350, 50.0, 1000.0, 308, 42, 13.64, "up")
+    assert pick(r, *TREND) == (D(2022, 3, 14), 350, 50.0, 1000.0, 308, 42, 13.6, "up")
     missing = row(con, "cases_metrics", "2022-03-15", LIEN_BAO)
     assert pick(missing, "is_complete", "new_f0_7d_sum", "direction") == (False, 240, "down")
     assert pick(missing, "trend_date", "trend_new_f0_7d_sum", "trend_direction") == (D(2022, 3, 14), 280, "flat")
@@ -230,7 +234,7 @@ def test_days_until_full_and_not_filling(con):
     # 14/03: the week 08–14/03 took 10 − 3 − 1 = 6 patients a day; 120 − 102 = 18 beds left → 3 days
     r = row(con, "facility_outlook", "2022-03-14", "243", "local")
     assert pick(r, *OUTLOOK) == (1, 100, 200, 120, 102, 6, 6.0, 18, 3.0)
-    assert pick(r, "occupancy_pct", "load_vs_quota", "escalation") == (85.0, 1.02, "over_quota")
+    assert pick(r, "occupancy_pct", "load_vs_quota_pct", "escalation") == (85.0, 102.0, "over_quota")
     assert pick(r, "beds_ready_pct_of_2x_quota", "beds_ready_below_2x_quota") == (60.0, True)
     # 10/03: the week 04–10/03 is 4 days of −3 (CS02 emptying) and 3 days of +6: 6 ÷ 7 a day, 42 beds left → 49 days
     assert row(con, "facility_outlook", "2022-03-10", "243", "local")["days_until_full"] == 49.0

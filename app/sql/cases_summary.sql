@@ -2,7 +2,7 @@
 -- summed over the districts). One date basis for every 7-day figure of the headline: basis_date = trend_date, the
 -- latest day on or before the report date on which every commune in scope had reported (UK dashboard convention, as
 -- marts.cases_metrics trend_*: a day still filling never reads as a fall), or the report date itself while no day is
--- complete (basis_complete false); basis_label says so in Vietnamese for every page that shows them. The trailing
+-- complete (basis_complete false); app.formatting.basis_label says so in Vietnamese on every page. The trailing
 -- 7-day sum, average and rate per 100.000, the share of new F0 already F1 over those 7 days, and the week-on-week
 -- change and direction are all measured to basis_date (no change or direction while no day is complete); new F0,
 -- active F0, severe cases and deaths are those of the report date (still filling when is_complete is false).
@@ -37,27 +37,24 @@ SELECT t.report_date, t.new_f0::BIGINT AS new_f0, t.active::BIGINT AS active,
        t.communes_reporting::INTEGER AS communes_reporting, t.communes_expected::INTEGER AS communes_expected,
        t.is_complete, t.population::BIGINT AS population,
        c.report_date AS basis_date, tr.trend_date IS NOT NULL AS basis_complete,
-       '7 ngày đến ' || strftime(c.report_date, '%d/%m/%Y') || CASE WHEN tr.trend_date IS NOT NULL
-           THEN ', ngày gần nhất mọi xã đã báo cáo' ELSE ' (chưa có ngày nào mọi xã đã báo cáo: số còn tăng)' END
-           AS basis_label,
-       c.last7::BIGINT AS last7, round(c.last7 / 7.0, 1) AS avg7,
-       round(100000.0 * c.last7 / nullif(c.population, 0), 1) AS rate7_per_100k,
+       c.last7::BIGINT AS new_f0_7d_sum, marts.new_f0_7d_avg_by_report_date(c.last7) AS new_f0_7d_avg_by_report_date,
+       marts.new_f0_7d_per_100k_by_report_date(c.last7, c.population) AS new_f0_7d_per_100k_by_report_date,
        t.active_home::BIGINT AS active_home, t.active_facility::BIGINT AS active_facility,
-       round(100.0 * t.active_home / nullif(t.active, 0), 2) AS home_share_pct,
-       round(100.0 * c.from_f1_7d / nullif(c.last7, 0), 2) AS new_f0_from_f1_7d_pct,
+       marts.share_pct(t.active_home, t.active) AS home_share_pct,
+       marts.share_pct(c.from_f1_7d, c.last7) AS new_f0_from_f1_7d_pct,
        t.new_severe::BIGINT AS new_severe, t.deaths::BIGINT AS deaths,
-       round(100.0 * t.deaths_28d / nullif(t.new_f0_28d, 0), 3) AS cfr_28d_pct,
-       round(100.0 * t.cumulative_deaths / nullif(t.cumulative_f0, 0), 3) AS cfr_cumulative_pct,
+       marts.case_fatality_pct(t.deaths_28d, t.new_f0_28d) AS cfr_28d_pct,
+       marts.case_fatality_pct(t.cumulative_deaths, t.cumulative_f0) AS cfr_cumulative_pct,
        g.without_antiviral::BIGINT AS without_antiviral, g.not_monitored::BIGINT AS not_monitored,
-       round(100.0 * g.without_antiviral / nullif(g.gap_active, 0), 2) AS without_antiviral_pct,
-       round(100.0 * g.not_monitored / nullif(g.gap_active, 0), 2) AS not_monitored_pct, g.gap_growing_in,
-       coalesce(g.without_antiviral > 0 OR g.not_monitored > 0, false) AS has_gap,
+       marts.share_pct(g.without_antiviral, g.gap_active) AS without_antiviral_pct,
+       marts.share_pct(g.not_monitored, g.gap_active) AS not_monitored_pct, g.gap_growing_in,
        tr.trend_date,
-       CASE WHEN tr.trend_date IS NOT NULL AND c.prev_known THEN (c.last7 - c.prev7) END::BIGINT AS change7,
        CASE WHEN tr.trend_date IS NOT NULL AND c.prev_known
-            THEN round(100.0 * (c.last7 - c.prev7) / nullif(c.prev7, 0), 1) END AS change7_pct,
-       CASE WHEN tr.trend_date IS NULL OR NOT c.prev_known OR c.prev_known IS NULL THEN NULL
-            WHEN c.last7 > c.prev7 THEN 'up' WHEN c.last7 < c.prev7 THEN 'down' ELSE 'flat' END AS direction
+            THEN marts.new_f0_7d_change_by_report_date(c.last7, c.prev7) END AS new_f0_7d_change_by_report_date,
+       CASE WHEN tr.trend_date IS NOT NULL AND c.prev_known
+            THEN marts.new_f0_7d_change_pct_by_report_date(c.last7, c.prev7) END AS new_f0_7d_change_pct_by_report_date,
+       CASE WHEN tr.trend_date IS NOT NULL AND c.prev_known
+            THEN marts.new_f0_7d_direction_by_report_date(c.last7, c.prev7) END AS direction
 FROM d
 JOIN daily t ON t.report_date = d.d
 CROSS JOIN trend tr

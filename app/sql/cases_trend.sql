@@ -5,11 +5,12 @@
 WITH d AS (SELECT max(report_date) AS d FROM marts.cases_metrics WHERE report_date <= $as_of)
 SELECT m.report_date,
        sum(m.new_f0)::BIGINT AS new_f0,
-       round(sum(m.new_f0_7d_sum) / 7, 1) AS avg7,
-       round(sum(m.new_f0_7d_sum) * 100000 / nullif(sum(m.population_total), 0), 1) AS rate_7d_per_100k,
+       marts.new_f0_7d_avg_by_report_date(sum(m.new_f0_7d_sum)) AS new_f0_7d_avg_by_report_date,
+       marts.new_f0_7d_per_100k_by_report_date(sum(m.new_f0_7d_sum), sum(m.population_total))
+           AS new_f0_7d_per_100k_by_report_date,
        sum(m.active_home)::BIGINT AS active_home,
        sum(m.active_facility)::BIGINT AS active_facility,
-       sum(m.active_home + m.active_facility)::BIGINT AS active,
+       sum(m.active_total)::BIGINT AS active,
        sum(m.new_severe)::BIGINT AS new_severe,
        sum(m.deaths)::BIGINT AS deaths,
        sum(m.communes_reporting)::BIGINT AS communes_reporting,

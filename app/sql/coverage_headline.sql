@@ -10,11 +10,11 @@ sums AS (
     GROUP BY ALL
 )
 SELECT cur.cohort, cur.dose, cur.as_of_date, cur.people::BIGINT AS people, cur.population::BIGINT AS population,
-       round(100.0 * cur.people / nullif(cur.population, 0), 2) AS coverage_pct,
+       marts.coverage_pct_by_vaccination_date(cur.people, cur.population) AS coverage_pct,
        prev.people::BIGINT AS people_7d_ago,
-       round(100.0 * (cur.people - prev.people) / nullif(cur.population, 0), 2) AS change_7d_pp,
-       (cur.people - prev.people)::BIGINT AS people_added_7d,
-       coalesce(cur.people > cur.population, false) AS over_100
+       marts.coverage_change_7d_pp_by_vaccination_date(cur.people, prev.people, cur.population) AS change_7d_pp,
+       marts.people_added_7d_by_vaccination_date(cur.people, prev.people) AS people_added_7d,
+       marts.coverage_over_100(cur.people, cur.population) AS over_100
 FROM sums cur
 JOIN d ON cur.as_of_date = d.d
 LEFT JOIN sums prev ON prev.as_of_date = d.d - 7 AND prev.cohort = cur.cohort AND prev.dose = cur.dose

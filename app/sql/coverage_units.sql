@@ -45,11 +45,13 @@ wide AS (
 ),
 metrics AS (
     SELECT *,
-           round(100.0 * people / nullif(population, 0), 2) AS coverage_pct,
-           round(100.0 * people / nullif(population_other, 0), 2) AS coverage_pct_other,
-           (population - people) AS unvaccinated,
-           (eligible - next_people) AS dropped,
-           round(100.0 * (eligible - next_people) / nullif(eligible, 0), 2) AS dropout_pct
+           marts.coverage_pct_by_vaccination_date(people, population) AS coverage_pct,
+           marts.coverage_pct_by_vaccination_date(people, population_other) AS coverage_pct_other,
+           marts.unvaccinated(population, people) AS unvaccinated,
+           marts.dropped_out(eligible, next_people) AS dropped,
+           marts.dropout_pct_by_vaccination_date(eligible, next_people) AS dropout_pct,
+           marts.coverage_over_100(people, population) OR marts.coverage_over_100(people, population_other)
+               AS over_100
     FROM wide
 )
 SELECT unit_code, unit_name, short_name, district_code, as_of_date, interval_days,
@@ -60,7 +62,6 @@ SELECT unit_code, unit_name, short_name, district_code, as_of_date, interval_day
        CASE $metric WHEN 'dropout' THEN eligible ELSE population END::BIGINT AS denominator,
        CASE $metric WHEN 'coverage' THEN coverage_pct WHEN 'unvaccinated' THEN unvaccinated ELSE dropout_pct END
            ::DOUBLE AS value,
-       coalesce(coverage_pct > 100 OR coverage_pct_other > 100, false) AS over_100,
-       coalesce(dropped < 0, false) AS negative_dropout
+       over_100, marts.negative_dropout(eligible, next_people) AS negative_dropout
 FROM metrics
 ORDER BY unit_code

@@ -14,9 +14,8 @@ c AS (
     WHERE c.district_code = $district AND list_contains($scope, c.district_code)
 )
 SELECT as_of_date, unit_code, unit_name, people_vaccinated, population,
-       round(100.0 * people_vaccinated / nullif(population, 0), 2) AS achieved_pct,
-       CASE WHEN population > 0 THEN ceil(threshold_pct * population / 100)::BIGINT END AS target_people,
-       CASE WHEN population > 0
-            THEN greatest(ceil(threshold_pct * population / 100)::BIGINT - people_vaccinated, 0) END AS people_needed
+       marts.coverage_pct_by_vaccination_date(people_vaccinated, population) AS achieved_pct,
+       marts.target_people(threshold_pct, population) AS target_people,
+       marts.people_needed(threshold_pct, population, people_vaccinated) AS people_needed
 FROM c
 ORDER BY people_needed DESC NULLS LAST, unit_code

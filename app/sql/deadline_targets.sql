@@ -12,5 +12,6 @@ WHERE t.kind = 'coverage'
   AND (t.provinces IS NULL
        OR EXISTS (SELECT 1 FROM marts.units u WHERE u.unit_level = 'district' AND list_contains($scope, u.unit_code)
                                                 AND list_contains(t.provinces, u.province_code)))
-ORDER BY t.deadline < $as_of, CASE WHEN t.deadline < $as_of THEN -epoch(t.deadline) ELSE epoch(t.deadline) END,
+ORDER BY t.deadline < $as_of, CASE WHEN t.deadline >= $as_of THEN t.deadline END,
+         CASE WHEN t.deadline < $as_of THEN t.deadline END DESC,
          t.target_id

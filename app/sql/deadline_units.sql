@@ -1,7 +1,6 @@
 -- one row per unit (the province first, then each district in scope) for one coverage target, judged on the as-of
 -- date clamped to the platform's dates (marts.deadline_status), with the district's standing-committee member and
--- secretary (marts.assignments). deadline_passed: the evaluation date is the deadline (figures frozen on it).
--- beyond_reach: max_achievable_pct < threshold_pct, the target cannot be reached whatever the pace. A district
+-- secretary (marts.assignments). deadline_passed and beyond_reach: see marts.deadline_status. A district
 -- without a population figure cannot be judged (as in deadline_exceptions.sql) and is left out. status_reason,
 -- reached_date, days_late, people_needed (the shortfall now) and people_short_at_deadline: see marts.deadline_status.
 WITH d AS (SELECT max(as_of_date) AS d FROM marts.deadline_status WHERE as_of_date <= $as_of)
@@ -12,8 +11,7 @@ SELECT s.as_of_date, s.target_id, s.unit_level, s.unit_code, u.unit_name, u.shor
        s.people_blocked_by_interval, s.last_eligible_prev_date, s.max_achievable_pct, s.people_contraindicated,
        s.people_deferred, s.days_left, s.required_daily_pace, s.trailing_7d_pace, s.projected_date,
        s.projected_date_low, s.projected_date_high,
-       s.eval_date >= s.deadline AS deadline_passed,
-       s.max_achievable_pct < s.threshold_pct AS beyond_reach,
+       s.deadline_passed, s.beyond_reach,
        a.member, a.district_secretary
 FROM marts.deadline_status s
 JOIN d ON s.as_of_date = d.d

@@ -3,13 +3,10 @@
 WITH d AS (SELECT max(status_date) AS d FROM marts.facility_daily WHERE status_date <= $as_of)
 SELECT f.status_date, f.facility_code, f.facility_name,
        coalesce(u.unit_name, CASE f.tier WHEN 'upper' THEN 'Tuyến trên' ELSE 'Cấp tỉnh' END) AS district_name,
-       f.tier, f.tier_group, f.reported, f.bed_quota, (2 * f.bed_quota)::BIGINT AS quota_x2, f.beds_ready, f.occupied,
-       round(100.0 * f.occupied / nullif(f.beds_ready, 0), 2) AS occupancy_pct,
-       round(100.0 * f.occupied / nullif(f.bed_quota, 0), 2) AS load_vs_quota_pct,
-       CASE WHEN f.bed_quota = 0 OR f.occupied IS NULL THEN NULL
-            WHEN f.occupied >= 2 * f.bed_quota THEN 'over_2x'
-            WHEN f.occupied >= f.bed_quota THEN 'over_quota'
-            WHEN f.occupied >= 0.8 * f.bed_quota THEN 'near_quota' ELSE 'normal' END AS escalation,
+       f.tier, f.tier_group, f.reported, f.bed_quota, marts.quota_x2(f.bed_quota) AS quota_x2, f.beds_ready,
+       f.occupied, marts.occupancy_pct_by_status_date(f.occupied, f.beds_ready) AS occupancy_pct,
+       marts.load_vs_quota_pct_by_status_date(f.occupied, f.bed_quota) AS load_vs_quota_pct,
+       marts.facility_escalation(f.occupied, f.bed_quota) AS escalation,
        f.admissions, f.discharges, f.referred_up, f.staff_on_duty
 FROM marts.facility_daily f
 JOIN d ON f.status_date = d.d
@@ -17,5 +14,5 @@ LEFT JOIN marts.units u ON u.unit_code = f.district_code
 WHERE f.is_open AND ((f.district_code IS NULL AND f.province_code IN (SELECT province_code FROM marts.units
                                                    WHERE list_contains($scope, unit_code)))
        OR list_contains($scope, f.district_code))
-  AND ($only_over_quota = false OR (f.bed_quota > 0 AND f.occupied >= f.bed_quota))
-ORDER BY f.occupied / nullif(f.bed_quota, 0) DESC NULLS LAST, f.facility_code
+  AND ($only_over_quota = false OR marts.over_quota(f.occupied, f.bed_quota))
+ORDER BY marts.load_vs_quota_pct_by_status_date(f.occupied, f.bed_quota) DESC NULLS LAST, f.facility_code

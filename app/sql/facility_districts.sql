@@ -12,4 +12,4 @@ FROM marts.facility_outlook o
 JOIN d ON o.status_date = d.d
 LEFT JOIN marts.units u ON u.unit_code = o.unit_code
 WHERE o.unit_level = 'district' AND o.tier_group = 'local' AND list_contains($scope, o.district_code)
-ORDER BY o.load_vs_quota DESC NULLS LAST, o.district_code
+ORDER BY o.load_vs_quota_pct DESC NULLS LAST, o.district_code

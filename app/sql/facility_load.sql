@@ -4,11 +4,11 @@ WITH d AS (SELECT max(status_date) AS d FROM marts.facility_daily WHERE status_d
 SELECT f.tier_group, d.d AS status_date,
        count(*) FILTER (WHERE f.is_open)::INTEGER AS facilities_open,
        count(*) FILTER (WHERE f.is_open AND f.reported)::INTEGER AS facilities_reporting,
-       sum(f.bed_quota)::BIGINT AS bed_quota, (2 * sum(f.bed_quota))::BIGINT AS quota_x2,
+       sum(f.bed_quota)::BIGINT AS bed_quota, marts.quota_x2(sum(f.bed_quota)) AS quota_x2,
        sum(f.beds_ready)::BIGINT AS beds_ready, sum(f.occupied)::BIGINT AS occupied,
-       round(100.0 * sum(f.occupied) / nullif(sum(f.beds_ready), 0), 2) AS occupancy_pct,
-       round(100.0 * sum(f.occupied) / nullif(sum(f.bed_quota), 0), 2) AS load_vs_quota_pct,
-       count(*) FILTER (WHERE f.bed_quota > 0 AND f.occupied >= f.bed_quota)::INTEGER AS facilities_over_quota
+       marts.occupancy_pct_by_status_date(sum(f.occupied), sum(f.beds_ready)) AS occupancy_pct,
+       marts.load_vs_quota_pct_by_status_date(sum(f.occupied), sum(f.bed_quota)) AS load_vs_quota_pct,
+       count(*) FILTER (WHERE marts.over_quota(f.occupied, f.bed_quota))::INTEGER AS facilities_over_quota
 FROM marts.facility_daily f, d
 WHERE f.status_date = d.d AND ((f.district_code IS NULL AND f.province_code IN (SELECT province_code FROM marts.units
                                                    WHERE list_contains($scope, unit_code)))

@@ -10,7 +10,7 @@ up AS (
        OR list_contains($scope, f.district_code))
 )
 SELECT f.status_date, f.facility_code, f.facility_name, f.reported, f.bed_quota, f.occupied,
-       round(100.0 * f.occupied / nullif(f.bed_quota, 0), 2) AS load_vs_quota_pct,
+       marts.load_vs_quota_pct_by_status_date(f.occupied, f.bed_quota) AS load_vs_quota_pct,
        f.admissions, f.referred_up, up.referred_up_local
 FROM marts.facility_daily f
 JOIN d ON f.status_date = d.d

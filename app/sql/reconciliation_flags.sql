@@ -14,4 +14,4 @@ JOIN latest l USING (district_code, report_date)
 JOIN marts.units u ON u.unit_code = r.unit_code
 JOIN marts.units d ON d.unit_code = r.district_code
 WHERE r.unit_level = $level AND r.flagged
-ORDER BY abs(coalesce(r.ratio_pct, 100) - 100) DESC, r.unit_code, r.cohort, r.dose
+ORDER BY coalesce(r.deviation_pp, 0) DESC, r.unit_code, r.cohort, r.dose

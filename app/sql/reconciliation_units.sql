@@ -11,4 +11,4 @@ FROM marts.reconciliation r
 JOIN latest l USING (district_code, report_date)
 JOIN marts.units u ON u.unit_code = r.unit_code
 WHERE r.unit_level = $level AND ($district IS NULL OR r.district_code = $district)
-ORDER BY r.flagged DESC, abs(coalesce(r.ratio_pct, 100) - 100) DESC, r.unit_code, r.cohort, r.dose
+ORDER BY r.flagged DESC, coalesce(r.deviation_pp, 0) DESC, r.unit_code, r.cohort, r.dose

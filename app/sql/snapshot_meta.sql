@@ -2,14 +2,14 @@
 -- boundaries came from, and the span of dates a viewer may pick (a snapshot without any dated data offers only the day
 -- it was built)
 WITH span AS (
-    SELECT least((SELECT min(as_of_date) FROM marts.coverage), (SELECT min(report_date) FROM marts.cases_daily))
-               AS first_date,
-           greatest((SELECT max(latest_data_date) FROM marts.source_freshness
-                     WHERE latest_data_date <= (SELECT built_at::DATE FROM meta.snapshot)),
-                    (SELECT max(as_of_date) FROM marts.coverage)) AS last_date
+    SELECT (SELECT min(d) FROM (SELECT min(as_of_date) AS d FROM marts.coverage
+                                UNION ALL SELECT min(report_date) FROM marts.cases_daily)) AS first_date,
+           (SELECT max(d) FROM (SELECT max(latest_data_date) AS d FROM marts.source_freshness
+                                WHERE latest_data_date <= (SELECT built_at::DATE FROM meta.snapshot)
+                                UNION ALL SELECT max(as_of_date) FROM marts.coverage)) AS last_date
 )
 SELECT s.run_id, s.built_at, s.province_code,
-       CASE WHEN s.province_code = '00' THEN 'Toàn quốc' ELSE coalesce(u.unit_name, 'Tỉnh mã ' || s.province_code) END
+       CASE WHEN s.province_code = '00' THEN 'Toàn quốc' ELSE u.unit_name END
            AS province_name,
        CASE WHEN s.province_code = '00' THEN 'Toàn quốc' ELSE coalesce(u.short_name, s.province_code) END
            AS province_short,

@@ -5,12 +5,12 @@ WITH d AS (SELECT max(ledger_date) AS d FROM marts.stock_by_lot WHERE ledger_dat
 SELECT s.ledger_date, s.store_code,
        CASE WHEN s.store_level = 'province' THEN 'Kho tỉnh (CDC)' ELSE u.unit_name END AS store_name,
        s.product, s.lot, s.expiry_date, s.days_to_expiry,
-       greatest(coalesce(s.counted_on_hand, s.closing_balance), 0)::BIGINT AS on_hand,
+       s.on_hand,
        s.closing_balance, s.counted_on_hand, s.trailing_7d_avg_administered, s.days_of_stock, s.doses_at_risk
 FROM marts.stock_by_lot s
 JOIN d ON s.ledger_date = d.d
 LEFT JOIN marts.units u ON u.unit_code = s.store_code
 WHERE (s.store_level = 'province' OR list_contains($scope, s.district_code))
-  AND s.days_to_expiry >= 0 AND greatest(coalesce(s.counted_on_hand, s.closing_balance), 0) > 0
+  AND s.days_to_expiry >= 0 AND s.on_hand > 0
   AND ($only_at_risk = false OR s.doses_at_risk > 0)
 ORDER BY s.expiry_date, s.product, s.lot, s.store_code

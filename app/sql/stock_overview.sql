@@ -2,7 +2,7 @@
 -- expiring unused, and the lot that expires first (stores as in stock_lots.sql)
 WITH d AS (SELECT max(ledger_date) AS d FROM marts.stock_by_lot WHERE ledger_date <= $as_of),
 lots AS (
-    SELECT s.*, greatest(coalesce(s.counted_on_hand, s.closing_balance), 0) AS on_hand
+    SELECT s.*
     FROM marts.stock_by_lot s JOIN d ON s.ledger_date = d.d
     WHERE (s.store_level = 'province' OR list_contains($scope, s.district_code)) AND s.days_to_expiry >= 0
 ),
@@ -14,7 +14,7 @@ first_lot AS (
 )
 SELECT (SELECT d FROM d) AS ledger_date, sum(l.on_hand)::BIGINT AS on_hand,
        sum(l.doses_at_risk)::BIGINT AS doses_at_risk,
-       count(DISTINCT l.product || '|' || l.lot) FILTER (WHERE l.doses_at_risk > 0)::INTEGER AS lots_at_risk,
+       count(DISTINCT (l.product, l.lot)) FILTER (WHERE l.doses_at_risk > 0)::INTEGER AS lots_at_risk,
        any_value(f.product) AS soonest_product, any_value(f.lot) AS soonest_lot,
        any_value(f.expiry_date) AS soonest_expiry, any_value(f.store_name) AS soonest_store
 FROM lots l LEFT JOIN first_lot f ON true

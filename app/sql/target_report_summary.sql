@@ -3,10 +3,7 @@
 -- judged on the as-of date: how many units sent it on time, late, not at all, or are not due yet, and who has not.
 WITH r AS (
     SELECT r.report_kind, r.title, r.due_date, u.short_name,
-           CASE WHEN r.received_date <= $as_of AND r.received_date <= r.due_date THEN 'on_time'
-                WHEN r.received_date <= $as_of THEN 'late'
-                WHEN r.due_date < $as_of THEN 'missing'
-                ELSE 'upcoming' END AS state
+           marts.report_state(r.received_date, r.due_date, $as_of) AS state
     FROM marts.report_submissions r
     JOIN marts.units u ON u.unit_code = r.unit_code
     WHERE (r.report_kind <> 'district_report' OR r.due_date BETWEEN $as_of - 27 AND $as_of)

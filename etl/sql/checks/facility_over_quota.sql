@@ -9,7 +9,7 @@ WITH over AS (
            bed_quota,
            status_date - (row_number() OVER (PARTITION BY facility_code ORDER BY status_date))::INTEGER AS run_key
     FROM marts.facility_daily
-    WHERE reported AND is_open AND bed_quota > 0 AND occupied > bed_quota
+    WHERE reported AND is_open AND marts.over_quota(occupied, bed_quota)
 ),
 runs AS (
     SELECT facility_code, any_value(facility_name) AS facility_name, any_value(unit_code) AS unit_code,

@@ -1,9 +1,10 @@
 -- grain: report_date × unit_code (province, districts, communes), dense daily as marts.cases_daily. Date basis: report
--- date. new_f0_7d_sum = new F0 of the 7 days ending on the date (the date included); new_f0_7d_avg = that ÷ 7 (trailing
--- mean, OWID; the UK uses a centred one); rate_7d_per_100k = new_f0_7d_sum ÷ population_total (dân số đầu kỳ) × 100,000
--- (UK dashboard); new_f0_prev_7d = new F0 of the 7 days before those; wow_change = new_f0_7d_sum − new_f0_prev_7d and
--- wow_change_pct = wow_change ÷ new_f0_prev_7d × 100 (NULL when the previous week had no case); direction = up, down
--- or flat by the sign of wow_change (up is bad). A 7-day figure is NULL until the series holds the whole window
+-- date. new_f0_7d_sum = new F0 of the 7 days ending on the date (the date included); new_f0_7d_avg_by_report_date = that
+-- ÷ 7 (trailing mean, OWID; the UK uses a centred one); new_f0_7d_per_100k_by_report_date = new_f0_7d_sum ÷
+-- population_total (dân số đầu kỳ) × 100,000 (UK dashboard); new_f0_prev_7d = new F0 of the 7 days before those;
+-- wow_change = new_f0_7d_sum − new_f0_prev_7d and new_f0_7d_change_pct_by_report_date = wow_change ÷ new_f0_prev_7d
+-- × 100 (NULL when the previous week had no case); direction = up, down or flat by the sign of wow_change (up is bad).
+-- Each is the macro of the same name (etl/sql/macros.sql), which the dashboard calls over a viewer's districts. A 7-day figure is NULL until the series holds the whole window
 -- (marts.cases_daily is dense daily for every unit, so a window of 7 rows is 7 days).
 -- is_complete = every commune of the unit reported that day (communes_reporting = communes_expected). The latest days
 -- of a by-report-date series are still filling and a commune that has not reported counts 0, so the trend_* columns
@@ -31,13 +32,11 @@ WITH windows AS (
 ),
 weekly AS (
     SELECT w.*,
-           w.new_f0_7d_sum - w.new_f0_prev_7d AS wow_change,
-           round(w.new_f0_7d_sum / 7.0, 2) AS new_f0_7d_avg,
-           round(100000.0 * w.new_f0_7d_sum / nullif(w.population_total, 0), 2) AS rate_7d_per_100k,
-           round(100.0 * (w.new_f0_7d_sum - w.new_f0_prev_7d) / nullif(w.new_f0_prev_7d, 0), 2) AS wow_change_pct,
-           CASE WHEN w.new_f0_7d_sum > w.new_f0_prev_7d THEN 'up'
-                WHEN w.new_f0_7d_sum < w.new_f0_prev_7d THEN 'down'
-                WHEN w.new_f0_7d_sum = w.new_f0_prev_7d THEN 'flat' END AS direction
+           marts.new_f0_7d_change_by_report_date(w.new_f0_7d_sum, w.new_f0_prev_7d) AS wow_change,
+           marts.new_f0_7d_avg_by_report_date(w.new_f0_7d_sum) AS new_f0_7d_avg,
+           marts.new_f0_7d_per_100k_by_report_date(w.new_f0_7d_sum, w.population_total) AS rate_7d_per_100k,
+           marts.new_f0_7d_change_pct_by_report_date(w.new_f0_7d_sum, w.new_f0_prev_7d) AS wow_change_pct,
+           marts.new_f0_7d_direction_by_report_date(w.new_f0_7d_sum, w.new_f0_prev_7d) AS direction
     FROM windows w
 ),
 trend AS (
@@ -52,31 +51,31 @@ trend AS (
 SELECT report_date, unit_code, unit_level, district_code, province_code,
        new_f0,
        new_f0_7d_sum::BIGINT AS new_f0_7d_sum,
-       new_f0_7d_avg::DOUBLE AS new_f0_7d_avg,
-       rate_7d_per_100k::DOUBLE AS rate_7d_per_100k,
+       new_f0_7d_avg::DOUBLE AS new_f0_7d_avg_by_report_date,
+       rate_7d_per_100k::DOUBLE AS new_f0_7d_per_100k_by_report_date,
        new_f0_prev_7d::BIGINT AS new_f0_prev_7d,
        wow_change::BIGINT AS wow_change,
-       wow_change_pct::DOUBLE AS wow_change_pct,
+       wow_change_pct::DOUBLE AS new_f0_7d_change_pct_by_report_date,
        direction,
        communes_reporting, communes_expected, is_complete,
        t.d AS trend_date,
        t.s::BIGINT AS trend_new_f0_7d_sum,
-       t.a::DOUBLE AS trend_new_f0_7d_avg,
-       t.r::DOUBLE AS trend_rate_7d_per_100k,
+       t.a::DOUBLE AS trend_new_f0_7d_avg_by_report_date,
+       t.r::DOUBLE AS trend_new_f0_7d_per_100k_by_report_date,
        t.p::BIGINT AS trend_new_f0_prev_7d,
        t.c::BIGINT AS trend_wow_change,
-       t.pc::DOUBLE AS trend_wow_change_pct,
+       t.pc::DOUBLE AS trend_new_f0_7d_change_pct_by_report_date,
        t.dir AS trend_direction,
        active_home, active_facility, active_total::BIGINT AS active_total,
-       round(100.0 * active_home / nullif(active_total, 0), 2)::DOUBLE AS home_share_pct,
+       marts.share_pct(active_home, active_total)::DOUBLE AS home_share_pct,
        new_f0_from_f1,
-       round(100.0 * new_f0_from_f1 / nullif(new_f0, 0), 2)::DOUBLE AS new_f0_from_f1_pct,
+       marts.share_pct(new_f0_from_f1, new_f0)::DOUBLE AS new_f0_from_f1_pct,
        new_f0_from_f1_7d::BIGINT AS new_f0_from_f1_7d,
-       round(100.0 * new_f0_from_f1_7d / nullif(new_f0_7d_sum, 0), 2)::DOUBLE AS new_f0_from_f1_7d_pct,
+       marts.share_pct(new_f0_from_f1_7d, new_f0_7d_sum)::DOUBLE AS new_f0_from_f1_7d_pct,
        new_severe, deaths, cumulative_f0, cumulative_deaths,
-       round(100.0 * cumulative_deaths / nullif(cumulative_f0, 0), 3)::DOUBLE AS cfr_cumulative_pct,
+       marts.case_fatality_pct(cumulative_deaths, cumulative_f0)::DOUBLE AS cfr_cumulative_pct,
        new_f0_28d::BIGINT AS new_f0_28d, deaths_28d::BIGINT AS deaths_28d,
-       round(100.0 * deaths_28d / nullif(new_f0_28d, 0), 3)::DOUBLE AS cfr_28d_pct,
+       marts.case_fatality_pct(deaths_28d, new_f0_28d)::DOUBLE AS cfr_28d_pct,
        population_total
 FROM trend
 ORDER BY report_date, unit_level DESC, unit_code

@@ -59,7 +59,7 @@ base AS (
     WHERE t.provinces IS NULL OR list_contains(t.provinces, s.province_code)
 ),
 with_goal AS (
-    SELECT b.*, ceil(b.threshold_pct * b.population / 100.0)::BIGINT AS target_people,
+    SELECT b.*, marts.target_people(b.threshold_pct, b.population) AS target_people,
            (SELECT max(p.piece_end - p.days::INTEGER) FROM pieces p
              WHERE p.target_id = b.target_id AND p.piece_end >= b.as_of_date) AS last_eligible_prev_date,
            EXISTS (SELECT 1 FROM pieces p WHERE p.target_id = b.target_id) AS has_interval
@@ -115,7 +115,8 @@ judged AS (
                 THEN r.reached_on END AS reached_date,
            CASE WHEN m.pv_eval >= m.target_people THEN 'met'
                 WHEN m.as_of_date >= m.deadline THEN 'missed'
-                WHEN 100.0 * (m.population - m.people_blocked_by_interval) / nullif(m.population, 0) < m.threshold_pct
+                WHEN marts.coverage_pct_by_vaccination_date(m.population - m.people_blocked_by_interval, m.population)
+                     < m.threshold_pct
                     THEN 'at_risk'
                 WHEN m.trailing_7d_pace * m.days_left >= m.people_needed THEN 'on_track'
                 ELSE 'at_risk' END AS status
@@ -132,13 +133,14 @@ current_need AS (
 SELECT m.as_of_date, m.target_id, m.unit_level, m.unit_code, m.district_code, m.cohort, m.dose,
        m.deadline, m.original_deadline, m.threshold_pct, m.population_version, m.population, m.target_people,
        m.eval_date, m.pv_eval AS people_vaccinated,
-       round(100.0 * m.pv_eval / nullif(m.population, 0), 2) AS achieved_pct,
+       marts.coverage_pct_by_vaccination_date(m.pv_eval, m.population) AS achieved_pct,
        m.status,
        CASE WHEN m.status = 'met' THEN 'reached_by_deadline'
             WHEN m.status = 'missed' AND m.reached_date IS NOT NULL THEN 'reached_after_deadline'
             WHEN m.status = 'missed' THEN 'still_short'
             WHEN m.status = 'on_track' THEN 'pace_enough'
-            WHEN 100.0 * (m.population - m.people_blocked_by_interval) / nullif(m.population, 0) < m.threshold_pct
+            WHEN marts.coverage_pct_by_vaccination_date(m.population - m.people_blocked_by_interval, m.population)
+                     < m.threshold_pct
                 THEN 'beyond_reach'
             WHEN coalesce(m.trailing_7d_pace, 0) <= 0 THEN 'no_recent_doses'
             ELSE 'pace_too_slow' END AS status_reason,
@@ -149,7 +151,12 @@ SELECT m.as_of_date, m.target_id, m.unit_level, m.unit_code, m.district_code, m.
        CASE WHEN m.as_of_date >= m.deadline THEN m.people_needed END::BIGINT AS people_short_at_deadline,
        m.people_blocked_by_interval::BIGINT AS people_blocked_by_interval,
        m.last_eligible_prev_date,
-       round(100.0 * (m.population - m.people_blocked_by_interval) / nullif(m.population, 0), 2) AS max_achievable_pct,
+       marts.coverage_pct_by_vaccination_date(m.population - m.people_blocked_by_interval, m.population)
+           AS max_achievable_pct,
+       -- the figures are frozen on the deadline once it has passed
+       m.eval_date >= m.deadline AS deadline_passed,
+       marts.coverage_pct_by_vaccination_date(m.population - m.people_blocked_by_interval, m.population)
+           < m.threshold_pct AS beyond_reach,
        -- the report form counts the unvaccinated aged 12 and over: they say nothing about 5–11 targets
        CASE WHEN m.cohort <> '5-11' THEN m.contraindicated END::BIGINT AS people_contraindicated,
        CASE WHEN m.cohort <> '5-11' THEN m.deferred END::BIGINT AS people_deferred,

@@ -6,7 +6,7 @@
 -- net_admissions over the reported days among the 7 days ending on the date. free_beds = beds_ready − occupied
 -- (negative: more patients than beds ready). days_until_full = free beds (0 when none are left) ÷
 -- net_admissions_7d_avg when that is above 0; NULL = not filling. Escalation against the assigned quota is
--- `escalation` (occupied ÷ quota: near_quota from 0.8, over_quota from 1, over_2x from 2). Capacity against double the
+-- `escalation` (marts.facility_escalation: near_quota from 0.8, over_quota above 1, over_2x above 2). Capacity against double the
 -- quota (seed 002 §3, "lên gấp đôi so với định mức được giao"): beds_ready_pct_of_2x_quota = beds_ready ÷ quota_x2
 -- × 100, beds_ready_below_2x_quota = beds_ready < quota_x2 (NULL without a quota or a report).
 WITH flows AS (

@@ -29,7 +29,8 @@ levels AS (
 )
 SELECT report_date, unit_code, unit_level, district_code, province_code, cohort, dose,
        reported::BIGINT AS reported, platform::BIGINT AS platform, (reported - platform)::BIGINT AS difference,
-       round(100.0 * reported / nullif(platform, 0), 2) AS ratio_pct,
-       coalesce(abs(100.0 * reported / nullif(platform, 0) - 100) > 10, reported > 0) AS flagged
+       marts.report_vs_platform_pct(reported, platform) AS ratio_pct,
+       marts.report_vs_platform_flagged(reported, platform) AS flagged,
+       marts.report_vs_platform_deviation_pp(reported, platform) AS deviation_pp
 FROM levels
 ORDER BY report_date, unit_level DESC, unit_code, cohort, dose

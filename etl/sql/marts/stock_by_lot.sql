@@ -38,7 +38,7 @@ pace AS (
 ),
 usable AS (
     SELECT b.*, p.trailing_7d_avg_administered,
-           greatest(coalesce(b.counted_on_hand, b.closing_balance), 0) AS usable_on_hand,
+           marts.stock_on_hand(b.counted_on_hand, b.closing_balance) AS usable_on_hand,
            (b.expiry_date - b.ledger_date) AS days_to_expiry
     FROM balances b JOIN pace p USING (ledger_date, store_code, product)
 ),
@@ -52,7 +52,7 @@ fefo AS (
 SELECT f.ledger_date, f.store_code, u.unit_level AS store_level, u.district_code, f.product, f.lot, f.expiry_date,
        f.received::BIGINT AS received, f.issued::BIGINT AS issued, f.administered::BIGINT AS administered,
        f.wasted::BIGINT AS wasted, f.closing_balance::BIGINT AS closing_balance,
-       f.counted_on_hand::BIGINT AS counted_on_hand,
+       f.counted_on_hand::BIGINT AS counted_on_hand, f.usable_on_hand::BIGINT AS on_hand,
        round(100.0 * (f.closing_balance - f.counted_on_hand) / nullif(f.counted_on_hand, 0), 2) AS discrepancy_pct,
        f.days_to_expiry::INTEGER AS days_to_expiry,
        round(f.trailing_7d_avg_administered, 2) AS trailing_7d_avg_administered,

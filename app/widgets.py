@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -14,6 +13,7 @@ import streamlit as st
 
 from app import charts as C
 from app import formatting as F
+from app import textwidth as T
 
 
 @dataclass(frozen=True)
@@ -90,53 +90,43 @@ _EXCEL_FORMAT = {"int": "#,##0", "num1": "#,##0.0", "pct": '0.00"%"', "date": "d
 BAR_PX = 96  # wide enough to compare, narrow enough that every column of a table fits a 1440 px screen
 
 # st.dataframe draws on a canvas, where a column too narrow for its text cuts it ("có nguy cơ tr"): every column
-# on screen gets a width in pixels from its longest formatted value, header included. CHAR_PX: the widest
-# characters-per-pixel ratio of the text the tables show, measured once with canvas measureText in Debian's chromium
-# (400 14px "Source Sans", Streamlit 1.67's table font): digits 6.96 px ("0123456789", "1.151.154" 6.19), "99,82%"
-# 7.14, "15/03/2022" 6.55, Vietnamese words 5.6–6.5 ("Thiếu tại ngày hạn (người)" 5.83, "Huyện Tam Đảo" 7.09);
-# only runs of capitals (ĐĂNG KÝ 7.34, MMMMWWWW 10.6) are wider, and tables have none.
-CHAR_PX = 7.2
-CELL_PAD_PX = 2 * 8 + 2  # glide-data-grid's cellHorizontalPadding (theme spacing.sm) on each side, and the rules
-HEADER_ICON_PX = 22      # a header also holds its sort arrow or menu icon (headerIconSize 18 px, and a gap)
+# on screen gets a width in pixels from its widest formatted value, header included, measured with the grid's own font
+# (app.textwidth: glyph advances and kerning measured in Debian's chromium).
+CELL_PAD_PX = 2 * T.CELL_PADDING_PX  # glide-data-grid's cellHorizontalPadding on each side (the rule is inside)
 # The main column's width at 1440 px with the sidebar open (1440 − the 300 px sidebar − 2 × 5 rem of padding): a
 # table whose columns sum to more scrolls sideways on purpose (no column pinned: Streamlit greys a pinned column's
 # text, which reads as disabled); W.table marks it with a `wide_<key>` container (tests/test_browser.py checks that
 # every other table fits its container, at 1440 and 1920 px).
 MAIN_PX = 980
+text_px = T.text_px
 
 
-def text_px(text: str) -> int:
-    """Estimated width of `text` in the table font (CHAR_PX per character)."""
-    return math.ceil(len(str(text)) * CHAR_PX)
-
-
-def _longest(values: pd.Series, kind: str) -> str:
-    """The longest text the column shows for `values`: numbers are formatted at both ends of their range (the
-    longest formatted number is the largest in size, or the most negative), text as is; missing values show "–"."""
+def _widest(values: pd.Series, kind: str) -> str:
+    """The widest text the column shows for `values`: numbers are formatted at both ends of their range (the widest
+    formatted number is the largest in size, or the most negative), text as is; missing values show "–"."""
     present = values.dropna()
     if present.empty:
         return "–"
     if kind in _FORMAT and kind not in ("date", "datetime"):
         numbers = pd.to_numeric(present, errors="coerce").dropna()
         candidates = [numbers.max(), numbers.min()] if len(numbers) else []
-        return max((_FORMAT[kind](v) for v in candidates), key=len, default="–")
+        return max((_FORMAT[kind](v) for v in candidates), key=text_px, default="–")
     if kind in ("date", "datetime"):
         return _FORMAT[kind](present.iloc[0])  # fixed length: dd/mm/yyyy, hh:mm dd/mm/yyyy
-    texts = present.astype(str)
-    return texts.iloc[int(texts.str.len().to_numpy().argmax())]
+    return max(present.astype(str).unique(), key=text_px)
 
 
 def column_widths(shown: pd.DataFrame, cols: dict[str, Col]) -> dict[str, int]:
     """Pixels for every column of the table on screen (labels of `shown`, bars included): wide enough for its
-    header and its longest formatted value, estimated with CHAR_PX."""
+    header (with the arrow of a sorted column) and its widest formatted value."""
     widths = {}
     for col in cols.values():
         if not col.screen:
             continue
-        longest = _longest(shown[col.label], "text" if col.kind == "flag" or col.words else col.kind)
-        widths[col.label] = max(text_px(longest), text_px(col.label) + HEADER_ICON_PX) + CELL_PAD_PX
+        widest = _widest(shown[col.label], "text" if col.kind == "flag" or col.words else col.kind)
+        widths[col.label] = max(text_px(widest), T.header_px(col.label)) + CELL_PAD_PX
         if col.bar:
-            widths[col.bar] = max(BAR_PX, text_px(col.bar) + HEADER_ICON_PX + CELL_PAD_PX)
+            widths[col.bar] = max(BAR_PX, T.header_px(col.bar) + CELL_PAD_PX)
     return widths
 
 

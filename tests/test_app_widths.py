@@ -28,11 +28,14 @@ def test_every_column_is_as_wide_as_its_longest_formatted_text():
     for label, longest in (("Cơ sở", "Khu điều trị tập trung Tam Đảo"), ("Người", "1.151.154"),
                            ("Tỷ lệ", "99,82%"), ("Ngày", "10/03/2022")):
         assert widths[label] >= W.text_px(longest) + W.CELL_PAD_PX, (label, widths[label])
-    # a header longer than every value sets the width, its icon included
-    assert widths["Cần rà soát số liệu dân số"] >= W.text_px("Cần rà soát số liệu dân số") + W.HEADER_ICON_PX
+    # a header longer than every value sets the width, with room for the arrow of a sorted column ("↑ ")
+    assert widths["Cần rà soát số liệu dân số"] == W.text_px("↑ Cần rà soát số liệu dân số") + W.CELL_PAD_PX
     assert widths["Mức"] >= W.BAR_PX
-    # the estimate is what chromium measured, within its widest ratio: 7,2 px a character of 14 px Source Sans
-    assert W.text_px("Khu điều trị tập trung Tam Đảo") == 216  # measured 178,9 px
+    # the widest value in pixels, not in characters: "WWWWW" (5 letters) is wider than "iiiiiiiii" (9)
+    narrow_letters = pd.DataFrame({"unit": ["iiiiiiiii", "WWWWW"]})
+    assert W.text_px("WWWWW") > W.text_px("iiiiiiiii")
+    assert W.column_widths(narrow_letters.rename(columns={"unit": "Ô"}), {"unit": W.Col("Ô")})["Ô"] == (
+        W.text_px("WWWWW") + W.CELL_PAD_PX)
 
 
 def table_app():
@@ -57,7 +60,7 @@ def test_the_table_takes_the_widths_and_a_too_wide_one_scrolls_on_purpose():
     assert not at.exception
     narrow, wide = ({k: c for k, c in json.loads(d.proto.columns).items() if k != "_index"} for d in at.dataframe)
     assert narrow["Tình trạng"]["width"] >= W.text_px("có nguy cơ trễ hạn") + W.CELL_PAD_PX
-    assert narrow["Còn thiếu (người)"]["width"] >= W.text_px("Còn thiếu (người)") + W.HEADER_ICON_PX
+    assert narrow["Còn thiếu (người)"]["width"] >= W.text_px("↑ Còn thiếu (người)") + W.CELL_PAD_PX
     assert sum(c["width"] for c in narrow.values()) <= W.MAIN_PX
     assert sum(c["width"] for c in wide.values()) > W.MAIN_PX
     assert not any(c.get("pinned") for c in [*narrow.values(), *wide.values()])  # a pinned column reads as greyed

@@ -19,6 +19,7 @@ from app import (
     charts,  # noqa: F401  (plotly loaded before the freeze below)
     widgets,
 )
+from app import figures
 from app import formatting as F
 from app import queries as q
 from etl import firststart
@@ -55,6 +56,18 @@ class Frame:
     @property
     def province(self) -> str:
         return self.meta["province_name"]
+
+    @property
+    def scope_key(self) -> str:
+        """The unit a figure over the viewer's whole scope describes (app.figures): see key_of."""
+        return self.key_of(self.scope)
+
+    def key_of(self, scope: q.Scope) -> str:
+        """The unit a figure summed over `scope` describes: the province's code when it is every district of the
+        snapshot's province (or '00', the country), else the districts' codes."""
+        if len(scope) == len(q.all_districts(self.snapshot)):
+            return str(self.meta["province_code"])
+        return "+".join(sorted(scope))
 
     @property
     def national(self) -> bool:
@@ -98,6 +111,7 @@ def frame(title: str) -> Frame:
     scope = viewer_scope(snapshot)
     _navigation(meta)
     as_of = _as_of_picker(meta)
+    figures.begin_page(title, as_of)
     runs = q.run_log(settings)
     _sidebar_freshness(snapshot, meta, scope, as_of, runs)
     _header(title, meta, as_of, runs)

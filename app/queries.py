@@ -41,7 +41,11 @@ def _query(snapshot: str, name: str, **params) -> pd.DataFrame:
     """Run app/sql/<name>.sql with $-named parameters on its own cursor (a connection is not thread-safe)."""
     cursor = _connection(snapshot).cursor()
     try:
-        return cursor.execute(_sql(name), {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}).df()
+        frame = cursor.execute(_sql(name), {k: list(v) if isinstance(v, tuple) else v
+                                            for k, v in params.items()}).df()
+        # what the figures of this frame depend on besides rows (app.figures names a figure by them)
+        frame.attrs["parameters"] = {k: v for k, v in params.items() if not isinstance(v, (tuple, dt.date))}
+        return frame
     except (duckdb.CatalogException, duckdb.BinderException) as error:
         if snapshot_version(snapshot) == version.MODEL_VERSION:
             # Built by this version: a table or column missing is a bug (a typo in app/sql, a model that lost a

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app import charts as C
+from app import figures
 from app import formatting as F
 from app import textwidth as T
 
@@ -224,8 +225,12 @@ def extract_caption(frame: pd.DataFrame, extract: Extract) -> str:
     return text + "."
 
 
+ROW_KEYS = ("unit_code", "facility_code", "district_code")
+
+
 def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, note: str | None = None,
-          max_rows: int = 12, bar_max: float = 100.0, download: bool = True, extract: Extract | None = None) -> None:
+          max_rows: int = 12, bar_max: float = 100.0, download: bool = True, extract: Extract | None = None,
+          row_key: tuple[str, ...] | None = None) -> None:
     """A sortable table (numbers stay numbers, shown in Vietnamese format) and its Excel download. It is as tall as
     its rows up to max_rows, then scrolls. download=False for extracts whose full, downloadable table is a link
     away. extract: only part of the rows is drawn, under a caption saying how many of how many (extract_caption); the
@@ -234,7 +239,10 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
         st.caption(extract_caption(frame, extract))
         if extract.whole is None:
             max_rows = max(max_rows, extract.rows)
-    shown = _shown(frame if extract is None else extract.shown(frame), cols, bars=True)
+    rows = frame if extract is None else extract.shown(frame)
+    # every figure column, by the unit of its row (row_key, else the first of ROW_KEYS the frame has)
+    figures.record_table(key, frame, cols, rows, row_key or tuple(k for k in ROW_KEYS if k in frame.columns)[:1])
+    shown = _shown(rows, cols, bars=True)
     formats = {col.label: _FORMAT[col.kind] for col in cols.values() if col.kind in _FORMAT and col.screen}
     widths = column_widths(shown, cols)
     wide = sum(widths.values()) > MAIN_PX
@@ -278,12 +286,48 @@ def district_map(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, labels:
     st.caption(caption)
 
 
-def metric(label: str, value: str, help: str, delta: str | None = None, delta_color: str = "normal",
+# Ways of writing a figure beyond a table's: a ratio to 3 decimals, a change with its sign (percentage points to 2
+# decimals, people, or per cent to 1 decimal).
+_FIG_FORMAT = {"pct3": lambda v: F.pct(v, 3), "pp": F.signed, "signed": lambda v: F.signed(v, 0),
+               "signed_pct1": lambda v: F.signed(v, 1, "%")}
+
+
+@dataclass(frozen=True)
+class Fig:
+    """One figure to draw: its name (the column or macro it comes from, docs/marts.md), its value, how it is written
+    (kind: int, num1, pct, date, pct3, pp, signed, signed_pct1, or words: a dict from codes to Vietnamese words), the
+    unit it describes and the parameters that change its meaning (cohort, dose, target…)."""
+    figure: str
+    value: object
+    kind: str
+    scope: str
+    context: dict
+
+    def text(self) -> str:
+        if isinstance(self.kind, dict):
+            return self.kind.get(self.value, "chưa xét được")
+        return {**_FORMAT, **_FIG_FORMAT}[self.kind](self.value)
+
+
+def fig(figure: str, value: object, kind: str | dict = "int", *, scope: str, **context) -> Fig:
+    """A figure for W.metric: fig("coverage_pct", r.coverage_pct, "pct", scope=f.scope_key, cohort="18+", dose=1)."""
+    return Fig(figure, value, kind, str(scope), context)
+
+
+def show(value: Fig, where: str = "text") -> str:
+    """A figure written inside a sentence, a tooltip or a delta: formatted as its kind says, and recorded."""
+    figures.record(figures.name(value.figure, value.context), value.scope, value.value, where)
+    return value.text()
+
+
+def metric(label: str, value: Fig, help: str, delta: str | None = None, delta_color: str = "normal",
            note: bool = False) -> None:
-    """st.metric with its source tooltip. A delta from F.signed starting with "±" (no change), or a delta that is
-    only a note (note=True), gets neither arrow nor colour."""
+    """st.metric of one figure (written as its kind says, and recorded: app.figures) with its source tooltip. A delta
+    from F.signed starting with "±" (no change), or a delta that is only a note (note=True), gets neither arrow nor
+    colour."""
+    figures.record(figures.name(value.figure, value.context), value.scope, value.value, f"metric {label}")
     plain = note or (bool(delta) and delta.startswith("±"))
-    st.metric(label, value, delta=delta, delta_color="off" if plain else delta_color, help=help, border=True,
+    st.metric(label, value.text(), delta=delta, delta_color="off" if plain else delta_color, help=help, border=True,
               delta_arrow="off" if plain else "auto")
 
 

@@ -24,29 +24,37 @@ dist = cases[cases["unit_level"] == "district"]
 day = cases["report_date"].iloc[0]
 # the headline is the viewer's scope (the province, a member's districts, or the province chosen in national mode)
 p = q.cases_summary(f.snapshot, scope, f.as_of)
+key = f.key_of(scope)
 cases_help = F.source_help("cases", day, "dân số đầu kỳ (mọi lứa tuổi)",
                            "Xu hướng tính đến ngày gần nhất mọi xã đã báo cáo (ngày chưa đủ không tính).")
 # one date basis for every 7-day figure, the overview's (cases_summary.basis_date): the last day every commune reported
 week_help = F.source_help("cases", p["basis_date"], "dân số đầu kỳ (mọi lứa tuổi)", f"{p['basis_label']}.")
 m1, m2, m3, m4 = st.columns(4)
 with m1:
-    W.metric("F0 7 ngày /100.000 dân", F.num(p["new_f0_7d_per_100k_by_report_date"], 1), week_help,
-             delta=(f"{F.signed(p['new_f0_7d_change_by_report_date'], 0)} ca so với 7 ngày trước" if not F.missing(p['new_f0_7d_change_by_report_date'])
-                    else "chưa xét được xu hướng"), delta_color="inverse", note=F.missing(p['new_f0_7d_change_by_report_date']))
+    change = p["new_f0_7d_change_by_report_date"]
+    change_fig = W.fig("new_f0_7d_change_by_report_date", change, "signed", scope=key, basis="complete_days")
+    W.metric("F0 7 ngày /100.000 dân", W.fig("new_f0_7d_per_100k_by_report_date",
+                                              p["new_f0_7d_per_100k_by_report_date"], "num1", scope=key,
+                                              basis="complete_days"), week_help,
+             delta=(f"{W.show(change_fig)} ca so với 7 ngày trước" if not F.missing(change)
+                    else "chưa xét được xu hướng"), delta_color="inverse", note=F.missing(change))
 with m2:
-    W.metric("Đang điều trị tại nhà", F.num(p["active_home"]), cases_help,
-             delta=f"{F.pct(p['home_share_pct'])} tổng số; tại cơ sở {F.num(p['active_facility'])} (báo cáo ca bệnh)",
+    W.metric("Đang điều trị tại nhà", W.fig("active_home", p["active_home"], scope=key), cases_help,
+             delta=f"{W.show(W.fig('home_share_pct', p['home_share_pct'], 'pct', scope=key))} tổng số; tại cơ sở "
+                   f"{W.show(W.fig('active_facility', p['active_facility'], scope=key))} (báo cáo ca bệnh)",
              note=True)
 with m3:
-    W.metric("F0 mới đã là F1 (7 ngày)", F.pct(p["new_f0_from_f1_7d_pct"]), week_help)
+    W.metric("F0 mới đã là F1 (7 ngày)", W.fig("new_f0_from_f1_7d_pct", p["new_f0_from_f1_7d_pct"], "pct",
+                                                scope=key, basis="complete_days"), week_help)
 with m4:
-    W.metric("Tỷ lệ tử vong/F0 (28 ngày)", F.pct(p["cfr_28d_pct"], 3),
+    W.metric("Tỷ lệ tử vong/F0 (28 ngày)", W.fig("cfr_28d_pct", p["cfr_28d_pct"], "pct3", scope=key),
              cases_help + f"  \nDòng dưới: ca nặng mới và tử vong của ngày báo cáo {F.date(day)}.",
-             delta=f"nặng mới {F.num(p['new_severe'])}, tử vong {F.num(p['deaths'])}", note=True)
+             delta=f"nặng mới {W.show(W.fig('new_severe', p['new_severe'], scope=key))}, tử vong "
+                   f"{W.show(W.fig('deaths', p['deaths'], scope=key))}", note=True)
 trend_note = (f"F0 7 ngày /100.000 dân, F0 mới đã là F1 và xu hướng (so với 7 ngày trước đó, ▲ tăng là xấu): "
               f"{p['basis_label']}." + ("" if p["basis_complete"] else " Chưa xét xu hướng."))
 st.caption(f"{where}, ngày báo cáo {F.date(day)}. Tỷ lệ tử vong/F0: tử vong ÷ F0 mới của cùng 28 ngày (cộng dồn từ "
-           f"đầu: {F.pct(p['cfr_cumulative_pct'], 3)}). {trend_note}")
+           f"đầu: {W.show(W.fig('cfr_cumulative_pct', p['cfr_cumulative_pct'], 'pct3', scope=key))}). {trend_note}")
 
 DAYS = st.radio("Khoảng thời gian của các biểu đồ", list(PERIODS), index=1, format_func=PERIODS.get,
                 horizontal=True, key="f0_days")

@@ -22,7 +22,8 @@ W.table(summary, {"product": W.Col("Vắc xin"), "on_hand": W.Col("Liều còn h
                   "soonest_expiry": W.Col("Hạn dùng gần nhất", "date"),
                   "doses_at_risk": W.Col("Liều có nguy cơ hết hạn chưa dùng", "int"),
                   "avg7_administered": W.Col("Liều tiêm trung bình/ngày (7 ngày)", "num1")},
-        key="stock_products", file_name=f"ton_kho_theo_vac_xin_{f.as_of:%Y%m%d}", note=f"Tồn kho ngày {day}")
+        key="stock_products", file_name=f"ton_kho_theo_vac_xin_{f.as_of:%Y%m%d}", note=f"Tồn kho ngày {day}",
+        row_key=("product",))
 
 st.subheader("Theo lô, hạn dùng gần nhất trước")
 only_risk = st.toggle("Chỉ các lô có nguy cơ hết hạn chưa dùng", key="stock_only_risk")
@@ -36,4 +37,4 @@ W.table(lots, {"store_name": W.Col("Kho"), "product": W.Col("Vắc xin"), "lot":
                "doses_at_risk": W.Col("Có nguy cơ hủy", "int"),
                "counted_on_hand": W.Col("Số đếm thực tế", "int"), "closing_balance": W.Col("Số dư sổ sách", "int")},
         key="stock_lots", file_name=f"ton_kho_theo_lo_{f.as_of:%Y%m%d}", max_rows=15,
-        note=f"Tồn kho theo lô ngày {day}", extract=part)
+        note=f"Tồn kho theo lô ngày {day}", extract=part, row_key=("store_code", "product", "lot"))

@@ -26,8 +26,10 @@ else:
     when = (F.date(rec_dates[0]) if len(rec_dates) == 1
             else f"{F.date(rec_dates[0])} đến {F.date(rec_dates[-1])}")
     st.markdown(f"Báo cáo tuần gần nhất của mỗi huyện (ngày {when}), lệch quá 10% so với nền tảng: "
-                f"**{F.num(len(district_flags))}** dòng huyện × nhóm tuổi × mũi; ở cấp "
-                f"xã **{F.num(len(commune_flags))}** dòng xã × nhóm tuổi × mũi.")
+                f"**{W.show(W.fig('report_vs_platform_district_rows', len(district_flags), scope=f.scope_key))}** "
+                f"dòng huyện × nhóm tuổi × mũi; ở cấp xã "
+                f"**{W.show(W.fig('report_vs_platform_commune_rows', len(commune_flags), scope=f.scope_key))}** dòng "
+                "xã × nhóm tuổi × mũi.")
     st.caption("Số người đã tiêm ≥ mũi k trong biểu mẫu gần nhất của mỗi huyện, so với nền tảng tiêm chủng cùng "
                "ngày (WHO: nhất quán giữa hai nguồn). Lệch quá ±10% được đánh dấu; dòng lệch nhiều nhất ở trên. "
                "Bảng dưới: mọi dòng huyện × nhóm tuổi × mũi, lệch hay không; chọn một huyện để xem các xã.")
@@ -73,7 +75,7 @@ st.caption("Mỗi kiểm tra là một truy vấn tìm dòng bất thường; s�
 W.table(checks,
         {"title": W.Col("Kiểm tra"), "severity": W.Col("Mức độ", words=F.SEVERITY),
          "rows_flagged": W.Col("Số dòng bất thường", "int")},
-        key="checks", file_name="kiem_tra_so_lieu")
+        key="checks", file_name="kiem_tra_so_lieu", row_key=("check_id",))
 flagged = checks[checks["rows_flagged"] > 0]
 if "report_vs_platform" in set(flagged["check_id"]):
     st.caption("Kiểm tra «" + flagged.set_index("check_id").loc["report_vs_platform", "title"] + "» đếm dòng xã × "
@@ -91,8 +93,9 @@ if not flagged.empty:
         LIMIT = 500
         rows = q.check_rows(f.snapshot, f.scope, check, LIMIT)
         total = int(flagged.set_index("check_id").loc[check, "rows_flagged"])
-        st.caption(f"{titles[check]}: {F.num(total)} dòng"
-                   + (f", hiện {F.num(LIMIT)} dòng mới nhất" if total > LIMIT else "")
+        st.caption(f"{titles[check]}: {W.show(W.fig('rows_flagged', total, scope=check))} dòng"
+                   + (f", hiện {W.show(W.fig('rows_shown_limit', LIMIT, scope=check))} dòng mới nhất"
+                      if total > LIMIT else "")
                    + ". Số liệu vẫn được dùng như đã nhận; cần đơn vị gửi rà soát và gửi lại nếu sai.")
         W.table(rows, {"unit_name": W.Col("Đơn vị"), "district_name": W.Col("Huyện"),
                        "ref_date": W.Col("Ngày", "date"), "detail": W.Col("Chi tiết")},

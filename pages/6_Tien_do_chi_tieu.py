@@ -27,7 +27,8 @@ t = targets[targets["target_id"] == target].iloc[0]
 st.subheader(F.dashed(t["title"]))
 st.markdown(f"> {F.dashed(t['quote'])}" if not F.missing(t["quote"]) else "")
 st.markdown(f"**Văn bản:** {t['source_document']}  \n"
-            f"**Chỉ tiêu:** {F.pct(t['threshold_pct'])} {F.COHORT_LONG[t['cohort']].lower()} tiêm ≥ "
+            f"**Chỉ tiêu:** {W.show(W.fig('threshold_pct', t['threshold_pct'], 'pct', scope=t['target_id']))} "
+            f"{F.COHORT_LONG[t['cohort']].lower()} tiêm ≥ "
             f"{F.dose_label(t['dose'])} (mẫu số: {F.POPULATION[t['population_version']]})  \n"
             f"**Thời hạn:** {F.deadline_text(t['deadline'], t['original_deadline'])}"
             + (f" — {F.dashed(t['revisions'])}" if t["revised"] and not F.missing(t["revisions"]) else ""))
@@ -50,6 +51,7 @@ districts = units[units["unit_level"] == "district"]
 units = units.assign(status_note=[F.target_status_note(r) for _, r in units.iterrows()])
 if not province.empty:
     p = province.iloc[0]
+    which = {"scope": p["unit_code"], "target": target, "cohort": p["cohort"], "dose": p["dose"]}  # app.figures
     st.markdown(f"#### {p['unit_name']}")
     left, right = st.columns([1, 1.6])
     with left:
@@ -61,43 +63,53 @@ if not province.empty:
             st.markdown(f"**Căn cứ xếp loại:** {F.target_status_note(p)}.")
         c1, c2, c3 = st.columns(3)
         with c1:
-            W.metric("Đã đạt", F.pct(p["achieved_pct"]), help_text,
-                     delta=f"{F.num(p['people_vaccinated'])} / {F.num(p['population'])} người", note=True)
+            W.metric("Đã đạt", W.fig("achieved_pct", p["achieved_pct"], "pct", **which),
+                     help_text,
+                     delta=f"{W.show(W.fig('people_vaccinated', p['people_vaccinated'], **which))} / "
+                           f"{W.show(W.fig('population', p['population'], **which))} người", note=True)
         with c2:
             W.metric("Thiếu tại ngày hạn (người)" if p["deadline_passed"] else "Còn thiếu (người)",
-                     F.num(p["people_short_at_deadline"] if p["deadline_passed"] else p["people_needed"]), help_text,
-                     delta=f"cần đạt {F.num(p['target_people'])} người",
+                     W.fig("people_short_at_deadline", p["people_short_at_deadline"], **which)
+                     if p["deadline_passed"] else W.fig("people_needed", p["people_needed"], **which), help_text,
+                     delta=f"cần đạt {W.show(W.fig('target_people', p['target_people'], **which))} người",
                      note=True)
         with c3:
             if p["status"] == "met":
-                W.metric("Ngày đạt chỉ tiêu", F.date(p["met_on"]), help_text)
+                W.metric("Ngày đạt chỉ tiêu", W.fig("met_on", p["met_on"], "date", **which),
+                         help_text)
             elif not F.missing(p["reached_date"]):
-                W.metric("Đạt sau hạn", F.date(p["reached_date"]), help_text,
-                         delta=f"trễ {F.num(p['days_late'])} ngày", note=True)
+                W.metric("Đạt sau hạn", W.fig("reached_date", p["reached_date"], "date", **which), help_text,
+                         delta=f"trễ {W.show(W.fig('days_late', p['days_late'], **which))} ngày", note=True)
             elif p["deadline_passed"]:
-                W.metric("Còn thiếu đến nay (người)", F.num(p["people_needed"]), help_text,
-                         delta=f"trễ {F.num(p['days_late'])} ngày; 7 ngày gần nhất: "
-                               f"{F.num(p['trailing_7d_pace'], 1)}/ngày", note=True)
+                W.metric("Còn thiếu đến nay (người)", W.fig("people_needed", p["people_needed"], **which), help_text,
+                         delta=f"trễ {W.show(W.fig('days_late', p['days_late'], **which))} ngày; 7 ngày gần nhất: "
+                               f"{W.show(W.fig('trailing_7d_pace', p['trailing_7d_pace'], 'num1', **which))}/ngày",
+                         note=True)
             else:
-                W.metric("Cần tiêm mỗi ngày", F.num(p["required_daily_pace"], 1), help_text,
-                         delta=f"7 ngày gần nhất: {F.num(p['trailing_7d_pace'], 1)}/ngày", note=True)
+                W.metric("Cần tiêm mỗi ngày", W.fig("required_daily_pace", p["required_daily_pace"], "num1",
+                                                    **which), help_text,
+                         delta=f"7 ngày gần nhất: "
+                               f"{W.show(W.fig('trailing_7d_pace', p['trailing_7d_pace'], 'num1', **which))}/ngày",
+                         note=True)
         st.markdown(F.feasibility_text(p))
     st.markdown("**Người chưa thể tiêm, tính riêng**")
     e1, e2, e3, e4 = st.columns(4)
     with e1:
-        W.metric("Chưa đủ khoảng cách", F.num(p["people_blocked_by_interval"]),
+        W.metric("Chưa đủ khoảng cách", W.fig("people_blocked_by_interval", p["people_blocked_by_interval"],
+                                               **which),
                  F.source_help("platform", judged, None, "Người chưa tiêm mũi này và không thể đủ khoảng cách tối "
                                "thiểu từ mũi trước đến hạn (khoảng cách đang áp dụng theo hướng dẫn của Bộ Y tế)."))
     with e2:
         # past the deadline nothing more can be reached: the figure says what the interval allowed before it
         W.metric("Tối đa đã có thể đạt trước hạn" if p["status"] == "missed" else "Tối đa có thể đạt",
-                 F.pct(p["max_achievable_pct"]), help_text,
-                 delta=f"chỉ tiêu {F.pct(p['threshold_pct'])}", note=True)
+                 W.fig("max_achievable_pct", p["max_achievable_pct"], "pct", **which),
+                 help_text,
+                 delta=f"chỉ tiêu {W.show(W.fig('threshold_pct', p['threshold_pct'], 'pct', **which))}", note=True)
     with e3:
-        W.metric("Chống chỉ định", F.num(p["people_contraindicated"]),
+        W.metric("Chống chỉ định", W.fig("people_contraindicated", p["people_contraindicated"], **which),
                  F.source_help("district_reports", judged, None, "Theo biểu mẫu báo cáo của huyện; – là chưa có."))
     with e4:
-        W.metric("Hoãn tiêm", F.num(p["people_deferred"]),
+        W.metric("Hoãn tiêm", W.fig("people_deferred", p["people_deferred"], **which),
                  F.source_help("district_reports", judged, None, "Theo biểu mẫu báo cáo của huyện; – là chưa có."))
 
 st.markdown("#### Các huyện, thành phố")

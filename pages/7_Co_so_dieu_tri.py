@@ -85,7 +85,7 @@ if upper.empty:
 else:
     st.caption(f"Ngày {F.date(upper['status_date'].iloc[0])}; tách riêng để không gây quá tải tuyến trên. Người bệnh "
                f"các cơ sở của tỉnh, huyện chuyển lên trong ngày, theo báo cáo của các cơ sở đó: "
-               f"{F.num(upper['referred_up_local'].iloc[0])}; tiếp nhận theo báo cáo của từng bệnh viện tuyến trên: "
+               f"{W.show(W.fig('referred_up', upper['referred_up_local'].iloc[0], scope=f.key_of(scope), tier='local'))}; tiếp nhận theo báo cáo của từng bệnh viện tuyến trên: "
                f"cột Tiếp nhận (hai nguồn lệch nhau được liệt kê ở trang Chất lượng số liệu). "
                f"Nguồn: {SRC}; mẫu số: định mức giường được giao.")
     W.table(upper, {"facility_name": W.Col("Bệnh viện"), "occupied": W.Col("Đang điều trị", "int"),

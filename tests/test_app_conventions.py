@@ -162,6 +162,49 @@ def test_app_sql_only_selects_filters_sums_and_calls_the_snapshot_macros(path):
     assert computations(path.read_text(encoding="utf-8")) == []
 
 
+NUMBER_WRITERS = {"num", "pct", "signed"}  # app.formatting's number formats
+RAW_DRAWERS = {"metric", "dataframe", "table", "data_editor"}  # st.* that draw numbers without app.figures
+
+
+def _is_fig(node: ast.AST) -> bool:
+    if isinstance(node, ast.IfExp):
+        return _is_fig(node.body) and _is_fig(node.orelse)
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "fig"
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "W")
+
+
+def figure_offences(path: Path) -> list[str]:
+    offences = []
+    for node in ast.walk(tree(path)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)):
+            continue
+        owner, name = node.func.value.id, node.func.attr
+        if owner == "F" and name in NUMBER_WRITERS:
+            offences.append(f"line {node.lineno}: F.{name} (use W.show(W.fig(...)))")
+        if owner == "st" and name in RAW_DRAWERS:
+            offences.append(f"line {node.lineno}: st.{name} (use W.metric / W.table)")
+        if owner == "W" and name == "metric" and not (len(node.args) >= 2 and _is_fig(node.args[1])):
+            offences.append(f"line {node.lineno}: W.metric without a W.fig")
+    return offences
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_pages_draw_every_number_through_the_figure_recorder(path):
+    """A number on a page is a W.fig drawn by W.metric or W.show, or a column of W.table: each is recorded (app.figures)
+    and checked against every other drawing of the same figure (tests/test_app_figures.py). Formatting a number in the
+    page, or drawing it with st.metric or st.dataframe, would bypass both."""
+    assert figure_offences(path) == []
+
+
+def test_the_figure_guard_refuses_a_number_formatted_in_a_page(tmp_path):
+    page = tmp_path / "9_X.py"
+    page.write_text("W.metric('a', F.num(3), 'h')\nst.metric('b', 1)\nW.metric('c', W.fig('x', 1, scope='26'), 'h')\n",
+                    encoding="utf-8")
+    assert sorted(figure_offences(page)) == ["line 1: F.num (use W.show(W.fig(...)))", "line 1: W.metric without a W.fig",
+                                             "line 2: st.metric (use W.metric / W.table)"]
+
+
 def test_queries_pass_sql_text_and_parameters_separately():
     module = tree(PROJECT / "app/queries.py")
     for node in ast.walk(module):

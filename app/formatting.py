@@ -244,9 +244,10 @@ def target_verdict(r) -> str:
             f"người/ngày; {projection_text(r)}.")
 
 
-def target_status_note(r) -> str:
+def target_status_note(r, brief: bool = False) -> str:
     """Why a unit has its status (marts.deadline_status.status_reason), from a deadline_units() or
-    deadline_exceptions() row, in a few words beside it."""
+    deadline_exceptions() row, in a few words beside it. brief: for a table's column, where the people still needed
+    and the projected date have columns of their own and the note must fit a briefing screen."""
     reason = r["status_reason"]
     projected = None if missing(r["projected_date"]) else date(r["projected_date"])
     if reason == "reached_by_deadline":
@@ -254,9 +255,12 @@ def target_status_note(r) -> str:
     if reason == "reached_after_deadline":
         return f"đạt ngày {date(r['reached_date'])}, trễ {num(r['days_late'])} ngày"
     if reason == "still_short":
-        return (f"trễ {num(r['days_late'])} ngày, còn thiếu {num(r['people_needed'])} người; "
-                + (f"dự kiến đạt {projected}" if projected else "7 ngày qua không tiêm thêm ai"))
+        return (f"trễ {num(r['days_late'])} ngày" + ("" if brief else f", còn thiếu {num(r['people_needed'])} người")
+                + "; " + (f"dự kiến đạt {projected}" if projected else "7 ngày qua không tiêm thêm ai"))
     if reason == "beyond_reach":
+        if brief:
+            return (f"khoảng cách giữa hai mũi: tối đa {pct(r['max_achievable_pct'])} < chỉ tiêu "
+                    f"{pct(r['threshold_pct'])}")
         return (f"khoảng cách giữa hai mũi: tối đa có thể đạt {pct(r['max_achievable_pct'])} < chỉ tiêu "
                 f"{pct(r['threshold_pct'])}" + (f" (dù theo tốc độ 7 ngày qua dự kiến đạt {projected})"
                                                    if projected else ""))

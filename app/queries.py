@@ -125,7 +125,9 @@ def source_freshness(snapshot: str) -> pd.DataFrame:
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def report_submissions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
-    return _query(snapshot, "report_submissions", scope=scope, as_of=as_of)
+    frame = _query(snapshot, "report_submissions", scope=scope, as_of=as_of)
+    return frame.assign(state_text=[F.report_state_text(s, d)
+                                    for s, d in zip(frame["status"], frame["days_late"], strict=True)])
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)

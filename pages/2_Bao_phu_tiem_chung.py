@@ -31,9 +31,15 @@ if metric == "dropout" and interval.empty:
     st.info(f"Chưa có khoảng cách tối thiểu từ {F.dose_label(dose)} sang mũi sau cho nhóm "
             f"{F.COHORT_LONG[cohort].lower()} đang áp dụng ngày {F.date(vax_date)}: không tính được tỷ lệ bỏ mũi.")
 
+# the columns by their own names (app.figures names a figure by its column): people and population, or for the drop-out
+# the people due for the next dose and those who have not had it; a long denominator is named in full in its help
+numerator, denominator = ("dropped", "eligible") if metric == "dropout" else ("people", "population")
 unit_cols = {
-    "unit_name": W.Col("Đơn vị"), "numerator": W.Col(num_label, "int"), "denominator": W.Col(den_label, "int"),
-    **({} if metric == "coverage" else {"value": W.Col(value_label, "int" if metric == "unvaccinated" else "pct")}),
+    "unit_name": W.Col("Đơn vị"), numerator: W.Col(num_label, "int"),
+    denominator: W.Col(F.POPULATION[population].capitalize() if metric != "dropout" else den_label, "int",
+                       help=den_label),
+    **({} if metric == "coverage" else {"unvaccinated" if metric == "unvaccinated" else "dropout_pct":
+                                        W.Col(value_label, "int" if metric == "unvaccinated" else "pct")}),
     "coverage_pct": W.Col(f"Bao phủ ({F.POPULATION[population]})", "pct", bar="Mức bao phủ",
                           help="Thanh dài hết ô = 100%. Trên 100% được đánh dấu ở cột Cần rà soát."),
     "over_100": W.Col("Cần rà soát", "flag", flag_text="trên 100%"),
@@ -107,9 +113,10 @@ else:
     with right:
         st.plotly_chart(C.stacked_bars(unvax, "unit_name", groups, f"Nhóm ưu tiên — {where}", stacked=False),
                         key="unvax_groups", config={"displayModeBar": False})
-    W.table(unvax, {"unit_name": W.Col("Đơn vị"), "report_date": W.Col("Ngày báo cáo", "date"),
+    W.table(unvax, {"unit_name": W.Col("Đơn vị"), "report_date": W.Col("Ngày báo cáo", "date", screen=False),
                     "unvaccinated_total": W.Col("Chưa tiêm", "int"),
-                    "blank_cells": W.Col("Ô trống", "int", help="Số ô của biểu mẫu chưa điền: không tính là 0."),
+                    "blank_cells": W.Col("Ô trống", "int", screen=False,
+                                         help="Số ô của biểu mẫu chưa điền: không tính là 0."),
                     **{k: W.Col(v, "int") for k, v in reasons.items()},
                     **{k: W.Col(v, "int") for k, v in groups.items()}},
             key="unvax_table", file_name=f"chua_tiem_{district or 'huyen'}_{f.as_of:%Y%m%d}",

@@ -68,10 +68,11 @@ st.caption(f"{where}, {DAYS} ngày đến ngày {F.date(day)}, theo ngày "
            + (f" Chưa đủ báo cáo: {', '.join(F.date(d) for d in incomplete['report_date'].tail(5))}"
               f"{' …' if len(incomplete) > 5 else ''}." if not incomplete.empty else ""))
 trend_cols = {"report_date": W.Col("Ngày báo cáo", "date"), "new_f0": W.Col("F0 mới", "int"),
-              "new_f0_7d_avg_by_report_date": W.Col("Trung bình 7 ngày (lùi)", "num1"),
+              "new_f0_7d_avg_by_report_date": W.Col("TB 7 ngày", "num1", help="Trung bình 7 ngày (lùi)."),
               "new_f0_7d_per_100k_by_report_date": W.Col("F0 7 ngày /100.000", "num1", help="Dân số đầu kỳ, mọi lứa tuổi."),
               "is_complete": W.Col("Chưa đủ báo cáo", "flag", flag_text="chưa đủ"),
-              "communes_reporting": W.Col("Xã đã báo cáo", "int"), "communes_expected": W.Col("Số xã", "int"),
+              "communes_reporting": W.Col("Xã đã báo cáo", "int", screen=False),
+              "communes_expected": W.Col("Số xã", "int", screen=False),
               "active_home": W.Col("Điều trị tại nhà", "int"),
               "active_facility": W.Col("Điều trị tại cơ sở", "int"),
               "new_severe": W.Col("Nặng mới", "int"), "deaths": W.Col("Tử vong", "int")}
@@ -103,7 +104,7 @@ with table_tab:
     W.table(wide, {"report_date": W.Col("Ngày báo cáo", "date"),
                    "province_new_f0_7d_per_100k_by_report_date": W.Col("Toàn tỉnh", "num1"),
                    **{code: W.Col(panel_names[code], "num1") for code in panel_names},
-                   "districts_incomplete": W.Col("Số huyện chưa đủ báo cáo", "int")},
+                   "districts_incomplete": W.Col("Số huyện chưa đủ báo cáo", "int", screen=False)},
             key="f0_multiples_table", file_name=f"f0_tung_huyen_{day:%Y%m%d}",
             note=f"F0 7 ngày /100.000 dân (dân số đầu kỳ) theo ngày báo cáo, toàn tỉnh và từng huyện; nguồn {SRC}")
 
@@ -113,9 +114,10 @@ st.caption(f"Ngày báo cáo {F.date(day)}; xu hướng so 7 ngày đến ngày 
 case_cols = {"unit_name": W.Col("Đơn vị"), "new_f0_7d_per_100k_by_report_date": W.Col("F0 7 ngày /100.000", "num1"),
              "new_f0_7d_avg_by_report_date": W.Col("TB 7 ngày", "num1"),
              "trend_direction": W.Col("Xu hướng", words=F.TREND_ARROW, colours=F.TREND_COLOURS),
-             "trend_new_f0_7d_change_pct_by_report_date": W.Col("So 7 ngày trước (%)", "num1"),
-             "trend_date": W.Col("Xu hướng đến ngày", "date"),
-             "is_complete": W.Col("Đủ báo cáo", "flag", flag_text="đủ"),
+             "trend_new_f0_7d_change_pct_by_report_date": W.Col("± 7 ngày (%)", "num1",
+                                                                help="So với 7 ngày trước đó."),
+             "trend_date": W.Col("Xu hướng đến ngày", "date", screen=False),
+             "is_complete": W.Col("Đủ báo cáo", "flag", flag_text="đủ", screen=False),
              "active_home": W.Col("Tại nhà", "int"), "active_facility": W.Col("Tại cơ sở", "int"),
              "new_f0_from_f1_7d_pct": W.Col("Đã là F1 (%)", "pct"),
              "new_severe": W.Col("Nặng mới", "int"), "deaths": W.Col("Tử vong", "int"),

@@ -35,6 +35,7 @@ W.table(lots, {"store_name": W.Col("Kho"), "product": W.Col("Vắc xin"), "lot":
                "expiry_date": W.Col("Hạn dùng", "date"), "days_to_expiry": W.Col("Còn hạn (ngày)", "int"),
                "on_hand": W.Col("Liều còn", "int"), "days_of_stock": W.Col("Đủ dùng (ngày)", "num1"),
                "doses_at_risk": W.Col("Có nguy cơ hủy", "int"),
-               "counted_on_hand": W.Col("Số đếm thực tế", "int"), "closing_balance": W.Col("Số dư sổ sách", "int")},
+               "counted_on_hand": W.Col("Số đếm thực tế", "int"), "closing_balance": W.Col("Số dư sổ sách", "int",
+                                                                                            screen=False)},
         key="stock_lots", file_name=f"ton_kho_theo_lo_{f.as_of:%Y%m%d}", max_rows=15,
         note=f"Tồn kho theo lô ngày {day}", extract=part, row_key=("store_code", "product", "lot"))

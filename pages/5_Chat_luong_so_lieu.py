@@ -55,8 +55,8 @@ st.caption(f"Báo cáo có hạn đến ngày {F.date(f.as_of)}, tình trạng t
 W.table(subs,
         {"unit_name": W.Col("Đơn vị"), "title": W.Col("Báo cáo"), "due_date": W.Col("Hạn", "date"),
          "received_date": W.Col("Ngày nhận", "date"),
-         "status": W.Col("Tình trạng", words=F.REPORT_STATUS),
-         "days_late": W.Col("Số ngày muộn", "int")},
+         "state_text": W.Col("Tình trạng"), "status": W.Col("Tình trạng (mã)", words=F.REPORT_STATUS, screen=False),
+         "days_late": W.Col("Số ngày muộn", "int", screen=False)},
         key="submissions", file_name=f"bao_cao_gui_tinh_{f.as_of:%Y%m%d}")
 
 st.subheader("Tệp bị từ chối")

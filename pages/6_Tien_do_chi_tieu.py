@@ -48,7 +48,7 @@ st.caption(f"Đánh giá theo số liệu nền tảng tiêm chủng đến ngà
 
 province = units[units["unit_level"] == "province"]
 districts = units[units["unit_level"] == "district"]
-units = units.assign(status_note=[F.target_status_note(r) for _, r in units.iterrows()])
+units = units.assign(status_note=[F.target_status_note(r, brief=True) for _, r in units.iterrows()])
 if not province.empty:
     p = province.iloc[0]
     which = {"scope": p["unit_code"], "target": target, "cohort": p["cohort"], "dose": p["dose"]}  # app.figures
@@ -117,16 +117,18 @@ unit_cols = {
     "unit_name": W.Col("Đơn vị"), "status": W.Col("Tình trạng", words=F.DEADLINE_STATUS),
     "status_note": W.Col("Căn cứ", help="Quy tắc cho tình trạng này: đạt khi nào; trễ bao nhiêu ngày; không thể đạt "
                          "vì khoảng cách giữa hai mũi (xét trước tốc độ); hay dự kiến đạt theo tốc độ 7 ngày qua."),
-    "achieved_pct": W.Col("Đã đạt", "pct", bar="Mức đạt"), "threshold_pct": W.Col("Chỉ tiêu", "pct"),
-    "people_needed": W.Col("Còn thiếu (người)", "int", help="Đến ngày số liệu; 0 khi đã đạt, kể cả đạt sau hạn."),
+    "achieved_pct": W.Col("Đã đạt", "pct"), "threshold_pct": W.Col("Chỉ tiêu", "pct", screen=False),
+    "people_needed": W.Col("Còn thiếu", "int", help="Số người, đến ngày số liệu; 0 khi đã đạt, kể cả đạt sau hạn."),
     "people_short_at_deadline": W.Col("Thiếu tại ngày hạn", "int", screen=False),
-    "required_daily_pace": W.Col("Cần tiêm/ngày", "num1"), "trailing_7d_pace": W.Col("Tốc độ 7 ngày/ngày", "num1"),
+    "required_daily_pace": W.Col("Cần tiêm/ngày", "num1"),
+    "trailing_7d_pace": W.Col("Tốc độ 7 ngày/ngày", "num1", screen=False),
     "projected_date": W.Col("Dự kiến đạt", "date", help=F.PROJECTION_METHOD),
-    "projected_date_low": W.Col("Sớm nhất", "date"), "projected_date_high": W.Col("Muộn nhất", "date"),
-    "met_on": W.Col("Ngày đạt", "date"),
+    "projected_date_low": W.Col("Sớm nhất", "date", screen=False),
+    "projected_date_high": W.Col("Muộn nhất", "date", screen=False),
+    "met_on": W.Col("Ngày đạt", "date", screen=False),
     "reached_date": W.Col("Đạt sau hạn", "date", screen=False), "days_late": W.Col("Trễ (ngày)", "int", screen=False),
-    "max_achievable_pct": W.Col("Tối đa có thể đạt", "pct"),
-    "people_blocked_by_interval": W.Col("Chưa đủ khoảng cách", "int"),
+    "max_achievable_pct": W.Col("Tối đa có thể đạt", "pct", screen=False),
+    "people_blocked_by_interval": W.Col("Chưa đủ khoảng cách", "int", screen=False),
     "people_contraindicated": W.Col("Chống chỉ định", "int", screen=False),
     "people_deferred": W.Col("Hoãn tiêm", "int", screen=False),
     "population": W.Col("Mẫu số", "int", screen=False), "people_vaccinated": W.Col("Đã tiêm", "int", screen=False),
@@ -144,19 +146,19 @@ with table_tab:
 
 st.subheader("Đơn vị nào sẽ không kịp chỉ tiêu nào")
 lagging = q.deadline_exceptions(f.snapshot, scope, f.as_of)
-lagging = lagging.assign(status_note=[F.target_status_note(r) for _, r in lagging.iterrows()])
+lagging = lagging.assign(status_note=[F.target_status_note(r, brief=True) for _, r in lagging.iterrows()])
 if lagging.empty:
     st.success(f"Đến ngày {F.date(f.as_of)} không đơn vị nào có nguy cơ trễ hoặc đã trễ hạn chỉ tiêu.")
 else:
     st.caption("Mọi chỉ tiêu, đơn vị có nguy cơ (theo tốc độ 7 ngày gần nhất) hoặc không đạt; bấm tiêu đề cột để "
                f"sắp xếp. Nguồn: {F.SOURCES['platform']}, {F.SOURCES['assignments']}.")
     W.table(lagging, {
-        "unit_name": W.Col("Đơn vị"), "member": W.Col("Ủy viên phụ trách"),
-        "district_secretary": W.Col("Bí thư huyện"),
+        "unit_name": W.Col("Đơn vị"), "member": W.Col("Ủy viên", help="Ủy viên Ban Thường vụ Tỉnh ủy phụ trách huyện."),
+        "district_secretary": W.Col("Bí thư huyện", screen=False),
         "short_title": W.Col("Chỉ tiêu", help="Nhóm tuổi và mũi; tên đầy đủ trong tệp Excel."),
         "status": W.Col("Tình trạng", words=F.DEADLINE_STATUS), "deadline": W.Col("Hạn", "date"),
         "status_note": W.Col("Căn cứ"),
-        "threshold_pct": W.Col("Yêu cầu", "pct"), "achieved_pct": W.Col("Đã đạt", "pct"),
+        "threshold_pct": W.Col("Yêu cầu", "pct", screen=False), "achieved_pct": W.Col("Đã đạt", "pct", screen=False),
         "people_needed": W.Col("Còn thiếu", "int", help="Số người còn phải tiêm đến nay để đạt tỷ lệ yêu cầu; 0 khi "
                                "đã đạt sau hạn."),
         "people_short_at_deadline": W.Col("Thiếu tại ngày hạn", "int", screen=False),
@@ -196,7 +198,8 @@ else:
     W.table(summary, {"title": W.Col("Báo cáo, mốc kế hoạch"), "due_date": W.Col("Hạn", "date"),
                       "on_time": W.Col("Đúng hạn", "int"), "late": W.Col("Muộn", "int"),
                       "missing": W.Col("Chưa nộp", "int"), "missing_units": W.Col("Đơn vị chưa nộp"),
-                      "upcoming": W.Col("Chưa đến hạn", "int"), "expected": W.Col("Số đơn vị", "int", screen=False),
+                      "upcoming": W.Col("Chưa đến hạn", "int", screen=False),
+                      "expected": W.Col("Số đơn vị", "int", screen=False),
                       "source_document": W.Col("Văn bản", screen=False)},
             key="dl_reports", file_name=f"han_bao_cao_{f.as_of:%Y%m%d}", max_rows=10,
             note=f"Hạn báo cáo và mốc kế hoạch, đến ngày {F.date(f.as_of)}")

@@ -44,7 +44,7 @@ else:
     with table_tab:
         W.table(shown, {"unit_name": W.Col("Huyện"), "beds_ready": W.Col("Giường sẵn sàng", "int"),
                         "bed_quota": W.Col("Định mức", "int", help="Định mức giường được giao."),
-                        "quota_x2": W.Col("Gấp đôi định mức", "int"),
+                        "quota_x2": W.Col("Gấp đôi định mức", "int", screen=False),
                         "occupied": W.Col("Đang điều trị", "int"),
                         "occupancy_pct": W.Col("Công suất (%)", "pct", help="Đang điều trị ÷ giường sẵn sàng."),
                         "days_text": W.Col("Đến khi đầy", help="Theo số người bệnh tăng thêm trung bình 7 ngày."),
@@ -108,8 +108,8 @@ else:
                   "load_vs_quota_pct": W.Col("So với định mức", "pct",
                                              help="Đang điều trị ÷ định mức giường; từ 100% trở lên là vượt định mức."),
                   "beds_ready": W.Col("Giường sẵn sàng", "int"),
-                  "occupancy_pct": W.Col("Công suất sử dụng", "pct", help="Đang điều trị ÷ giường sẵn sàng."),
-                  "reported": W.Col("Đã báo cáo", "flag", flag_text="có"),
+                  "occupancy_pct": W.Col("Công suất (%)", "pct", help="Đang điều trị ÷ giường sẵn sàng."),
+                  "reported": W.Col("Đã báo cáo", "flag", flag_text="có", screen=False),
                   # details for the Excel file: the table on screen keeps what the committee decides on
                   "quota_x2": W.Col("Gấp đôi định mức", "int", screen=False),
                   "tier": W.Col("Tuyến", words=F.TIERS, screen=False),

@@ -207,6 +207,23 @@ def table(at: AppTest, key: str):
     return block.dataframe[0].value
 
 
+def excel(at: AppTest, key: str):
+    """The Excel file of a table drawn by app.widgets.table(key=...) (every row, Excel-only columns included), as the
+    download button writes it: the page is run again with app.figures recording the tables it draws."""
+    import io
+
+    import pandas as pd
+
+    from app import figures
+    from app import widgets as W
+
+    with figures.recording() as rec:
+        at.run()
+    drawn = [t for t in rec.tables if t["key"] == key]
+    assert drawn, f"no table {key!r} on the page"
+    return pd.read_excel(io.BytesIO(W.excel_bytes(drawn[-1]["frame"], drawn[-1]["cols"])))
+
+
 def texts(at: AppTest) -> str:
     """Every piece of text on the page (main area and sidebar), for assertions on what a viewer reads."""
     parts = []

@@ -121,8 +121,7 @@ def test_a_weekly_report_due_on_the_as_of_date_is_not_yet_due_in_the_sidebar_the
         "Xuyên, Yên Lạc, Vĩnh Tường, Sông Lô"]
     subs = table(at, "submissions")
     weekly = subs[subs["Hạn"].dt.date == dt.date(2022, 3, 7)].set_index("Đơn vị")
-    assert weekly.loc["Huyện Tam Đảo", "Tình trạng"] == "chưa nộp"
-    assert weekly.loc["Huyện Tam Đảo", "Số ngày muộn"] == 1  # one day overdue on 08/03
+    assert weekly.loc["Huyện Tam Đảo", "Tình trạng"] == "chưa nộp, quá hạn 1 ngày"  # one day overdue on 08/03
     assert list(q.target_reports(snap, every, dt.date(2022, 3, 8)).query(
         "report_kind == 'district_report' and unit_name == 'Huyện Tam Đảo'")["state"]) == ["missing"]
 

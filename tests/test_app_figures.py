@@ -153,3 +153,15 @@ def test_every_table_s_excel_download_holds_the_rows_and_numbers_it_shows(drawn)
         assert list(shown.index) == list(frame.index[:len(shown)]) or set(shown.index) <= set(frame.index), t["key"]
         checked += 1
     assert checked >= 40
+
+
+def test_every_table_of_every_page_fits_the_main_column_of_a_1440_px_screen(drawn):
+    """Measured widths (app.textwidth) of every table drawn at every date: none wider than the main column at 1440 px
+    with the sidebar open, so none scrolls sideways on a briefing screen (tests/test_browser.py checks the drawn
+    tables themselves at 1440 and 1920 px)."""
+    too_wide = {}
+    for t in drawn.tables:
+        widths = W.column_widths(W._shown(t["shown"], t["cols"], bars=True), t["cols"])
+        if sum(widths.values()) > W.MAIN_PX:
+            too_wide[(t["page"], t["key"])] = sum(widths.values())
+    assert too_wide == {}

@@ -224,7 +224,7 @@ def test_quality_page_reconciliation_submissions_and_checks(app):
     assert (lien_bao["Huyện báo cáo"], lien_bao["Nền tảng"], lien_bao["Báo cáo / nền tảng"]) == (9000, 12000, 75.0)
     subs = table(at, "submissions")
     tam_dao = subs[(subs["Đơn vị"] == "Huyện Tam Đảo") & (subs["Hạn"].dt.date == dt.date(2022, 3, 7))]
-    assert list(tam_dao["Tình trạng"]) == ["chưa nộp"]
+    assert list(tam_dao["Tình trạng"]) == ["chưa nộp, quá hạn 7 ngày"]
     checks = table(at, "checks").set_index("Kiểm tra")
     over_quota = "Cơ sở điều trị vượt định mức giường được giao (mọi ngày; mỗi đợt vượt liên tiếp một dòng)"
     assert checks.loc[over_quota, "Số dòng bất thường"] == 1

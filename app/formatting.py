@@ -257,10 +257,11 @@ def target_status_note(r, brief: bool = False) -> str:
     if reason == "still_short":
         return (f"trễ {num(r['days_late'])} ngày" + ("" if brief else f", còn thiếu {num(r['people_needed'])} người")
                 + "; " + (f"dự kiến đạt {projected}" if projected else "7 ngày qua không tiêm thêm ai"))
+    if brief and reason in ("pace_too_slow", "pace_enough"):
+        return f"tốc độ 7 ngày: đạt {projected}, {'sau' if reason == 'pace_too_slow' else 'trước'} hạn"
     if reason == "beyond_reach":
         if brief:
-            return (f"khoảng cách giữa hai mũi: tối đa {pct(r['max_achievable_pct'])} < chỉ tiêu "
-                    f"{pct(r['threshold_pct'])}")
+            return f"khoảng cách hai mũi: tối đa {pct(r['max_achievable_pct'])} < {pct(r['threshold_pct'])}"
         return (f"khoảng cách giữa hai mũi: tối đa có thể đạt {pct(r['max_achievable_pct'])} < chỉ tiêu "
                 f"{pct(r['threshold_pct'])}" + (f" (dù theo tốc độ 7 ngày qua dự kiến đạt {projected})"
                                                    if projected else ""))

@@ -172,7 +172,7 @@ elif over.empty:
 else:
     W.table(over, {"facility_name": W.Col("Cơ sở"), "district_name": W.Col("Địa bàn"),
                            "occupied": W.Col("Đang điều trị", "int"), "bed_quota": W.Col("Định mức", "int"),
-                           "load_vs_quota_pct": W.Col("So với định mức", "pct")},
+                           "load_vs_quota_pct": W.Col("% định mức", "pct")},
             key="exc_facilities", download=False, file_name=f"co_so_vuot_dinh_muc_{f.as_of:%Y%m%d}",
             extract=W.Extract("cơ sở", "xếp theo mức so với định mức, cao nhất trước",
                               ("occupied", "người bệnh đang điều trị")))

@@ -40,7 +40,7 @@ unit_cols = {
                        help=den_label),
     **({} if metric == "coverage" else {"unvaccinated" if metric == "unvaccinated" else "dropout_pct":
                                         W.Col(value_label, "int" if metric == "unvaccinated" else "pct")}),
-    "coverage_pct": W.Col(f"Bao phủ ({F.POPULATION[population]})", "pct", bar="Mức bao phủ",
+    "coverage_pct": W.Col(f"Bao phủ ({F.POPULATION[population]})", "pct", bar="Mức",
                           help="Thanh dài hết ô = 100%. Trên 100% được đánh dấu ở cột Cần rà soát."),
     "over_100": W.Col("Cần rà soát", "flag", flag_text="trên 100%"),
     "coverage_pct_other": W.Col(f"Bao phủ ({F.POPULATION[F.OTHER_POPULATION[population]]})", "pct",

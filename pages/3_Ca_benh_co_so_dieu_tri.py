@@ -101,7 +101,7 @@ with table_tab:
     # one row per day, one column per district (a long table of 90 × 9 rows would be unreadable, and slow to draw)
     wide = q.cases_district_wide(f.snapshot, scope, f.as_of, DAYS)
     panel_names = dict(zip(series["unit_code"], series["short_name"], strict=False))
-    W.table(wide, {"report_date": W.Col("Ngày báo cáo", "date"),
+    W.table(wide, {"report_date": W.Col("Ngày", "date", help="Ngày báo cáo."),
                    "province_new_f0_7d_per_100k_by_report_date": W.Col("Toàn tỉnh", "num1"),
                    **{code: W.Col(panel_names[code], "num1") for code in panel_names},
                    "districts_incomplete": W.Col("Số huyện chưa đủ báo cáo", "int", screen=False)},
@@ -119,7 +119,7 @@ case_cols = {"unit_name": W.Col("Đơn vị"), "new_f0_7d_per_100k_by_report_dat
              "trend_date": W.Col("Xu hướng đến ngày", "date", screen=False),
              "is_complete": W.Col("Đủ báo cáo", "flag", flag_text="đủ", screen=False),
              "active_home": W.Col("Tại nhà", "int"), "active_facility": W.Col("Tại cơ sở", "int"),
-             "new_f0_from_f1_7d_pct": W.Col("Đã là F1 (%)", "pct"),
+             "new_f0_from_f1_7d_pct": W.Col("Đã là F1 (%)", "pct", screen=False),
              "new_severe": W.Col("Nặng mới", "int"), "deaths": W.Col("Tử vong", "int"),
              "cfr_28d_pct": W.Col("Tử vong/F0 28 ngày (%)", "pct", screen=False),
              "cfr_cumulative_pct": W.Col("Tử vong/F0 cộng dồn (%)", "pct", screen=False),

@@ -54,10 +54,11 @@ st.caption(f"Báo cáo có hạn đến ngày {F.date(f.as_of)}, tình trạng t
            "hạn. Ngày nhận là ngày tệp đến hộp thư; số ngày muộn của báo cáo chưa nộp là số ngày đã quá hạn.")
 W.table(subs,
         {"unit_name": W.Col("Đơn vị"), "title": W.Col("Báo cáo"), "due_date": W.Col("Hạn", "date"),
-         "received_date": W.Col("Ngày nhận", "date"),
+         "received_date": W.Col("Ngày nhận", "date", screen=False),
          "state_text": W.Col("Tình trạng"), "status": W.Col("Tình trạng (mã)", words=F.REPORT_STATUS, screen=False),
          "days_late": W.Col("Số ngày muộn", "int", screen=False)},
-        key="submissions", file_name=f"bao_cao_gui_tinh_{f.as_of:%Y%m%d}")
+        key="submissions", file_name=f"bao_cao_gui_tinh_{f.as_of:%Y%m%d}",
+        row_key=("unit_code", "report_kind", "due_date"))
 
 st.subheader("Tệp bị từ chối")
 rejected = q.rejected_files(f.settings)

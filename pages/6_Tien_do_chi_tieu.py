@@ -120,7 +120,7 @@ unit_cols = {
     "achieved_pct": W.Col("Đã đạt", "pct"), "threshold_pct": W.Col("Chỉ tiêu", "pct", screen=False),
     "people_needed": W.Col("Còn thiếu", "int", help="Số người, đến ngày số liệu; 0 khi đã đạt, kể cả đạt sau hạn."),
     "people_short_at_deadline": W.Col("Thiếu tại ngày hạn", "int", screen=False),
-    "required_daily_pace": W.Col("Cần tiêm/ngày", "num1"),
+    "required_daily_pace": W.Col("Cần tiêm/ngày", "num1", screen=False),
     "trailing_7d_pace": W.Col("Tốc độ 7 ngày/ngày", "num1", screen=False),
     "projected_date": W.Col("Dự kiến đạt", "date", help=F.PROJECTION_METHOD),
     "projected_date_low": W.Col("Sớm nhất", "date", screen=False),
@@ -210,4 +210,5 @@ else:
                          "received_date": W.Col("Ngày nhận", "date"),
                          "source_document": W.Col("Văn bản", screen=False)},
                 key="dl_report_units", file_name=f"han_bao_cao_don_vi_{f.as_of:%Y%m%d}", max_rows=15,
+                row_key=("unit_code", "report_kind", "due_date"),
                 note=f"Hạn báo cáo theo đơn vị, đến ngày {F.date(f.as_of)}")

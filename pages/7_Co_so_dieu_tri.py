@@ -49,7 +49,9 @@ else:
                         "occupancy_pct": W.Col("Công suất (%)", "pct", help="Đang điều trị ÷ giường sẵn sàng."),
                         "days_text": W.Col("Đến khi đầy", help="Theo số người bệnh tăng thêm trung bình 7 ngày."),
                         "escalation": W.Col("Mức cảnh báo", words=F.ESCALATION),
-                        "beds_ready_below_2x_quota": W.Col("Chưa đủ gấp đôi định mức", "flag", flag_text="chưa đủ"),
+                        "beds_ready_below_2x_quota": W.Col(
+                            "Dưới gấp đôi", "flag", flag_text="chưa đủ",
+                            help="Giường sẵn sàng chưa đủ gấp đôi định mức được giao."),
                         "days_until_full": W.Col("Số ngày đến khi đầy", "num1", screen=False),
                         "free_beds": W.Col("Giường trống", "int", screen=False),
                         "facilities_open": W.Col("Cơ sở đang hoạt động", "int", screen=False)},
@@ -89,7 +91,7 @@ else:
                f"cột Tiếp nhận (hai nguồn lệch nhau được liệt kê ở trang Chất lượng số liệu). "
                f"Nguồn: {SRC}; mẫu số: định mức giường được giao.")
     W.table(upper, {"facility_name": W.Col("Bệnh viện"), "occupied": W.Col("Đang điều trị", "int"),
-                    "bed_quota": W.Col("Định mức", "int"), "load_vs_quota_pct": W.Col("So với định mức", "pct"),
+                    "bed_quota": W.Col("Định mức", "int"), "load_vs_quota_pct": W.Col("% định mức", "pct"),
                     "admissions": W.Col("Tiếp nhận", "int"), "reported": W.Col("Đã báo cáo", "flag", flag_text="có"),
                     "referred_up": W.Col("Chuyển tuyến trên", "int", screen=False)},
             key="facility_upper", file_name=f"tuyen_tren_{f.as_of:%Y%m%d}",
@@ -105,7 +107,7 @@ else:
     W.table(fac, {"facility_name": W.Col("Cơ sở"), "district_name": W.Col("Địa bàn"),
                   "occupied": W.Col("Đang điều trị", "int"),
                   "bed_quota": W.Col("Định mức", "int", help="Định mức giường được giao."),
-                  "load_vs_quota_pct": W.Col("So với định mức", "pct",
+                  "load_vs_quota_pct": W.Col("% định mức", "pct",
                                              help="Đang điều trị ÷ định mức giường; từ 100% trở lên là vượt định mức."),
                   "beds_ready": W.Col("Giường sẵn sàng", "int"),
                   "occupancy_pct": W.Col("Công suất (%)", "pct", help="Đang điều trị ÷ giường sẵn sàng."),

@@ -48,7 +48,7 @@ def test_districts_beds_against_quota_and_twice_the_quota(app, app_data):
     # free beds ÷ net admissions (in − out − referred up) of the one reported day: (150 − 120) ÷ (10 − 5 − 1) = 7,5
     # and (60 − 20) ÷ (2 − 1 − 0) = 40
     assert vy["Đến khi đầy"] == "7,5 ngày" and td["Đến khi đầy"] == "40,0 ngày"
-    assert vy["Chưa đủ gấp đôi định mức"] == "chưa đủ" and td["Chưa đủ gấp đôi định mức"] == "chưa đủ"
+    assert vy["Dưới gấp đôi"] == "chưa đủ" and td["Dưới gấp đôi"] == "chưa đủ"
     text = texts(at)
     assert "Giường sẵn sàng chưa đạt gấp đôi định mức được giao ở: Thành phố Vĩnh Yên, Huyện Tam Đảo." in text
     assert "Ngày 14/03/2022" in text
@@ -66,7 +66,7 @@ def test_flow_detail_and_empty_sections(app, app_data):
     fac = table(at, "facility_table").set_index("Cơ sở")
     assert fac.loc["Bệnh viện dã chiến số 1", "Định mức"] == 100
     assert fac.loc["Khu điều trị tập trung Tam Đảo", "Địa bàn"] == "Huyện Tam Đảo"
-    assert fac.loc["Bệnh viện dã chiến số 1", "So với định mức"] == 120.0
+    assert fac.loc["Bệnh viện dã chiến số 1", "% định mức"] == 120.0
     assert fac.loc["Khu điều trị tập trung Tam Đảo", "Công suất (%)"] == 33.33  # 20 / 60 beds ready
     # tier, twice the quota, referrals and staff are in the Excel file only: the table on screen fits the page
     assert not {"Tuyến", "Gấp đôi định mức", "Nhân viên trực"} & set(fac.columns)

@@ -91,7 +91,7 @@ def test_overview_exceptions_link_to_the_pages_that_explain_them(app):
     at = open_page(OVERVIEW)
     text = texts(at)
     over = table(at, "exc_facilities")
-    assert list(over["Cơ sở"]) == ["Bệnh viện dã chiến số 1"] and list(over["So với định mức"]) == [120.0]
+    assert list(over["Cơ sở"]) == ["Bệnh viện dã chiến số 1"] and list(over["% định mức"]) == [120.0]
     lots = table(at, "exc_lots")
     assert list(lots["Số lô"]) == ["FK1"] and list(lots["Có nguy cơ hủy"]) == [1000]
     rec = table(at, "exc_reconciliation")

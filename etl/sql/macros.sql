@@ -179,3 +179,30 @@ CREATE OR REPLACE MACRO marts.negative_dropout(eligible, next_people) AS coalesc
 ;
 COMMENT ON MACRO marts.negative_dropout IS 'More people with dose k + 1 than people due for it: the platform or the interval rule disagrees with itself (a drop-out below 0, flagged).'
 ;
+
+-- Rates of stock, beds and pace, per day.
+CREATE OR REPLACE MACRO marts.stock_discrepancy_pct(closing_balance, counted_on_hand) AS
+    round(100.0 * (closing_balance - counted_on_hand) / nullif(counted_on_hand, 0), 2)
+;
+COMMENT ON MACRO marts.stock_discrepancy_pct IS 'Lệch sổ sách so với kiểm đếm: (ledger closing balance − doses counted) ÷ doses counted × 100, 2 decimals. Denominator: the doses counted in the store. Date basis: ledger date.'
+;
+CREATE OR REPLACE MACRO marts.days_of_stock(on_hand, administered_per_day) AS
+    round(on_hand / nullif(administered_per_day, 0), 1)
+;
+COMMENT ON MACRO marts.days_of_stock IS 'Đủ dùng (ngày): usable doses on hand ÷ doses given a day over the last 7 days, 1 decimal; NULL when none were given. Denominator: the 7-day average of doses given. Date basis: ledger date.'
+;
+CREATE OR REPLACE MACRO marts.days_until_full(free_beds, net_admissions_per_day) AS
+    CASE WHEN net_admissions_per_day > 0 THEN round(greatest(free_beds, 0) / net_admissions_per_day, 1) END
+;
+COMMENT ON MACRO marts.days_until_full IS 'Đến khi đầy (ngày): free beds (0 when none are left) ÷ net admissions a day over the last 7 days, 1 decimal; NULL when the beds are not filling. Denominator: the 7-day average of net admissions. Date basis: status date.'
+;
+CREATE OR REPLACE MACRO marts.required_daily_pace(people_needed, days_left) AS
+    CASE WHEN days_left > 0 AND people_needed > 0 THEN round(people_needed / days_left, 1) END
+;
+COMMENT ON MACRO marts.required_daily_pace IS 'Cần tiêm mỗi ngày: people a target still needs ÷ days left to its deadline, 1 decimal; NULL once reached or past the deadline. Denominator: days from the date to the deadline.'
+;
+CREATE OR REPLACE MACRO marts.reported_vs_reference_pct(reported, reference) AS
+    round(100.0 * reported / nullif(reference, 0), 2)
+;
+COMMENT ON MACRO marts.reported_vs_reference_pct IS 'Population a district report gives ÷ the population of the reference files × 100, 2 decimals. Denominator: the reference population (đầu kỳ or hiện có).'
+;

@@ -161,7 +161,7 @@ SELECT m.as_of_date, m.target_id, m.unit_level, m.unit_code, m.district_code, m.
        CASE WHEN m.cohort <> '5-11' THEN m.contraindicated END::BIGINT AS people_contraindicated,
        CASE WHEN m.cohort <> '5-11' THEN m.deferred END::BIGINT AS people_deferred,
        m.days_left::INTEGER AS days_left,
-       CASE WHEN m.days_left > 0 AND m.needed_now > 0 THEN round(m.needed_now / m.days_left, 1) END
+       marts.required_daily_pace(m.needed_now, m.days_left)
            AS required_daily_pace,
        round(m.trailing_7d_pace, 1) AS trailing_7d_pace,
        CASE WHEN m.needed_now > 0 AND m.trailing_7d_pace > 0

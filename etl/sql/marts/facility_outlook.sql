@@ -21,9 +21,8 @@ SELECT f.* EXCLUDE (net_admissions, net_7d),
        f.net_admissions::BIGINT AS net_admissions,
        round(f.net_7d, 2)::DOUBLE AS net_admissions_7d_avg,
        (f.beds_ready - f.occupied)::BIGINT AS free_beds,
-       CASE WHEN f.net_7d > 0 THEN round(greatest(f.beds_ready - f.occupied, 0) / f.net_7d, 1) END::DOUBLE
-           AS days_until_full,
-       round(100.0 * f.beds_ready / nullif(f.quota_x2, 0), 2)::DOUBLE AS beds_ready_pct_of_2x_quota,
+       marts.days_until_full(f.beds_ready - f.occupied, f.net_7d)::DOUBLE AS days_until_full,
+       marts.share_pct(f.beds_ready, f.quota_x2)::DOUBLE AS beds_ready_pct_of_2x_quota,
        CASE WHEN f.bed_quota > 0 THEN f.beds_ready < f.quota_x2 END AS beds_ready_below_2x_quota
 FROM flows f
 ORDER BY f.status_date, f.unit_level DESC, f.unit_code, f.tier_group

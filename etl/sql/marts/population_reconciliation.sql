@@ -11,8 +11,8 @@ WITH reported AS (
 SELECT r.report_date, r.commune_code AS unit_code, 'commune' AS unit_level, r.district_code, r.cohort,
        r.reported_start::BIGINT AS reported_start, r.reported_current::BIGINT AS reported_current,
        p.population_start AS source_start, p.population_current AS source_current,
-       round(100.0 * r.reported_start / nullif(p.population_start, 0), 2) AS start_ratio_pct,
-       round(100.0 * r.reported_current / nullif(p.population_current, 0), 2) AS current_ratio_pct
+       marts.reported_vs_reference_pct(r.reported_start, p.population_start) AS start_ratio_pct,
+       marts.reported_vs_reference_pct(r.reported_current, p.population_current) AS current_ratio_pct
 FROM reported r
 LEFT JOIN marts.population p ON p.unit_code = r.commune_code AND p.cohort = r.cohort
 ORDER BY r.report_date, r.commune_code, r.cohort

@@ -53,10 +53,10 @@ SELECT f.ledger_date, f.store_code, u.unit_level AS store_level, u.district_code
        f.received::BIGINT AS received, f.issued::BIGINT AS issued, f.administered::BIGINT AS administered,
        f.wasted::BIGINT AS wasted, f.closing_balance::BIGINT AS closing_balance,
        f.counted_on_hand::BIGINT AS counted_on_hand, f.usable_on_hand::BIGINT AS on_hand,
-       round(100.0 * (f.closing_balance - f.counted_on_hand) / nullif(f.counted_on_hand, 0), 2) AS discrepancy_pct,
+       marts.stock_discrepancy_pct(f.closing_balance, f.counted_on_hand) AS discrepancy_pct,
        f.days_to_expiry::INTEGER AS days_to_expiry,
        round(f.trailing_7d_avg_administered, 2) AS trailing_7d_avg_administered,
-       round(f.usable_on_hand / nullif(f.trailing_7d_avg_administered, 0), 1) AS days_of_stock,
+       marts.days_of_stock(f.usable_on_hand, f.trailing_7d_avg_administered) AS days_of_stock,
        CASE WHEN f.days_to_expiry < 0 THEN f.usable_on_hand
             ELSE greatest(0, f.usable_on_hand - greatest(0, f.trailing_7d_avg_administered * f.days_to_expiry
                                                              - f.on_hand_expiring_earlier))

@@ -14,15 +14,14 @@ measures every character with measureText. It also checks that the sum of the ad
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
-import time
-import urllib.request
 from datetime import date
 from pathlib import Path
+
+from pages import free_port, healthy  # bench/pages.py, beside this script
 
 PROJECT = Path(__file__).resolve().parent.parent
 OUT = PROJECT / "app" / "glyph_widths.json"
@@ -105,28 +104,12 @@ Object.defineProperty(CanvasRenderingContext2D.prototype, 'font', {
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(app: Path, port: int, log) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
                              "--server.port", str(port), "--server.address", "127.0.0.1",
                              "--browser.gatherUsageStats", "false"],
                             cwd=app.parent, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
-                return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                log.seek(0)
-                raise SystemExit(f"streamlit did not start:\n{log.read()}") from None
-            time.sleep(0.2)
+    return healthy(proc, port, log)
 
 
 def measure() -> dict:

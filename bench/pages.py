@@ -165,6 +165,11 @@ def start_server(data_dir: Path, port: int, log) -> subprocess.Popen:
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1"],
         cwd=PROJECT, env={**SERVER_ENV, "COVID_DATA_DIR": str(data_dir)}, stdout=log, stderr=subprocess.STDOUT)
+    return healthy(proc, port, log)
+
+
+def healthy(proc: subprocess.Popen, port: int, log) -> subprocess.Popen:
+    """`proc`, once the Streamlit server it runs answers on its health endpoint (within 60 s, else its log)."""
     deadline = time.monotonic() + 60
     while True:
         try:

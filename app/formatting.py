@@ -236,12 +236,18 @@ def target_verdict(r) -> str:
         text = (f"**{status}** — đến hạn {date(r.deadline)} đạt {pct(r.achieved_pct)}, còn thiếu "
                 f"**{num(r.people_short_at_deadline)} người** so với chỉ tiêu {pct(r.threshold_pct)}.")
         if not missing(r.reached_date):
-            return text + f" Sau hạn: đạt ngày {date(r.reached_date)}, trễ {num(r.days_late)} ngày."
+            return text + f" Sau hạn: đạt ngày {date(r.reached_date)}, {late(r.days_late)}."
         return (text + f" Đến ngày {date(r.as_of_date)} vẫn còn thiếu **{num(r.people_needed)} người** "
-                f"(trễ {num(r.days_late)} ngày); {projection_text(r)}.")
+                f"({late(r.days_late)}); {projection_text(r)}.")
     return (f"**{status}** — còn thiếu **{num(r.people_needed)} người**, còn {num(r.days_left)} ngày: cần "
             f"{num(r.required_daily_pace, 1)} người/ngày, 7 ngày gần nhất tiêm {num(r.trailing_7d_pace, 1)} "
             f"người/ngày; {projection_text(r)}.")
+
+
+def late(days: object) -> str:
+    """Days past a deadline: "trễ 3 ngày"; on the deadline day itself (judged on the day, not yet reached) "hết hạn
+    hôm nay" rather than "trễ 0 ngày"."""
+    return "hết hạn hôm nay" if not missing(days) and int(days) == 0 else f"trễ {num(days)} ngày"
 
 
 def target_status_note(r, brief: bool = False) -> str:
@@ -253,9 +259,9 @@ def target_status_note(r, brief: bool = False) -> str:
     if reason == "reached_by_deadline":
         return f"đạt ngày {date(r['met_on'])}"
     if reason == "reached_after_deadline":
-        return f"đạt ngày {date(r['reached_date'])}, trễ {num(r['days_late'])} ngày"
+        return f"đạt ngày {date(r['reached_date'])}, {late(r['days_late'])}"
     if reason == "still_short":
-        return (f"trễ {num(r['days_late'])} ngày" + ("" if brief else f", còn thiếu {num(r['people_needed'])} người")
+        return (late(r["days_late"]) + ("" if brief else f", còn thiếu {num(r['people_needed'])} người")
                 + "; " + (f"dự kiến đạt {projected}" if projected else "7 ngày qua không tiêm thêm ai"))
     if brief and reason in ("pace_too_slow", "pace_enough"):
         return f"tốc độ 7 ngày: đạt {projected}, {'sau' if reason == 'pace_too_slow' else 'trước'} hạn"

@@ -290,13 +290,13 @@ def district_map(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, labels:
 # Ways of writing a figure beyond a table's: a ratio to 3 decimals, a change with its sign (percentage points to 2
 # decimals, people, or per cent to 1 decimal).
 _FIG_FORMAT = {"pct3": lambda v: F.pct(v, 3), "pp": F.signed, "signed": lambda v: F.signed(v, 0),
-               "signed_pct1": lambda v: F.signed(v, 1, "%")}
+               "signed_pct1": lambda v: F.signed(v, 1, "%"), "late": F.late}
 
 
 @dataclass(frozen=True)
 class Fig:
     """One figure to draw: its name (the column or macro it comes from, docs/marts.md), its value, how it is written
-    (kind: int, num1, pct, date, pct3, pp, signed, signed_pct1, or words: a dict from codes to Vietnamese words), the
+    (kind: int, num1, pct, date, pct3, pp, signed, signed_pct1, late, or words: a dict from codes to Vietnamese words), the
     unit it describes and the parameters that change its meaning (cohort, dose, target…)."""
     figure: str
     value: object

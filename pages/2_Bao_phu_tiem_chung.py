@@ -101,8 +101,8 @@ if unvax.empty:
 else:
     st.caption(f"Người từ 12 tuổi trở lên chưa tiêm mũi nào, theo biểu mẫu báo cáo gần nhất của mỗi huyện đến ngày "
                f"{F.date(f.as_of)} (nguồn: {F.SOURCES['district_reports']}). Một người có thể thuộc nhiều nhóm ưu "
-               "tiên. Không đồng ý: không đồng ý tiêm, có cam kết; không rõ: không rõ lý do. Ô để trống không được tính là 0: cột Ô trống "
-               "cho biết còn bao nhiêu ô chưa điền.")
+               "tiên. Không đồng ý: không đồng ý tiêm, có cam kết; không rõ: không rõ lý do. Ô để trống không được "
+               "tính là 0; số ô chưa điền và ngày báo cáo của mỗi huyện ở cột Ô trống và Ngày báo cáo của tệp Excel.")
     reasons = {"refused": "Không đồng ý", "deferred": "Hoãn tiêm", "contraindicated": "Chống chỉ định",
                "unknown_reason": "Không rõ"}
     groups = {"over50": "Trên 50 tuổi", "comorbid": "Có bệnh nền", "pregnant": "Mang thai"}

@@ -110,13 +110,14 @@ with table_tab:
 
 st.subheader("F0 theo huyện: 7 ngày gần nhất")
 st.caption(f"Ngày báo cáo {F.date(day)}; xu hướng so 7 ngày đến ngày đủ báo cáo gần nhất với 7 ngày trước đó "
-           "(▲ tăng là xấu). Ngày chưa đủ xã báo cáo được đánh dấu ở cột Đủ báo cáo và không dùng cho xu hướng.")
+           "(▲ tăng là xấu): ngày chưa đủ xã báo cáo không dùng cho xu hướng, cột Đến ngày cho biết xu hướng của mỗi "
+           "đơn vị tính đến ngày nào.")
 case_cols = {"unit_name": W.Col("Đơn vị"), "new_f0_7d_per_100k_by_report_date": W.Col("F0 7 ngày /100.000", "num1"),
              "new_f0_7d_avg_by_report_date": W.Col("TB 7 ngày", "num1"),
              "trend_direction": W.Col("Xu hướng", words=F.TREND_ARROW, colours=F.TREND_COLOURS),
              "trend_new_f0_7d_change_pct_by_report_date": W.Col("± 7 ngày (%)", "num1",
                                                                 help="So với 7 ngày trước đó."),
-             "trend_date": W.Col("Xu hướng đến ngày", "date", screen=False),
+             "trend_date": W.Col("Đến ngày", "date", help="Xu hướng tính đến ngày gần nhất mọi xã của đơn vị đã báo cáo."),
              "is_complete": W.Col("Đủ báo cáo", "flag", flag_text="đủ", screen=False),
              "active_home": W.Col("Tại nhà", "int"), "active_facility": W.Col("Tại cơ sở", "int"),
              "new_f0_from_f1_7d_pct": W.Col("Đã là F1 (%)", "pct", screen=False),

@@ -51,7 +51,7 @@ warn, line = weekly_report_line(subs, f.as_of)
 (st.warning if warn else st.markdown)(line)
 st.caption(f"Báo cáo có hạn đến ngày {F.date(f.as_of)}, tình trạng tính đến ngày đó (tệp nhận sau ngày đó chưa "
            "tính): chưa nộp (đã quá hạn) và nộp muộn ở trên; báo cáo hạn đúng ngày đang xem mà chưa nộp là chưa đến "
-           "hạn. Ngày nhận là ngày tệp đến hộp thư; số ngày muộn của báo cáo chưa nộp là số ngày đã quá hạn.")
+           "hạn. Số ngày của báo cáo chưa nộp là số ngày đã quá hạn; ngày nhận (ngày tệp đến hộp thư) ở tệp Excel.")
 W.table(subs,
         {"unit_name": W.Col("Đơn vị"), "title": W.Col("Báo cáo"), "due_date": W.Col("Hạn", "date"),
          "received_date": W.Col("Ngày nhận", "date", screen=False),

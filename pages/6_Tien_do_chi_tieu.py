@@ -79,10 +79,10 @@ if not province.empty:
                          help_text)
             elif not F.missing(p["reached_date"]):
                 W.metric("Đạt sau hạn", W.fig("reached_date", p["reached_date"], "date", **which), help_text,
-                         delta=f"trễ {W.show(W.fig('days_late', p['days_late'], **which))} ngày", note=True)
+                         delta=W.show(W.fig("days_late", p["days_late"], "late", **which)), note=True)
             elif p["deadline_passed"]:
                 W.metric("Còn thiếu đến nay (người)", W.fig("people_needed", p["people_needed"], **which), help_text,
-                         delta=f"trễ {W.show(W.fig('days_late', p['days_late'], **which))} ngày; 7 ngày gần nhất: "
+                         delta=f"{W.show(W.fig('days_late', p['days_late'], 'late', **which))}; 7 ngày gần nhất: "
                                f"{W.show(W.fig('trailing_7d_pace', p['trailing_7d_pace'], 'num1', **which))}/ngày",
                          note=True)
             else:
@@ -150,7 +150,7 @@ lagging = lagging.assign(status_note=[F.target_status_note(r, brief=True) for _,
 if lagging.empty:
     st.success(f"Đến ngày {F.date(f.as_of)} không đơn vị nào có nguy cơ trễ hoặc đã trễ hạn chỉ tiêu.")
 else:
-    st.caption("Mọi chỉ tiêu, đơn vị có nguy cơ (theo tốc độ 7 ngày gần nhất) hoặc không đạt; bấm tiêu đề cột để "
+    st.caption("Mọi chỉ tiêu, đơn vị có nguy cơ trễ hạn (theo tốc độ 7 ngày gần nhất) hoặc đã trễ hạn; bấm tiêu đề cột để "
                f"sắp xếp. Nguồn: {F.SOURCES['platform']}, {F.SOURCES['assignments']}.")
     W.table(lagging, {
         "unit_name": W.Col("Đơn vị"), "member": W.Col("Ủy viên", help="Ủy viên Ban Thường vụ Tỉnh ủy phụ trách huyện."),

@@ -25,7 +25,7 @@ else:
                    f"{', '.join(below['unit_name'])}.")
     st.caption(f"Ngày {F.date(day)} (ngày trạng thái gần nhất đến ngày {F.date(f.as_of)}); cơ sở của huyện, không "
                f"gồm tuyến trên. Nguồn: {SRC}. Công suất = đang điều trị ÷ giường sẵn sàng; mức cảnh báo theo đang "
-               "điều trị ÷ định mức (gần định mức từ 80%, vượt từ 100%, vượt 2 lần từ 200%). Số ngày đến khi đầy = "
+               "điều trị ÷ định mức (gần định mức từ 80%, vượt khi trên 100%, vượt 2 lần khi trên 200%). Số ngày đến khi đầy = "
                "giường trống ÷ số người bệnh tăng thêm trung bình 7 ngày.")
     shown = dist.assign(days_text=dist["days_until_full"].map(F.days_until_full))
     map_tab, chart_tab, table_tab = st.tabs(["Bản đồ công suất", "Biểu đồ giường", "Bảng số liệu"])

@@ -52,6 +52,22 @@ DIRECTION = {"up": "tăng", "down": "giảm", "flat": "đi ngang"}
 DEADLINE_STATUS = {"met": "đạt", "on_track": "đúng tiến độ", "at_risk": "có nguy cơ trễ hạn", "missed": "trễ hạn"}
 
 
+# Markdown (and Streamlit's own additions to it: $…$ maths, :colour[…] and :material/…: icons, HTML-like <tags>) in
+# text that comes from source files: a facility named "![](http://…/x.png)" would fetch an image from outside, one named
+# "[Xem](javascript:…)" would be a link. Every such text is written through md() wherever it enters st.markdown,
+# st.caption, st.info/warning/error/success or a metric's label or help.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
+
+
+def md(text: object) -> str:
+    """Source text shown as the characters it holds inside markdown: every character markdown or Streamlit could read
+    as syntax is escaped with a backslash; a line break becomes a space (a name never opens a new paragraph)."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return "–"
+    flat = " ".join(str(text).split())
+    return _MARKDOWN.sub(r"\\\1", flat)
+
+
 def cohort(code: object) -> str:
     """An age group as shown: '12–17' for the code '12-17'."""
     return COHORT_SHORT.get(code, dashed(str(code)))

@@ -52,10 +52,11 @@ DIRECTION = {"up": "tăng", "down": "giảm", "flat": "đi ngang"}
 DEADLINE_STATUS = {"met": "đạt", "on_track": "đúng tiến độ", "at_risk": "có nguy cơ trễ hạn", "missed": "trễ hạn"}
 
 
-# Markdown (and Streamlit's own additions to it: $…$ maths, :colour[…] and :material/…: icons, HTML-like <tags>) in
-# text that comes from source files: a facility named "![](http://…/x.png)" would fetch an image from outside, one named
-# "[Xem](javascript:…)" would be a link. Every such text is written through md() wherever it enters st.markdown,
-# st.caption, st.info/warning/error/success or a metric's label or help.
+# Markdown (and Streamlit's own additions to it: $…$ maths, :colour[…] text and :icon: names, HTML-like <tags>) in
+# text that comes from source files: a facility named "![](<an outside address>/x.png)" would fetch an image from
+# outside, one named "[Xem](javascript:…)" would be a link. Every such text is written through md() wherever it enters
+# st.markdown, st.caption, st.info/warning/error/success, a header, or a metric's label, help or delta
+# (tests/test_markdown_escaping.py checks the pages). Not for selectbox options, tables or charts: plain text there.
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
 
 
@@ -193,7 +194,7 @@ def over_100_text(rows: pd.DataFrame, population: str) -> str:
         parts = [f"{pct(value)} theo {POPULATION[version]}"
                  for value, version in ((r.coverage_pct, population), (r.coverage_pct_other, other))
                  if not missing(value) and float(value) > 100]
-        items.append(f"{r.unit_name} ({', '.join(parts)})")
+        items.append(f"{md(r.unit_name)} ({', '.join(parts)})")
     return ("Tỷ lệ bao phủ trên 100% là **vấn đề số liệu** (mẫu số cũ, người tiêm ngoài địa bàn), không phải thành "
             "tích; cần rà soát dân số: " + "; ".join(items) + ".")
 
@@ -208,8 +209,8 @@ def over_100_headline_text(rows: pd.DataFrame) -> str:
 def late_reports_text(late: pd.DataFrame) -> str:
     """'Báo cáo tuần hạn 07/03/2022 — chưa nộp: Phúc Yên, Tam Đảo; nộp muộn: Vĩnh Tường (3 ngày)' from
     report_submissions() rows of one due date."""
-    missing_names = [r.short_name for r in late.itertuples() if r.status == "missing"]
-    late_names = [f"{r.short_name} ({num(r.days_late)} ngày)" for r in late.itertuples() if r.status == "late"]
+    missing_names = [md(r.short_name) for r in late.itertuples() if r.status == "missing"]
+    late_names = [f"{md(r.short_name)} ({num(r.days_late)} ngày)" for r in late.itertuples() if r.status == "late"]
     parts = []
     if missing_names:
         parts.append(f"{REPORT_STATUS['missing']} ({len(missing_names)}): {', '.join(missing_names)}")
@@ -230,6 +231,7 @@ def deadline_text(deadline: object, original: object) -> str:
 
 
 def target_label(title: str, deadline: object, original: object) -> str:
+    """A target as a selectbox option (plain text, not markdown: the title is not escaped)."""
     return f"{dashed(title)} ({deadline_text(deadline, original)})"
 
 

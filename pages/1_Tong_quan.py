@@ -50,7 +50,7 @@ else:
                  f"{W.show(W.fig('communes_expected', cases['communes_expected'], scope=f.scope_key))}")
     help_cases = F.source_help("cases", cases["report_date"], None, f"{reporting} xã đã báo cáo ngày {day}{filling}.")
     # one date basis for every 7-day figure (cases_summary.basis_date): the last day every commune had reported
-    basis = cases["basis_label"]
+    basis = F.basis_label(cases["basis_date"], cases["basis_complete"])
     help_week = (help_cases + f"  \nTrung bình 7 ngày, F0 7 ngày /100.000 dân và xu hướng: {basis}; ngày chưa đủ "
                  "xã báo cáo không dùng (số còn tăng).")
     week = {"scope": f.scope_key, "basis": "complete_days"}  # app.figures: the headline's 7 days
@@ -92,7 +92,7 @@ else:
                 f"chưa được theo dõi: **{gap('not_monitored')}** ({gap('not_monitored_pct', 'pct')}) — trên "
                 f"{W.show(W.fig('active_total', cases['active'], **on_day))} F0 đang điều trị, ngày {day}.")
     if not F.missing(cases["gap_growing_in"]):
-        st.warning(gap_text + f" Tăng so với hôm trước ở: {cases['gap_growing_in']}.")
+        st.warning(gap_text + f" Tăng so với hôm trước ở: {F.md(cases['gap_growing_in'])}.")
     elif cases["has_gap"]:
         st.warning(gap_text)
     else:
@@ -134,8 +134,8 @@ else:
     if not apart.empty:
         province_row = apart[apart["unit_level"] == "province"]
         shown = province_row if not province_row.empty else apart
-        st.warning(f"Hai nguồn lệch nhau ở {W.show(W.fig('rows_flagged', len(apart), scope='facility_vs_case_reports'))} đơn vị — {shown['unit_name'].iloc[0]}, ngày "
-                   f"{F.date(shown['ref_date'].iloc[0])}: {shown['detail'].iloc[0]}.")
+        st.warning(f"Hai nguồn lệch nhau ở {W.show(W.fig('rows_flagged', len(apart), scope='facility_vs_case_reports'))} đơn vị — {F.md(shown['unit_name'].iloc[0])}, ngày "
+                   f"{F.date(shown['ref_date'].iloc[0])}: {F.md(shown['detail'].iloc[0])}.")
         st.page_link(PAGE["Chất lượng số liệu"], label="→ Xem kiểm tra: F0 tại cơ sở, báo cáo ca bệnh so với báo cáo "
                      "của cơ sở điều trị", query_params={"kiem_tra": "facility_vs_case_reports"})
 
@@ -153,7 +153,8 @@ else:
                  help=help_stock)
     with c2:
         W.metric("Lô hết hạn sớm nhất", W.fig("soonest_expiry", stock["soonest_expiry"], "date", scope=f.scope_key),
-                 delta=f"{stock['soonest_product']} lô {stock['soonest_lot']}, {stock['soonest_store']}", note=True,
+                 delta=(f"{F.md(stock['soonest_product'])} lô {F.md(stock['soonest_lot'])}, "
+                        f"{F.md(stock['soonest_store'])}"), note=True,
                  help=help_stock)
     with c3:
         W.metric("Liều có thể hết hạn chưa dùng", W.fig("doses_at_risk", stock["doses_at_risk"], scope=f.scope_key),

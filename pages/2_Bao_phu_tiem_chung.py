@@ -69,8 +69,8 @@ codes = list(units["unit_code"])
 names = dict(zip(units["unit_code"], units["unit_name"]))
 
 if shapes.empty:
-    st.info(f.meta["geo_missing_reason"]
-            or "Bản dữ liệu không có ranh giới các huyện; số liệu được trình bày bằng bảng.")
+    st.info(F.md(f.meta["geo_missing_reason"]) if f.meta["geo_missing_reason"]
+            else "Bản dữ liệu không có ranh giới các huyện; số liệu được trình bày bằng bảng.")
     W.table(units, unit_cols, key="cov_table", file_name=f"bao_phu_huyen_{vax_date:%Y%m%d}", note=note)
 else:
     map_tab, table_tab = st.tabs(["Bản đồ", "Bảng số liệu"])
@@ -88,7 +88,7 @@ district = st.selectbox("Xem các xã của huyện", [None, *codes], key="cov_d
                         format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
 if district:
     communes = q.coverage_units(f.snapshot, scope, f.as_of, cohort, dose, population, metric, district)
-    st.markdown(f"**Các xã, phường, thị trấn của {names[district]}** — bấm vào tiêu đề cột để sắp xếp")
+    st.markdown(f"**Các xã, phường, thị trấn của {F.md(names[district])}** — bấm vào tiêu đề cột để sắp xếp")
     W.table(communes, unit_cols, key="cov_communes", file_name=f"bao_phu_xa_{district}_{vax_date:%Y%m%d}",
             note=f"{names[district]}: {note}", max_rows=20)
 
@@ -96,8 +96,8 @@ st.subheader("Người chưa tiêm theo nhóm ưu tiên và lý do")
 unvax = q.unvaccinated_units(f.snapshot, scope, f.as_of, district)
 where = names[district] if district else "các huyện"
 if unvax.empty:
-    st.info(f"Chưa có biểu mẫu báo cáo của {where} đến ngày {F.date(f.as_of)}: danh sách người chưa tiêm do huyện "
-            "lập và báo cáo, nền tảng tiêm chủng không có số liệu này.")
+    st.info(f"Chưa có biểu mẫu báo cáo của {F.md(where)} đến ngày {F.date(f.as_of)}: danh sách người chưa tiêm do "
+            "huyện lập và báo cáo, nền tảng tiêm chủng không có số liệu này.")
 else:
     st.caption(f"Người từ 12 tuổi trở lên chưa tiêm mũi nào, theo biểu mẫu báo cáo gần nhất của mỗi huyện đến ngày "
                f"{F.date(f.as_of)} (nguồn: {F.SOURCES['district_reports']}). Một người có thể thuộc nhiều nhóm ưu "

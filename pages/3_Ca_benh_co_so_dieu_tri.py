@@ -28,7 +28,8 @@ key = f.key_of(scope)
 cases_help = F.source_help("cases", day, "dân số đầu kỳ (mọi lứa tuổi)",
                            "Xu hướng tính đến ngày gần nhất mọi xã đã báo cáo (ngày chưa đủ không tính).")
 # one date basis for every 7-day figure, the overview's (cases_summary.basis_date): the last day every commune reported
-week_help = F.source_help("cases", p["basis_date"], "dân số đầu kỳ (mọi lứa tuổi)", f"{p['basis_label']}.")
+week_help = F.source_help("cases", p["basis_date"], "dân số đầu kỳ (mọi lứa tuổi)",
+                          f"{F.basis_label(p['basis_date'], p['basis_complete'])}.")
 m1, m2, m3, m4 = st.columns(4)
 with m1:
     change = p["new_f0_7d_change_by_report_date"]
@@ -52,8 +53,9 @@ with m4:
              delta=f"nặng mới {W.show(W.fig('new_severe', p['new_severe'], scope=key))}, tử vong "
                    f"{W.show(W.fig('deaths', p['deaths'], scope=key))}", note=True)
 trend_note = (f"F0 7 ngày /100.000 dân, F0 mới đã là F1 và xu hướng (so với 7 ngày trước đó, ▲ tăng là xấu): "
-              f"{p['basis_label']}." + ("" if p["basis_complete"] else " Chưa xét xu hướng."))
-st.caption(f"{where}, ngày báo cáo {F.date(day)}. Tỷ lệ tử vong/F0: tử vong ÷ F0 mới của cùng 28 ngày (cộng dồn từ "
+              f"{F.basis_label(p['basis_date'], p['basis_complete'])}."
+              + ("" if p["basis_complete"] else " Chưa xét xu hướng."))
+st.caption(f"{F.md(where)}, ngày báo cáo {F.date(day)}. Tỷ lệ tử vong/F0: tử vong ÷ F0 mới của cùng 28 ngày (cộng dồn từ "
            f"đầu: {W.show(W.fig('cfr_cumulative_pct', p['cfr_cumulative_pct'], 'pct3', scope=key))}). {trend_note}")
 
 DAYS = st.radio("Khoảng thời gian của các biểu đồ", list(PERIODS), index=1, format_func=PERIODS.get,
@@ -61,7 +63,7 @@ DAYS = st.radio("Khoảng thời gian của các biểu đồ", list(PERIODS), i
 st.subheader("F0 mới và F0 đang điều trị theo ngày báo cáo")
 trend = q.cases_trend(f.snapshot, scope, f.as_of, DAYS)
 incomplete = trend[~trend["is_complete"].fillna(False).astype(bool)]
-st.caption(f"{where}, {DAYS} ngày đến ngày {F.date(day)}, theo ngày "
+st.caption(f"{F.md(where)}, {DAYS} ngày đến ngày {F.date(day)}, theo ngày "
            f"báo cáo. Trung bình 7 ngày là trung bình lùi (7 ngày đến hết ngày đó). Nguồn: {SRC}; xã chưa báo cáo "
            "trong ngày được tính là 0 ca, nên ngày chưa đủ xã báo cáo (cột gạch chéo, đường chấm) còn tăng thêm và "
            "không dùng để đánh giá xu hướng."
@@ -137,7 +139,7 @@ with table_tab:
 
 st.subheader("F0 chưa được cấp thuốc, chưa được theo dõi")
 for quote in q.directive_quotes(f.snapshot, "care_access", f.meta["province_code"]).itertuples():
-    st.markdown(f"> {quote.quote}  \n— {quote.source_document}")
+    st.markdown(f"> {F.md(quote.quote)}  \n— {F.md(quote.source_document)}")
 gap_cols = {"unit_name": W.Col("Đơn vị"), "active_total": W.Col("F0 đang điều trị", "int"),
             "without_antiviral": W.Col("Chưa có thuốc", "int"),
             "without_antiviral_pct": W.Col("Chưa có thuốc (%)", "pct", help="÷ F0 đang điều trị."),
@@ -154,7 +156,7 @@ def growing_warning(rows, level: str) -> None:
     growing = rows[rows["gap_growing"] == True]  # noqa: E712  (NULL = not known, not growing)
     if not growing.empty:
         st.warning(f"Số F0 chưa có thuốc hoặc chưa được theo dõi tăng so với hôm trước ở {level}: "
-                   f"{', '.join(growing['unit_name'])}.")
+                   f"{', '.join(F.md(name) for name in growing['unit_name'])}.")
 
 
 gaps = q.care_gap_units(f.snapshot, scope, f.as_of)
@@ -173,8 +175,8 @@ else:
                             format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
     if district:
         communes = q.care_gap_units(f.snapshot, scope, f.as_of, district)
-        growing_warning(communes, f"các xã của {names[district]}")
-        st.markdown(f"**Các xã, phường, thị trấn của {names[district]}**, ngày báo cáo {F.date(gap_day)}")
+        growing_warning(communes, f"các xã của {F.md(names[district])}")
+        st.markdown(f"**Các xã, phường, thị trấn của {F.md(names[district])}**, ngày báo cáo {F.date(gap_day)}")
         W.table(communes, gap_cols, key="care_gap_communes",
                 file_name=f"f0_chua_cham_soc_xa_{district}_{gap_day:%Y%m%d}", max_rows=20,
                 note=f"{names[district]}: F0 chưa có thuốc, chưa được theo dõi theo xã, ngày {F.date(gap_day)}")

@@ -79,8 +79,8 @@ W.table(checks,
         key="checks", file_name="kiem_tra_so_lieu", row_key=("check_id",))
 flagged = checks[checks["rows_flagged"] > 0]
 if "report_vs_platform" in set(flagged["check_id"]):
-    st.caption("Kiểm tra «" + flagged.set_index("check_id").loc["report_vs_platform", "title"] + "» đếm dòng xã × "
-               "nhóm tuổi × mũi của ngày báo cáo mới nhất trong bản dữ liệu (không theo ngày đang xem); mục đầu trang "
+    st.caption("Kiểm tra «" + F.md(flagged.set_index("check_id").loc["report_vs_platform", "title"]) + "» đếm dòng "
+               "xã × nhóm tuổi × mũi của ngày báo cáo mới nhất trong bản dữ liệu (không theo ngày đang xem); mục đầu trang "
                "đếm theo báo cáo gần nhất của mỗi huyện đến ngày đang xem, dòng huyện và dòng xã riêng.")
 if not flagged.empty:
     titles = dict(zip(flagged["check_id"], flagged["title"], strict=True))
@@ -94,7 +94,7 @@ if not flagged.empty:
         LIMIT = 500
         rows = q.check_rows(f.snapshot, f.scope, check, LIMIT)
         total = int(flagged.set_index("check_id").loc[check, "rows_flagged"])
-        st.caption(f"{titles[check]}: {W.show(W.fig('rows_flagged', total, scope=check))} dòng"
+        st.caption(f"{F.md(titles[check])}: {W.show(W.fig('rows_flagged', total, scope=check))} dòng"
                    + (f", hiện {W.show(W.fig('rows_shown_limit', LIMIT, scope=check))} dòng mới nhất"
                       if total > LIMIT else "")
                    + ". Số liệu vẫn được dùng như đã nhận; cần đơn vị gửi rà soát và gửi lại nếu sai.")

@@ -24,14 +24,14 @@ labels = {r.target_id: F.target_label(r.title, r.deadline, r.original_deadline) 
 target = st.selectbox("Chỉ tiêu", list(labels), format_func=labels.get, key="dl_target")
 t = targets[targets["target_id"] == target].iloc[0]
 
-st.subheader(F.dashed(t["title"]))
-st.markdown(f"> {F.dashed(t['quote'])}" if not F.missing(t["quote"]) else "")
-st.markdown(f"**Văn bản:** {t['source_document']}  \n"
+st.subheader(F.md(F.dashed(t["title"])))
+st.markdown(f"> {F.md(F.dashed(t['quote']))}" if not F.missing(t["quote"]) else "")
+st.markdown(f"**Văn bản:** {F.md(t['source_document'])}  \n"
             f"**Chỉ tiêu:** {W.show(W.fig('threshold_pct', t['threshold_pct'], 'pct', scope=t['target_id']))} "
             f"{F.COHORT_LONG[t['cohort']].lower()} tiêm ≥ "
             f"{F.dose_label(t['dose'])} (mẫu số: {F.POPULATION[t['population_version']]})  \n"
             f"**Thời hạn:** {F.deadline_text(t['deadline'], t['original_deadline'])}"
-            + (f" — {F.dashed(t['revisions'])}" if t["revised"] and not F.missing(t["revisions"]) else ""))
+            + (f" — {F.md(F.dashed(t['revisions']))}" if t["revised"] and not F.missing(t["revisions"]) else ""))
 
 units = q.deadline_units(f.snapshot, scope, f.as_of, target)
 if units.empty:
@@ -52,7 +52,7 @@ units = units.assign(status_note=[F.target_status_note(r, brief=True) for _, r i
 if not province.empty:
     p = province.iloc[0]
     which = {"scope": p["unit_code"], "target": target, "cohort": p["cohort"], "dose": p["dose"]}  # app.figures
-    st.markdown(f"#### {p['unit_name']}")
+    st.markdown(f"#### {F.md(p['unit_name'])}")
     left, right = st.columns([1, 1.6])
     with left:
         st.plotly_chart(C.target_gauge(p), key="dl_gauge", config={"displayModeBar": False})
@@ -178,7 +178,7 @@ district = st.selectbox("Huyện, thành phố", [None, *names], key="dl_distric
                         format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
 if district:
     communes = q.deadline_communes(f.snapshot, scope, f.as_of, target, district)
-    st.caption(f"Chỉ tiêu: {F.dashed(t['title'])}. Còn thiếu = làm tròn lên (chỉ tiêu × mẫu số ÷ 100) − đã tiêm, "
+    st.caption(f"Chỉ tiêu: {F.md(F.dashed(t['title']))}. Còn thiếu = làm tròn lên (chỉ tiêu × mẫu số ÷ 100) − đã tiêm, "
                "không âm; "
                f"số liệu đến ngày {F.date(judged)}, nguồn {F.SOURCES['platform']}.")
     W.table(communes, {"unit_name": W.Col("Xã, phường, thị trấn"), "people_needed": W.Col("Còn thiếu (người)", "int"),

@@ -22,7 +22,7 @@ else:
     below = dist[dist["beds_ready_below_2x_quota"] == True]  # noqa: E712  (NULL = no quota or no report)
     if not below.empty:
         st.warning("Giường sẵn sàng chưa đạt gấp đôi định mức được giao ở: "
-                   f"{', '.join(below['unit_name'])}.")
+                   f"{', '.join(F.md(name) for name in below['unit_name'])}.")
     st.caption(f"Ngày {F.date(day)} (ngày trạng thái gần nhất đến ngày {F.date(f.as_of)}); cơ sở của huyện, không "
                f"gồm tuyến trên. Nguồn: {SRC}. Công suất = đang điều trị ÷ giường sẵn sàng; mức cảnh báo theo đang "
                "điều trị ÷ định mức (gần định mức từ 80%, vượt khi trên 100%, vượt 2 lần khi trên 200%). Số ngày đến khi đầy = "
@@ -68,7 +68,7 @@ flow = q.facility_flow(f.snapshot, scope, f.as_of, 60, flow_district)
 if flow.empty:
     st.info(f"Chưa có báo cáo hoạt động cơ sở điều trị đến ngày {F.date(f.as_of)}.")
 else:
-    st.caption(f"{flow_where}, theo ngày báo cáo, tối đa 60 ngày đến ngày "
+    st.caption(f"{F.md(flow_where)}, theo ngày báo cáo, tối đa 60 ngày đến ngày "
                f"{F.date(flow['status_date'].iloc[-1])}. Nguồn: {SRC}; ngày không cơ sở nào báo cáo để trống.")
     chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
     with chart_tab:

@@ -59,7 +59,8 @@ def _settings(args) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"không đọc được settings.toml của thư mục dữ liệu: {exc}") from None
     if not settings.data_dir.is_dir():  # a mistyped folder would get a new, empty state database
-        raise UsageError(f"thư mục dữ liệu {settings.data_dir} không tồn tại: kiểm tra --data-dir (hoặc COVID_DATA_DIR)")
+        raise UsageError(f"thư mục dữ liệu {settings.data_dir} không tồn tại: kiểm tra --data-dir "
+                         "(hoặc COVID_DATA_DIR)")
     return settings
 
 

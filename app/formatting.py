@@ -58,15 +58,20 @@ DEADLINE_STATUS = {"met": "đạt", "on_track": "đúng tiến độ", "at_risk"
 # st.markdown, st.caption, st.info/warning/error/success, a header, or a metric's label, help or delta
 # (tests/test_markdown_escaping.py checks the pages). Not for selectbox options, tables or charts: plain text there.
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
+# GFM's autolink literals are found in the text after its escapes are read ("http\://x" still becomes a link): a word
+# joiner (U+2060, invisible, no space) after "://", after a "www" that starts a domain and after the "@" of an address
+# keeps an address in a name from becoming a link.
+_AUTOLINK = re.compile(r"(?i)(\\:(?=//)|\bwww(?=\\\.)|@)")
 
 
 def md(text: object) -> str:
     """Source text shown as the characters it holds inside markdown: every character markdown or Streamlit could read
-    as syntax is escaped with a backslash; a line break becomes a space (a name never opens a new paragraph)."""
+    as syntax is escaped with a backslash; a line break becomes a space (a name never opens a new paragraph); an address
+    in it is not made a link (_AUTOLINK)."""
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return "–"
     flat = " ".join(str(text).split())
-    return _MARKDOWN.sub(r"\\\1", flat)
+    return _AUTOLINK.sub("\\1\u2060", _MARKDOWN.sub(r"\\\1", flat))
 
 
 def cohort(code: object) -> str:

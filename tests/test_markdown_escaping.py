@@ -34,7 +34,9 @@ RAW_SYNTAX = re.compile(r"(?<!\\)!(?<!\\)\[|(?<!\\)\]\(")
 # --- md() itself -----------------------------------------------------------------------------------------------------
 
 def test_md_escapes_every_character_markdown_reads():
-    assert F.md(IMG) == r"\!\[\]\(http\://example\.invalid/x\.png\)"
+    # a word joiner (U+2060) after "://", "www" and "@": GFM makes a link of an address even with its ":" escaped
+    assert F.md(IMG) == "\\!\\[\\]\\(http\\:\u2060//example\\.invalid/x\\.png\\)"
+    assert F.md("www.a.vn, cdc@a.vn") == "www\u2060\\.a\\.vn, cdc@\u2060a\\.vn"
     assert F.md(LINK) == r"\[Xem\]\(javascript\:alert\(1\)\)"
     assert F.md("a\nb  c") == "a b c"  # a name never opens a new paragraph
     assert F.md(None) == "–" and F.md(float("nan")) == "–"
@@ -57,8 +59,8 @@ def test_streamlit_draws_md_text_as_the_escaped_string(text):
     value = at.markdown[0].value
     assert value == F.md(text)
     assert not RAW_SYNTAX.search(value) and "javascript:" not in value and "http:" not in value
-    # the escapes are all backslashes before punctuation: taking them away gives the source text back
-    assert re.sub(r"\\(.)", r"\1", value) == text
+    # the escapes are backslashes before punctuation and word joiners: taking them away gives the source text back
+    assert re.sub(r"\\(.)", r"\1", value).replace("\u2060", "") == text
 
 
 # --- a warehouse whose free-text fields carry the attack strings ------------------------------------------------------
@@ -198,15 +200,22 @@ BROWSER_PAGES = [("/", "Chỉ tiêu tiêm chủng có nguy cơ trễ hạn", "L�
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
-def test_the_browser_fetches_nothing_and_links_nowhere_for_source_text(attack_data, tmp_path, playwright):
+def test_the_browser_fetches_nothing_and_links_nowhere_for_source_text(attack, tmp_path, playwright):
+    import conftest_app
     from test_browser import ARGS, CHROMIUM, LOCAL, assert_no_exception, require_chromium, serve, wait_drawn
 
     require_chromium()
     requested: list[str] = []
-    with serve(attack_data, tmp_path / "server.log") as url:
+    with serve(attack, tmp_path / "server.log") as url:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 2600}, locale="vi-VN")
+            context = browser.new_context(viewport={"width": 1440, "height": 2600}, locale="vi-VN")
+            session_for = getattr(conftest_app, "session_for", None)
+            if session_for is not None:  # a dashboard that asks who views it: a signed-in committee member's cookie
+                from app.signin import COOKIE
+
+                context.add_cookies([{"name": COOKIE, "value": session_for(), "url": url}])
+            page = context.new_page()
 
             def route(r):
                 if LOCAL.match(r.request.url) or r.request.url.startswith(("data:", "blob:")):
@@ -224,7 +233,8 @@ def test_the_browser_fetches_nothing_and_links_nowhere_for_source_text(attack_da
                 # the source text is on the page as the characters it holds
                 assert page.get_by_text(shown, exact=False).count() >= 1, (path, shown)
                 assert page.locator('img[src*="example.invalid"]').count() == 0, path
-                assert page.locator('a[href^="javascript:" i], a[href*="example.invalid"]').count() == 0, path
+                links = page.locator('a[href^="javascript:" i], a[href*="example.invalid"]')
+                assert links.count() == 0, (path, [links.nth(i).evaluate("e => e.outerHTML") for i in range(links.count())])
         finally:
             browser.close()
     assert not [u for u in requested if "example.invalid" in u], requested

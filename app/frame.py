@@ -17,6 +17,7 @@ import streamlit as st
 from app import (
     bootstrap,
     charts,  # noqa: F401  (plotly loaded before the freeze below)
+    signin,
     widgets,
 )
 from app import figures
@@ -52,6 +53,7 @@ class Frame:
     scope: q.Scope
     as_of: dt.date
     meta: dict
+    account: signin.state.Account
 
     @property
     def province(self) -> str:
@@ -90,16 +92,11 @@ def one_province(f: Frame, key: str) -> tuple[q.Scope, str]:
     return f.scope, f.province
 
 
-def viewer_scope(snapshot: str) -> q.Scope:
-    """Districts the viewer may see. Every district until sign-in exists; sign-in will narrow this tuple, and every
-    query already takes it as an argument."""
-    return q.all_districts(snapshot)
-
-
 def frame(title: str) -> Frame:
     st.set_page_config(page_title=f"{title} · BCĐ COVID-19", layout="wide", initial_sidebar_state="expanded")
     widgets.page_chrome()  # page-wide: no English toolbars, metrics that wrap, Enter applies a typed date
     settings = load_settings()
+    account = signin.require(settings)  # every page, the first-start and "no snapshot" pages included
     snapshot = q.snapshot_path(settings)
     if snapshot is None:
         _no_snapshot(settings)
@@ -108,14 +105,29 @@ def frame(title: str) -> Frame:
         with st.sidebar:
             _rebuild_progress(str(settings.data_dir))
     meta = q.snapshot_meta(snapshot)
-    scope = viewer_scope(snapshot)
+    scope = signin.scope_of(account, snapshot)
     _navigation(meta)
+    signin.account_box(settings, account, _scope_names(snapshot, scope, meta["province_code"] == NATIONAL))
+    if not scope:
+        st.title(title)
+        st.info("Trong bản dữ liệu đang dùng, tài khoản này chưa được phân công huyện nào (tệp phân công phụ trách "
+                "địa bàn). Hỏi Văn phòng Ban Chỉ đạo nếu đây là nhầm lẫn.")
+        st.stop()
     as_of = _as_of_picker(meta)
     figures.begin_page(title, as_of)
     runs = q.run_log(settings)
     _sidebar_freshness(snapshot, meta, scope, as_of, runs)
     _header(title, meta, as_of, runs)
-    return Frame(settings=settings, snapshot=snapshot, scope=scope, as_of=as_of, meta=meta)
+    return Frame(settings=settings, snapshot=snapshot, scope=scope, as_of=as_of, meta=meta, account=account)
+
+
+def _scope_names(snapshot: str, scope: q.Scope, national: bool) -> str:
+    """"cả tỉnh" ("cả nước"), or the districts a viewer sees ("Huyện Tam Đảo, Huyện Sông Lô"; beyond three, how
+    many)."""
+    if len(scope) == len(q.all_districts(snapshot)):
+        return "cả nước" if national else "cả tỉnh"
+    names = q.districts(snapshot, scope)["district_name"].tolist()
+    return ", ".join(names) if len(names) <= 3 else f"{len(names)} huyện, thành phố"
 
 
 @st.fragment(run_every=1.0)
@@ -216,7 +228,7 @@ def _sidebar_freshness(snapshot: str, meta: dict, scope: q.Scope, as_of: dt.date
         side.markdown(f"Báo cáo khác đã quá hạn mà chưa nộp: **{F.num(other_missing)}**.")
     if warn or other_missing:
         side.page_link(PAGE["Chất lượng số liệu"], label="→ Mọi báo cáo gửi tỉnh")
-    side.caption(f"Phạm vi xem: {len(scope)} huyện, thành phố. Mã bản dữ liệu (ghi khi báo lỗi): {meta['run_id']}")
+    side.caption(f"Mã bản dữ liệu (ghi khi báo lỗi): {meta['run_id']}")
 
 
 def weekly_report_line(subs: pd.DataFrame, as_of: dt.date) -> tuple[bool, str]:

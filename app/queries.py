@@ -114,6 +114,12 @@ def all_districts(snapshot: str) -> Scope:
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def member_districts(snapshot: str, login: str) -> Scope:
+    """The districts whose standing-committee member (marts.assignments.member_login) is `login`: a member's scope."""
+    return tuple(_query(snapshot, "member_districts", login=login)["district_code"])
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def districts(snapshot: str, scope: Scope) -> pd.DataFrame:
     return _query(snapshot, "districts", scope=scope)
 

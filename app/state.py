@@ -25,17 +25,20 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.state_ledger import (  # noqa: F401  (the ledger's names, from the state's one door)
+    LEDGER_REASONS,
+    LEDGER_STATUS,
+    WRITERS,
+    Ledger,
+    ledger_write_allowed,
+)
+
 ROLES = {"admin": "quản trị", "committee": "Ban Chỉ đạo", "member": "ủy viên", "health": "Sở Y tế / CDC",
          "district": "huyện"}
-WRITERS = {"admin", "health"}  # roles that may write the ledger (a district account also may, for its own district)
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 IDLE_HOURS = 8
 MIN_PASSWORD = 10
-LEDGER_STATUS = {"new": "mới", "in_progress": "đang xử lý", "explained": "đã giải trình",
-                 "corrected": "đã sửa số liệu"}
-LEDGER_REASONS = ("Nhập thiếu trên nền tảng", "Báo cáo của huyện nhầm", "Người tiêm nơi khác",
-                  "Dân số chưa cập nhật", "Khác")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "state_migrations"
 BUSY_TIMEOUT_S = 5.0
@@ -98,7 +101,7 @@ def issue_password() -> str:
     return "".join(secrets.choice(_ISSUED_ALPHABET) for _ in range(_ISSUED_LENGTH))
 
 
-class State:
+class State(Ledger):
     def __init__(self, path: Path, clock: Callable[[], datetime] = datetime.now,
                  hasher: PasswordHasher | None = None):
         self.path = Path(path)
@@ -158,7 +161,8 @@ class State:
                             (version, path.name, _stamp(self._clock())))
 
     def create_account(self, login: str, full_name: str, role: str, district_code: str | None = None,
-                       password: str | None = None, *, by: str | None = None, address: str | None = None) -> str:
+                       password: str | None = None, *, chosen: bool = False, password_hash: str | None = None,
+                       by: str | None = None, address: str | None = None) -> str:
         """A new account that must change its password at first sign-in; returns that password (issued when None)."""
         login = _normal_login(login)
         if not re.fullmatch(r"[a-z0-9._@-]{1,64}", login):
@@ -172,15 +176,22 @@ class State:
             raise ValueError("Cần họ tên")
         password = password if password is not None else issue_password()
         _check_strength(password)
-        hashed = self._hasher.hash(password)
+        # chosen: a password the person chose (not issued), nothing to change at first sign-in; password_hash: its
+        # hash, already made (the demo's accounts share one documented password, hashed once)
+        hashed = password_hash or self._hasher.hash(password)
         with self._transaction() as con:
             if con.execute("SELECT 1 FROM accounts WHERE login = ?", (login,)).fetchone():
                 raise ValueError(f"Tài khoản {login} đã có")
             con.execute("INSERT INTO accounts (login, full_name, role, district_code, password_hash, "
-                        "must_change_password, disabled, failed_count, created_at) VALUES (?, ?, ?, ?, ?, 1, 0, 0, ?)",
-                        (login, full_name.strip(), role, district_code, hashed, _stamp(self._clock())))
+                        "must_change_password, disabled, failed_count, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)",
+                        (login, full_name.strip(), role, district_code, hashed, int(not chosen), _stamp(self._clock())))
             self._audit(con, "account_created", by, address, dict(account=login, role=role, district=district_code))
         return password
+
+    def hash_password(self, password: str) -> str:
+        """An argon2id hash of `password` (for create_account's password_hash)."""
+        _check_strength(password)
+        return self._hasher.hash(password)
 
     def set_password(self, login: str, new_password: str, *, address: str | None = None) -> None:
         """The user's own change: the issued password no longer needs changing."""
@@ -331,45 +342,12 @@ class State:
         return [{"at": _moment(r["at"]), "event": r["event"], "login": r["login"], "address": r["address"],
                  "detail": json.loads(r["detail"]) if r["detail"] else None} for r in rows]
 
-    def ledger_write(self, kind: str, unit_code: str, cohort: str | None, dose: int | None, *, status: str,
-                     reason: str | None, note: str | None, owner: str | None, login: str, address: str | None) -> None:
-        """Record where a discrepancy stands (upsert by kind, unit, cohort, dose) and keep the change in its history."""
-        if status not in LEDGER_STATUS:
-            raise ValueError(f"Trạng thái không có: {status} (chọn một trong {', '.join(LEDGER_STATUS)})")
-        if reason is not None and reason not in LEDGER_REASONS:
-            raise ValueError(f"Lý do không có trong danh sách: {reason}")
-        key = (kind, unit_code, cohort or "", int(dose or 0))
-        now = _stamp(self._clock())
-        with self._transaction() as con:
-            old = con.execute("SELECT status, reason, note, owner FROM ledger WHERE kind = ? AND unit_code = ? "
-                              "AND cohort = ? AND dose = ?", key).fetchone()
-            con.execute("INSERT INTO ledger (kind, unit_code, cohort, dose, status, reason, note, owner, updated_by, "
-                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, unit_code, cohort, dose) "
-                        "DO UPDATE SET status = excluded.status, reason = excluded.reason, note = excluded.note, "
-                        "owner = excluded.owner, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-                        (*key, status, reason, note, owner, login, now))
-            was = dict(old) if old else {"status": None, "reason": None, "note": None, "owner": None}
-            con.execute("INSERT INTO ledger_history (kind, unit_code, cohort, dose, at, login, address, old_status, "
-                        "new_status, old_reason, new_reason, old_note, new_note, old_owner, new_owner) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (*key, now, login, address, was["status"], status, was["reason"], reason, was["note"], note,
-                         was["owner"], owner))
-            self._audit(con, "ledger_edit", login, address, dict(kind=kind, unit_code=unit_code, cohort=cohort,
-                                                                 dose=dose, old_status=was["status"], status=status))
+    def _now_text(self) -> str:
+        return _stamp(self._clock())
 
-    def ledger_entries(self, unit_codes: tuple[str, ...] | None = None) -> list[dict]:
-        """Current entries (kind, unit_code, cohort, dose, status, reason, note, owner, updated_by, updated_at)."""
-        with contextlib.closing(self._connect()) as con:
-            rows = con.execute("SELECT * FROM ledger ORDER BY unit_code, kind, cohort, dose").fetchall()
-        return [_ledger_row(r) | {"updated_at": _moment(r["updated_at"])} for r in rows
-                if unit_codes is None or r["unit_code"] in unit_codes]
-
-    def ledger_history(self, kind: str, unit_code: str, cohort: str | None, dose: int | None) -> list[dict]:
-        """Every change of one entry, oldest first: at, login, address, old_/new_ status, reason, note, owner."""
-        with contextlib.closing(self._connect()) as con:
-            rows = con.execute("SELECT * FROM ledger_history WHERE kind = ? AND unit_code = ? AND cohort = ? AND "
-                               "dose = ? ORDER BY at, id", (kind, unit_code, cohort or "", int(dose or 0))).fetchall()
-        return [_ledger_row(r) | {"at": _moment(r["at"])} for r in rows]
+    @staticmethod
+    def _moment(text: str | None) -> datetime | None:
+        return _moment(text)
 
     def is_demo(self) -> bool:
         with contextlib.closing(self._connect()) as con:
@@ -381,19 +359,5 @@ class State:
                         (_stamp(self._clock()),))
 
 
-def _ledger_row(row: sqlite3.Row) -> dict:
-    """A ledger row as a dict, with cohort '' and dose 0 (not applicable) back to None."""
-    out = {k: row[k] for k in row.keys() if k != "id"}
-    return out | {"cohort": row["cohort"] or None, "dose": row["dose"] or None}
-
-
 def open_state(settings) -> State:
     return State(settings.data_dir / "state" / "state.sqlite3")
-
-
-def ledger_write_allowed(account: Account, unit_district_code: str | None) -> bool:
-    """admin and health write every entry; a district account only its own district's; other roles none."""
-    if account is None or account.disabled:
-        return False
-    return account.role in WRITERS or (account.role == "district" and account.district_code is not None
-                                       and account.district_code == unit_district_code)

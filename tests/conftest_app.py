@@ -182,9 +182,36 @@ def app_copy(tmp_path, app_data) -> Path:
     return target
 
 
-def open_page(page: str | None = None, timeout: float = 30) -> AppTest:
-    """Run the entry script (which runs the frame and lands on the overview), then the page, as a browser would."""
-    at = AppTest.from_file(ENTRY, default_timeout=timeout).run()
+TEST_PASSWORD = "mat-khau-kiem-thu"
+
+
+def session_for(role: str = "committee", login: str | None = None, district: str | None = None) -> str:
+    """A signed-in session of an account of `role` in the data directory the dashboard reads (COVID_DATA_DIR): the
+    account is created once (its password already chosen), the session id is what the browser would hold."""
+    from app.state import State
+    from etl.settings import load_settings
+
+    store = State(load_settings().data_dir / "state" / "state.sqlite3")
+    login = login or f"kiemthu.{role}"
+    if store.account(login) is None:
+        store.create_account(login, f"Kiểm thử ({role})", role, district, TEST_PASSWORD, chosen=True)
+    return store.new_session(login, "127.0.0.1")
+
+
+def app_test(timeout: float = 30, role: str = "committee", login: str | None = None,
+             district: str | None = None) -> AppTest:
+    """The entry script, not run yet, for a viewer signed in as `role` (a whole-province committee member unless
+    said otherwise): the session id is in the tab's state, as after the sign-in form."""
+    at = AppTest.from_file(ENTRY, default_timeout=timeout)
+    at.session_state["_phien"] = session_for(role, login, district)
+    return at
+
+
+def open_page(page: str | None = None, timeout: float = 30, role: str = "committee", login: str | None = None,
+              district: str | None = None) -> AppTest:
+    """Run the entry script (which runs the frame and lands on the overview), then the page, as a browser would, for a
+    signed-in viewer (see app_test)."""
+    at = app_test(timeout, role, login, district).run()
     if page:
         at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]

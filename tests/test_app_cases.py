@@ -128,11 +128,8 @@ def test_the_f0_map_has_no_bin_a_rate_cannot_reach(app):
     assert bar["ticktext"] == ["0–100", "100–200", "200–300", "300–400", "400–500", "chưa có số liệu"]
 
 
-def test_a_member_sees_only_the_assigned_district(app, monkeypatch):
-    from app import frame as frame_module
-
-    monkeypatch.setattr(frame_module, "viewer_scope", lambda snapshot: (TAM_DAO,))
-    at = open_page(PAGE)
+def test_a_district_account_sees_only_its_district(app):
+    at = open_page(PAGE, role="district", login="kiemthu.tamdao", district=TAM_DAO)
     assert list(table(at, "f0_multiples_table").columns[1:3]) == ["Toàn tỉnh", "Tam Đảo"]
     assert table(at, "f0_table")["F0 mới"].sum() == 0
     text = texts(at)

@@ -144,10 +144,9 @@ def test_the_overview_names_the_facilities_source_and_links_the_check_comparing_
 
 
 def test_the_link_opens_the_quality_page_on_that_check(app):
-    from conftest_app import ENTRY
-    from streamlit.testing.v1 import AppTest
+    from conftest_app import app_test
 
-    at = AppTest.from_file(ENTRY, default_timeout=30).run()
+    at = app_test().run()
     at.switch_page(QUALITY)
     at.query_params["kiem_tra"] = "facility_vs_case_reports"  # what the overview's link carries
     at.run()

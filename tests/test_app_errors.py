@@ -7,8 +7,7 @@ import duckdb
 import pytest
 
 pytest.register_assert_rewrite("conftest_app")
-from conftest_app import ENTRY, open_page
-from streamlit.testing.v1 import AppTest
+from conftest_app import app_test, open_page
 
 from app import bootstrap
 from app import queries as q
@@ -48,7 +47,7 @@ def test_the_same_column_missing_from_a_current_snapshot_surfaces(use_data, app_
     with pytest.raises(duckdb.BinderException, match="days_of_stock"):
         q.stock_lots(snapshot, q.all_districts(snapshot), dt.date(2022, 3, 14))
     use_data(app_copy)
-    at = AppTest.from_file(ENTRY, default_timeout=30).run()  # the overview reads the lots too
+    at = app_test().run()  # the overview reads the lots too
     assert not at.error, [e.value for e in at.error]  # no rebuild claimed
     assert any("days_of_stock" in e.message for e in at.exception)
 

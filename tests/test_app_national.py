@@ -31,7 +31,7 @@ def test_every_page_draws_on_the_whole_country_without_errors(national, page):
     at = open_page(page, timeout=60)  # open_page asserts no exception
     text = texts(at)
     assert "BAN CHỈ ĐẠO PHÒNG, CHỐNG DỊCH COVID-19 TOÀN QUỐC" in text and "Tỉnh mã 00" not in text
-    assert "Phạm vi xem: 7" in text  # every district of the country (about 700)
+    assert "Ban Chỉ đạo · cả nước" in text  # a committee account: every district of the snapshot
 
 
 def test_overview_says_what_is_missing_instead_of_all_clear(national):

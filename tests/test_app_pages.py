@@ -259,11 +259,8 @@ def test_every_page_shows_vietnamese_formatting_and_no_english_status_words(app,
         assert word not in text.split(), word
 
 
-def test_scope_is_applied_to_what_the_pages_show(app, monkeypatch):
-    from app import frame as frame_module
-
-    monkeypatch.setattr(frame_module, "viewer_scope", lambda snapshot: (TAM_DAO,))
-    at = open_page(OVERVIEW)
+def test_scope_is_applied_to_what_the_pages_show(app):
+    at = open_page(OVERVIEW, role="district", login="kiemthu.tamdao", district=TAM_DAO)
     # Tam Đảo alone: 3.000 / 3.500 = 85,71%
     assert metric(at, "18+ mũi 1").value == "85,71%"
     at.switch_page(COVERAGE).run()

@@ -81,9 +81,10 @@ def cases(code: str, row) -> None:
         return
     rate = W.show(W.fig("new_f0_7d_per_100k_by_report_date", row.new_f0_7d_per_100k_by_report_date, "num1",
                         scope=code))
-    text = (f"F0 mới 7 ngày đến ngày báo cáo {F.date(row.report_date)}: "
-            f"{W.show(W.fig('new_f0_7d_sum', row.new_f0_7d_sum, scope=code))} ca ({rate} /100.000 dân); xu hướng 7 ngày "
-            f"**{W.show(W.fig('trend_direction', row.trend_direction, F.DIRECTION, scope=code))}** (so 7 ngày đến "
+    week = W.show(W.fig("new_f0_7d_sum", row.new_f0_7d_sum, scope=code))
+    direction = W.show(W.fig("trend_direction", row.trend_direction, F.DIRECTION, scope=code))
+    text = (f"F0 mới 7 ngày đến ngày báo cáo {F.date(row.report_date)}: {week} ca ({rate} /100.000 dân); xu hướng "
+            f"7 ngày **{direction}** (so 7 ngày đến "
             f"{F.date(row.trend_date)}, ngày gần nhất mọi xã của huyện đã báo cáo, với 7 ngày trước đó).")
     if row.trend_direction == "up":
         st.warning(f"F0 đang tăng: {text}")

@@ -55,6 +55,11 @@ def ensure(settings: Settings) -> State | None:
         # for it once, not once an account)
         hashed = state.hash_password(DEMO_PASSWORD)
         for account in missing:
-            state.create_account(account.login, account.full_name, account.role, account.district_code,
-                                 DEMO_PASSWORD, chosen=True, password_hash=hashed)
+            try:
+                state.create_account(account.login, account.full_name, account.role, account.district_code,
+                                     DEMO_PASSWORD, chosen=True, password_hash=hashed)
+            except ValueError:
+                # created meanwhile by the other process of a first start (the launcher, or a page opened at once)
+                if state.account(account.login) is None:
+                    raise
     return state

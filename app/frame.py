@@ -42,6 +42,7 @@ PAGES = (
     ("pages/7_Co_so_dieu_tri.py", "Cơ sở thu dung, điều trị"),
 )
 PAGE = {label: path for path, label in PAGES}
+ADMIN_PAGE = ("pages/9_Quan_tri.py", "Quản trị")  # in the navigation of administrators only
 FAILED_RUNS = ("failed", "interrupted", "rejected_only")
 NATIONAL = "00"
 
@@ -106,7 +107,7 @@ def frame(title: str) -> Frame:
             _rebuild_progress(str(settings.data_dir))
     meta = q.snapshot_meta(snapshot)
     scope = signin.scope_of(account, snapshot)
-    _navigation(meta)
+    _navigation(meta, account)
     signin.account_box(settings, account, _scope_names(snapshot, scope, meta["province_code"] == NATIONAL))
     if not scope:
         st.title(title)
@@ -118,6 +119,10 @@ def frame(title: str) -> Frame:
     runs = q.run_log(settings)
     _sidebar_freshness(snapshot, meta, scope, as_of, runs)
     _header(title, meta, as_of, runs)
+    # every Excel download of this run is audited with who, from where, of which snapshot and scope
+    st.session_state[widgets.DOWNLOAD_AUDIT] = {
+        "state": str(signin.state_path(settings)), "login": account.login, "address": signin.address(),
+        "snapshot": meta["run_id"], "scope": _scope_names(snapshot, scope, meta["province_code"] == NATIONAL)}
     return Frame(settings=settings, snapshot=snapshot, scope=scope, as_of=as_of, meta=meta, account=account)
 
 
@@ -167,9 +172,9 @@ def _no_snapshot(settings: Settings) -> None:
     st.stop()
 
 
-def _navigation(meta: dict) -> None:
+def _navigation(meta: dict, account: signin.state.Account) -> None:
     st.sidebar.markdown(f"**Ban Chỉ đạo phòng, chống dịch COVID-19**  \n**{meta['province_name']}**")
-    for path, label in PAGES:
+    for path, label in PAGES + ((ADMIN_PAGE,) if account.role == "admin" else ()):
         st.sidebar.page_link(path, label=label)
 
 

@@ -177,8 +177,14 @@ def serve(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, lambda *_: server.terminate())
         try:
             if build_first:
+                from app import demo_accounts
+
+                # the demo's accounts first: the progress page, like every page, is behind sign-in
+                demo_accounts.ensure(settings)
                 say(f"Thư mục dữ liệu {settings.data_dir} chưa có bản dữ liệu: tạo và dựng dữ liệu mẫu "
-                    f"(tỉnh mã {settings.province_code}). Ai mở trang lúc này sẽ thấy tiến độ.")
+                    f"(tỉnh mã {settings.province_code}). Ai mở trang lúc này sẽ thấy tiến độ. Tài khoản mẫu: "
+                    f"{', '.join(a.login for a in demo_accounts.demo_accounts(settings.province_code))}, mật khẩu "
+                    f"{demo_accounts.DEMO_PASSWORD} (README).")
                 result = firststart.build_demo(settings, echo=lambda line: print(line, flush=True))
                 print(result.summary(), flush=True)
                 if result.snapshot is None:

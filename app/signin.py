@@ -11,8 +11,10 @@ it, which is why every text from source files is escaped (app.formatting.md).
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from app import demo_accounts, state
@@ -25,6 +27,12 @@ TOKEN = "_phien"  # this browser tab's session id, once signed in (st.session_st
 # The roles that see every district of the snapshot; a member sees the districts the assignments file gives them, a
 # district account its own district.
 WHOLE_PROVINCE = {"admin", "committee", "health"}
+# The audit trail's events (app.state writes the sign-in, account and ledger ones), in Vietnamese.
+AUDIT_EVENTS = {"sign_in": "đăng nhập", "sign_in_failed": "đăng nhập sai", "locked_out": "tạm khóa do sai mật khẩu",
+                "sign_out": "đăng xuất", "scope_refused": "bị từ chối ngoài phạm vi", "download": "tải tệp",
+                "ledger_edit": "sửa sổ theo dõi chênh lệch", "account_created": "tạo tài khoản",
+                "account_disabled": "khóa tài khoản", "account_enabled": "mở khóa tài khoản",
+                "password_reset": "cấp lại mật khẩu", "password_changed": "đổi mật khẩu"}
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -32,17 +40,38 @@ def _state(path: str) -> state.State:
     return state.State(Path(path))
 
 
+def state_path(settings: Settings) -> Path:
+    return settings.data_dir / "state" / "state.sqlite3"
+
+
 def state_of(settings: Settings) -> state.State:
     """The state database of a data directory (opened once per server process: its migrations run then)."""
-    return _state(str(settings.data_dir / "state" / "state.sqlite3"))
+    return _state(str(state_path(settings)))
+
+
+def _text(value: object) -> str | None:
+    """A value of st.context, if it is text (a test harness may hand something else)."""
+    return value if isinstance(value, str) and value else None
+
+
+def _cookie() -> str | None:
+    """The session id the browser sent when it connected."""
+    try:
+        return _text(st.context.cookies.get(COOKIE))
+    except Exception:  # noqa: BLE001 — no request behind the session (a script run outside a server)
+        return None
 
 
 def address() -> str:
     """The viewer's address, for the audit trail (behind a proxy: the first X-Forwarded-For hop)."""
-    forwarded = (st.context.headers or {}).get("X-Forwarded-For")
+    try:
+        forwarded = _text(st.context.headers.get("X-Forwarded-For"))
+        ip = _text(st.context.ip_address)
+    except Exception:  # noqa: BLE001 — as in _cookie
+        forwarded = ip = None
     if forwarded:
         return forwarded.split(",")[0].strip()
-    return st.context.ip_address or "không rõ"
+    return ip or "không rõ"
 
 
 def _cookie_script(token: str | None) -> str:
@@ -57,13 +86,13 @@ def viewer(settings: Settings) -> state.Account | None:
     """The signed-in account of this browser tab: its session id from this tab's state, or from the cookie the
     browser sent when it connected (a reload, a new tab); None when there is none or it has expired."""
     store = state_of(settings)
-    token = st.session_state.get(TOKEN) or (st.context.cookies or {}).get(COOKIE)
+    token = st.session_state.get(TOKEN) or _cookie()
     account = store.session(token) if token else None
     if account is None:
         st.session_state.pop(TOKEN, None)
         return None
     st.session_state[TOKEN] = token
-    if (st.context.cookies or {}).get(COOKIE) != token:
+    if _cookie() != token:
         # the browser does not hold this session yet (just signed in): give it the id, for the next reload or tab
         st.html(_cookie_script(token), unsafe_allow_javascript=True)
     return account
@@ -147,6 +176,34 @@ def sign_out(settings: Settings) -> None:
     """Ends this tab's session server-side (every tab sharing its cookie is signed out too) and drops the cookie."""
     state_of(settings).end_session(st.session_state.pop(TOKEN, None), address())
     st.session_state["_signed_out"] = True
+
+
+def refuse(settings: Settings, account: state.Account, what: str, detail: dict | None = None) -> None:
+    """A viewer asked for something outside their role or districts (a page by its URL, a district that is not
+    theirs in a crafted widget value or link): say no, show nothing of it, and audit the attempt."""
+    state_of(settings).audit("scope_refused", account.login, address(), {"what": what, **(detail or {})})
+    st.error(f"Tài khoản này không được xem {what}.")
+
+
+def accounts_table(store: state.State) -> pd.DataFrame:
+    """Every account, for the administrators' page."""
+    columns = ["login", "full_name", "role", "district_code", "disabled", "must_change_password"]
+    return pd.DataFrame([a.__dict__ for a in store.accounts()], columns=columns)
+
+
+def audit_since_default(days: int = 30) -> dt.date:
+    """The first day the administrators' page shows of the audit trail, until they pick another."""
+    return dt.date.today() - dt.timedelta(days=days)
+
+
+def audit_table(store: state.State, since: dt.date, until: dt.date, login: str | None,
+                event: str | None) -> pd.DataFrame:
+    """The audit trail between two days (both included), newest first, its details as one line of text."""
+    rows = store.audit_log(since=dt.datetime.combine(since, dt.time.min),
+                           until=dt.datetime.combine(until, dt.time.max), login=login, event=event)
+    log = pd.DataFrame(rows, columns=["at", "event", "login", "address", "detail"])
+    log["detail"] = log["detail"].map(lambda d: "; ".join(f"{k}: {v}" for k, v in (d or {}).items()))
+    return log
 
 
 def scope_of(account: state.Account, snapshot: str) -> q.Scope:

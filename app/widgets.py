@@ -7,6 +7,7 @@ import contextlib
 import functools
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -265,10 +266,27 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
     if not download:
         return
     # Written when the button is clicked, not on every rerun: openpyxl takes longer than drawing the whole page.
-    st.download_button("Tải bảng Excel", data=functools.partial(excel_bytes, frame, cols, note=note),
+    audit = st.session_state.get(DOWNLOAD_AUDIT)
+    st.download_button("Tải bảng Excel", data=functools.partial(_download, frame, cols, note, f"{file_name}.xlsx", audit),
                        file_name=f"{file_name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
                        on_click="ignore")
+
+
+DOWNLOAD_AUDIT = "_download_audit"  # who downloads, from where, of which snapshot and scope (set by the frame)
+
+
+def _download(frame: pd.DataFrame, cols: dict[str, Col], note: str | None, file_name: str, audit: dict | None) -> bytes:
+    """The Excel file of a table, written when its button is clicked, and the download audited (what, how many rows,
+    which snapshot and scope, who and from where)."""
+    data = excel_bytes(frame, cols, note=note)
+    if audit:
+        from app.state import State
+
+        State(Path(audit["state"])).audit("download", audit["login"], audit["address"],
+                                          {"file": file_name, "rows": len(frame), "snapshot": audit["snapshot"],
+                                           "scope": audit["scope"]})
+    return data
 
 
 # No mode bar (its buttons are titled in English): the map is framed on the province, and a click opens a district.

@@ -185,13 +185,14 @@ def app_copy(tmp_path, app_data) -> Path:
 TEST_PASSWORD = "mat-khau-kiem-thu"
 
 
-def session_for(role: str = "committee", login: str | None = None, district: str | None = None) -> str:
-    """A signed-in session of an account of `role` in the data directory the dashboard reads (COVID_DATA_DIR): the
-    account is created once (its password already chosen), the session id is what the browser would hold."""
+def session_for(role: str = "committee", login: str | None = None, district: str | None = None,
+                data_dir: Path | None = None) -> str:
+    """A signed-in session of an account of `role` in `data_dir` (else the one the dashboard reads, COVID_DATA_DIR):
+    the account is created once (its password already chosen), the session id is what the browser would hold."""
     from app.state import State
     from etl.settings import load_settings
 
-    store = State(load_settings().data_dir / "state" / "state.sqlite3")
+    store = State(load_settings(data_dir).data_dir / "state" / "state.sqlite3")
     login = login or f"kiemthu.{role}"
     if store.account(login) is None:
         store.create_account(login, f"Kiểm thử ({role})", role, district, TEST_PASSWORD, chosen=True)
@@ -251,10 +252,18 @@ def excel(at: AppTest, key: str):
     return pd.read_excel(io.BytesIO(W.excel_bytes(drawn[-1]["frame"], drawn[-1]["cols"])))
 
 
+def read(markdown: str) -> str:
+    """Markdown as a viewer reads it: source text is escaped where it enters markdown (app.formatting.md), and the
+    escapes are not on screen."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", str(markdown)).replace("\u2060", "")
+
+
 def texts(at: AppTest) -> str:
-    """Every piece of text on the page (main area and sidebar), for assertions on what a viewer reads."""
+    """Every piece of text on the page (main area and sidebar), as a viewer reads it (read), for assertions."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value} {m.delta or ''}" for m in at.metric]
-    return "\n".join(parts)
+    return read("\n".join(parts))

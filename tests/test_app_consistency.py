@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 pytest.register_assert_rewrite("conftest_app")
-from conftest_app import open_page, table, texts
+from conftest_app import open_page, read, table, texts
 
 pytest_plugins = ["conftest_app"]
 
@@ -135,7 +135,7 @@ def test_the_overview_names_the_facilities_source_and_links_the_check_comparing_
     assert ("Theo báo cáo của cơ sở điều trị (người bệnh đang điều trị tại cơ sở), ngày 14/03/2022. Trang Ca bệnh F0 "
             "đếm F0 điều trị tại cơ sở theo báo cáo ca bệnh: hai nguồn khác nhau.") in text
     assert ("Hai nguồn lệch nhau ở 3 đơn vị — Tỉnh Vĩnh Phúc, ngày 14/03/2022: Báo cáo ca bệnh: 5 F0 điều trị tại cơ "
-            "sở; báo cáo cơ sở điều trị: 140 người đang điều trị (lệch 135).") in [w.value for w in overview.warning]
+            "sở; báo cáo cơ sở điều trị: 140 người đang điều trị (lệch 135).") in [read(w.value) for w in overview.warning]
     (link,) = [p for p in overview.get("page_link") if "kiem_tra" in str(p.proto)]
     assert link.proto.page == "Chat_luong_so_lieu" and "facility_vs_case_reports" in str(link.proto)
     # the F0 page's figure is the case reports' 5, named by its source

@@ -109,12 +109,24 @@ def playwright():
         yield p
 
 
+def sign_in(page, url: str, data_dir, role: str = "committee", login: str | None = None,
+            district: str | None = None) -> None:
+    """The browser holds a signed-in session of `role`, as after the sign-in form: its cookie (app.signin.COOKIE)."""
+    from conftest_app import session_for
+
+    from app.signin import COOKIE
+
+    token = session_for(role, login, district, data_dir=data_dir)
+    page.context.add_cookies([{"name": COOKIE, "value": token, "url": url}])
+
+
 @pytest.fixture(scope="module")
-def browser_page(server, playwright):
+def browser_page(server, playwright, app_data):
     blocked: list[str] = []
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     # Tall enough that a whole page fits: Streamlit scrolls inside its own container, not the window.
     page = browser.new_page(viewport={"width": 1440, "height": 2600}, locale="vi-VN")
+    sign_in(page, server, app_data)
 
     def route(r):
         url = r.request.url

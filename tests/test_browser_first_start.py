@@ -12,6 +12,8 @@ import time
 import pytest
 from test_browser import ARGS, CHROMIUM, PROJECT, SHOTS, free_port, playwright, require_chromium, stop, wait_healthy
 
+from app.demo_accounts import DEMO_PASSWORD  # noqa: E402
+
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 __all__ = ["playwright"]  # the module's one Playwright driver, as in test_browser
 
@@ -35,6 +37,13 @@ def test_the_launcher_builds_the_demo_first_and_the_browser_shows_its_progress(t
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1200}, locale="vi-VN")
         page.goto(url + "/")
+        # every page is behind sign-in, the progress page too: the demo's accounts exist before the build starts,
+        # and the sign-in page names them
+        page.get_by_label("Tên đăng nhập").wait_for(timeout=30_000)
+        assert DEMO_PASSWORD in page.inner_text("body")
+        page.get_by_label("Tên đăng nhập").fill("bcd")
+        page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
         page.get_by_text("Chuẩn bị dữ liệu lần đầu").wait_for(timeout=30_000)
         bar = page.locator('[data-testid="stProgress"]')
         bar.wait_for(timeout=30_000)

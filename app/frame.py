@@ -109,6 +109,7 @@ def frame(title: str) -> Frame:
     scope = signin.scope_of(account, snapshot)
     _navigation(meta, account)
     signin.account_box(settings, account, _scope_names(snapshot, scope, meta["province_code"] == NATIONAL))
+    signin.guard(settings, account, snapshot, scope)
     if not scope:
         st.title(title)
         st.info("Trong bản dữ liệu đang dùng, tài khoản này chưa được phân công huyện nào (tệp phân công phụ trách "

@@ -185,6 +185,25 @@ def refuse(settings: Settings, account: state.Account, what: str, detail: dict |
     st.error(f"Tài khoản này không được xem {what}.")
 
 
+def guard(settings: Settings, account: state.Account, snapshot: str, scope: q.Scope) -> None:
+    """Before a page draws: a district outside the viewer's scope asked for through the URL's query parameters, a
+    widget's value in the session state (crafted, or left from another viewer's scope) or a click on a map is
+    dropped, and the attempt audited. The queries apply the scope in SQL whatever is asked (tests/test_app_access.py);
+    this makes the attempt visible to the administrators."""
+    foreign = set(q.all_districts(snapshot)) - set(scope)
+    if not foreign:
+        return
+    asked = {f"?{k}": v for k, v in st.query_params.items() if v in foreign}
+    for key, value in list(st.session_state.items()):
+        if isinstance(key, str) and not key.startswith("$$") and isinstance(value, str) and value in foreign:
+            asked[key] = value
+            del st.session_state[key]
+    for key in [k for k in asked if k.startswith("?")]:
+        del st.query_params[key[1:]]
+    if asked:
+        refuse(settings, account, "huyện ngoài phạm vi được phân công", {"asked": asked})
+
+
 def accounts_table(store: state.State) -> pd.DataFrame:
     """Every account, for the administrators' page."""
     columns = ["login", "full_name", "role", "district_code", "disabled", "must_change_password"]

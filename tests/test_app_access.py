@@ -131,3 +131,26 @@ def test_the_probe_catches_a_query_that_forgets_the_scope(demo, monkeypatch):
     at, rec = render_every_page(app_test(timeout=120, role="member", login=MEMBER))
     found = leaks(*drawn(at, rec), MEMBER_DISTRICTS, districts, communes)
     assert "Huyện Tam Đảo" in found and "Huyện Sông Lô" in found, found
+
+
+def test_a_district_asked_for_outside_the_scope_is_dropped_refused_and_audited(demo):
+    """A member's tab whose state names Huyện Tam Đảo (248) for the coverage page's commune list, and a link whose
+    query names it too: the page shows nothing of it, says no, and the administrators see the attempt."""
+    from app.state import State
+
+    log = State(load_settings(demo).data_dir / "state" / "state.sqlite3")
+    at = app_test(timeout=120, role="member", login=MEMBER)
+    at.session_state["cov_district"] = "248"
+    at.query_params["huyen"] = "248"
+    at.run()
+    refused = log.audit_log(event="scope_refused", login=MEMBER)
+    assert refused and refused[0]["detail"]["asked"] == {"cov_district": "248", "?huyen": "248"}
+    # again, opening the coverage page itself: it says no, and draws nothing of Tam Đảo
+    at.session_state["cov_district"] = "248"
+    at.switch_page("pages/2_Bao_phu_tiem_chung.py").run()
+    assert "Tài khoản này không được xem huyện ngoài phạm vi được phân công." in [e.value for e in at.error]
+    assert at.selectbox(key="cov_district").value is None
+    districts, communes = units(demo)
+    with figures.recording() as rec:
+        at.run()
+    assert leaks(*drawn(at, rec), MEMBER_DISTRICTS, districts, communes) == []

@@ -18,6 +18,8 @@ import time
 
 import streamlit as st
 
+from app import formatting as F
+
 from etl import firststart, lock
 from etl.settings import Settings
 
@@ -83,7 +85,7 @@ def _province_name(settings: Settings) -> str:
 def show_build(settings: Settings) -> None:
     """Draw the progress of the demo build until it ends, then rerun onto the new snapshot (or show why not)."""
     st.title("Chuẩn bị dữ liệu lần đầu")
-    st.write(f"Chưa có bản dữ liệu nào được công bố. Hệ thống đang tạo bộ dữ liệu mẫu ({_province_name(settings)}) "
+    st.write(f"Chưa có bản dữ liệu nào được công bố. Hệ thống đang tạo bộ dữ liệu mẫu ({F.md(_province_name(settings))}) "
              "và chạy quy trình nạp số liệu; đo trên máy 2 lõi, việc này mất khoảng 15 giây.")
     start_demo_build(settings)
     bar = st.progress(0.0, text="Chuẩn bị dữ liệu mẫu")
@@ -95,13 +97,13 @@ def show_build(settings: Settings) -> None:
                 break
             time.sleep(0.1)
             continue
-        bar.progress(min(float(state["fraction"]), 1.0), text=state["message"])
+        bar.progress(min(float(state["fraction"]), 1.0), text=F.md(state["message"]))
         if state["done"]:
             break
         time.sleep(0.3)
     if state and state["ok"]:
         st.rerun()
-    st.error((state or {}).get("summary") or "Chưa bắt đầu dựng được dữ liệu mẫu.")
+    st.error(F.md((state or {}).get("summary")) if (state or {}).get("summary") else "Chưa bắt đầu dựng được dữ liệu mẫu.")
     with st.expander("Nhật ký quy trình nạp số liệu"):
         st.code("\n".join((state or {}).get("lines", [])) or "(trống)", language=None)
     st.stop()

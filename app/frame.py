@@ -105,16 +105,17 @@ def frame(title: str) -> Frame:
         # first, so that it shows even if a query of this version fails on the older snapshot
         with st.sidebar:
             _rebuild_progress(str(settings.data_dir))
-    meta = q.snapshot_meta(snapshot)
     scope = signin.scope_of(account, snapshot)
-    _navigation(meta, account)
-    signin.account_box(settings, account, _scope_names(snapshot, scope, meta["province_code"] == NATIONAL))
-    signin.guard(settings, account, snapshot, scope)
     if not scope:
+        signin.account_box(settings, account, "chưa có huyện nào")
         st.title(title)
         st.info("Trong bản dữ liệu đang dùng, tài khoản này chưa được phân công huyện nào (tệp phân công phụ trách "
                 "địa bàn). Hỏi Văn phòng Ban Chỉ đạo nếu đây là nhầm lẫn.")
         st.stop()
+    meta = q.snapshot_meta(snapshot, scope)
+    _navigation(meta, account)
+    signin.account_box(settings, account, _scope_names(snapshot, scope, meta["province_code"] == NATIONAL))
+    signin.guard(settings, account, snapshot, scope)
     as_of = _as_of_picker(meta)
     figures.begin_page(title, as_of)
     runs = q.run_log(settings)
@@ -152,9 +153,9 @@ def _rebuild_progress(data_dir: str) -> None:
     if not build.done:
         st.info("Chương trình vừa được cập nhật: đang dựng lại bản dữ liệu từ các tệp đã lưu trữ. Trong lúc chờ, "
                 "một số phần có thể chưa hiển thị.")
-        st.progress(min(build.fraction, 1.0), text=build.message)
+        st.progress(min(build.fraction, 1.0), text=F.md(build.message))
     elif not build.ok:
-        st.warning(f"Chương trình vừa được cập nhật nhưng chưa dựng lại được bản dữ liệu: {build.summary}"
+        st.warning(f"Chương trình vừa được cập nhật nhưng chưa dựng lại được bản dữ liệu: {F.md(build.summary)}"
                    + ("" if build.busy else " Chạy `python -m etl run --rebuild`."))
 
 
@@ -162,7 +163,7 @@ def _no_snapshot(settings: Settings) -> None:
     if firststart.needs_demo(settings):
         bootstrap.show_build(settings)
     st.title("Chưa có bản dữ liệu")
-    st.error(f"Thư mục dữ liệu {settings.data_dir} chưa có bản dữ liệu nào được công bố, và quy trình nạp số liệu "
+    st.error(f"Thư mục dữ liệu {F.md(settings.data_dir)} chưa có bản dữ liệu nào được công bố, và quy trình nạp số liệu "
              "đã từng chạy ở đây nên hệ thống không tự tạo dữ liệu mẫu.")
     runs = q.run_log(settings)
     if runs:
@@ -174,7 +175,7 @@ def _no_snapshot(settings: Settings) -> None:
 
 
 def _navigation(meta: dict, account: signin.state.Account) -> None:
-    st.sidebar.markdown(f"**Ban Chỉ đạo phòng, chống dịch COVID-19**  \n**{meta['province_name']}**")
+    st.sidebar.markdown(f"**Ban Chỉ đạo phòng, chống dịch COVID-19**  \n**{F.md(meta['province_name'])}**")
     for path, label in PAGES + ((ADMIN_PAGE,) if account.role == "admin" else ()):
         st.sidebar.page_link(path, label=label)
 
@@ -218,7 +219,7 @@ def _sidebar_freshness(snapshot: str, meta: dict, scope: q.Scope, as_of: dt.date
         status = F.RUN_STATUS.get(last.get("status"), last.get("status"))
         text = f"Lần chạy nạp số liệu gần nhất: {F.datetime(last.get('started_at'))} — {status}"
         (side.error if last.get("status") in FAILED_RUNS else side.markdown)(text)
-    fresh = q.source_freshness(snapshot)
+    fresh = q.source_freshness(snapshot, scope)
     with side.expander("Ngày số liệu mới nhất theo nguồn"):
         lines = [f"- {F.SOURCES.get(r.source, r.source)}: {F.date(r.latest_data_date)}"
                  for r in fresh.itertuples() if not F.missing(r.latest_data_date)]
@@ -257,7 +258,7 @@ def weekly_report_line(subs: pd.DataFrame, as_of: dt.date) -> tuple[bool, str]:
 
 
 def _header(title: str, meta: dict, as_of: dt.date, runs: list[dict]) -> None:
-    st.caption(f"BAN CHỈ ĐẠO PHÒNG, CHỐNG DỊCH COVID-19 {meta['province_name'].upper()}")
+    st.caption(f"BAN CHỈ ĐẠO PHÒNG, CHỐNG DỊCH COVID-19 {F.md(meta['province_name'].upper())}")
     st.title(title)
     st.markdown(f"Số liệu đến ngày **{F.date(as_of)}**")
     last = _latest_run(runs)

@@ -93,9 +93,10 @@ def rejected_files(settings: Settings) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def snapshot_meta(snapshot: str) -> dict:
-    """Run id, build time, province, boundary file (and why there are none), first and last date in the data."""
-    meta = _query(snapshot, "snapshot_meta").iloc[0].to_dict()
+def snapshot_meta(snapshot: str, scope: Scope) -> dict:
+    """Run id, build time, province, boundary file (and why there are none), first and last date in the data; for a
+    viewer with at least one district of the snapshot (an empty scope is refused before: app.frame)."""
+    meta = _query(snapshot, "snapshot_meta", scope=scope).iloc[0].to_dict()
     if F.missing(meta["province_name"]):
         meta["province_name"] = f"Tỉnh mã {meta['province_code']}"
     return meta
@@ -125,8 +126,8 @@ def districts(snapshot: str, scope: Scope) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def source_freshness(snapshot: str) -> pd.DataFrame:
-    return _query(snapshot, "source_freshness")
+def source_freshness(snapshot: str, scope: Scope) -> pd.DataFrame:
+    return _query(snapshot, "source_freshness", scope=scope)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
@@ -363,3 +364,20 @@ def directive_quotes(snapshot: str, topic: str, province: str) -> pd.DataFrame:
     """The directives' wording on a topic that speaks to this province (its own directives, then national ones), from
     the targets file: each province quotes its own documents."""
     return _query(snapshot, "directive_quotes", topic=topic, province=province)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def discrepancies(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """The reconciliation ledger's items on the as-of date (app/sql/discrepancies.sql): kind, unit_code, unit_name,
+    district_code, cohort ('' when none), dose (0 when none), ref_date, detail (a sentence) and the numbers behind it;
+    keyed (kind, unit_code, cohort, dose), never by a report date. app.ledger_view merges them with the ledger."""
+    from app import ledger_view
+
+    return ledger_view.with_detail(_query(snapshot, "discrepancies", scope=scope, as_of=as_of))
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def discrepancy_units(snapshot: str, scope: Scope) -> pd.DataFrame:
+    """The units whose ledger entries the viewer sees (the province, the districts in scope and their communes), with
+    name and district: an entry whose discrepancy has left the snapshot is still shown to them."""
+    return _query(snapshot, "discrepancy_units", scope=scope)

@@ -299,7 +299,7 @@ def district_map(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, labels:
     (numerator, denominator, value) names, with its caption; where the snapshot has no polygons, the reason instead.
     Its table twin is the caller's."""
     if shapes.empty:
-        st.info(missing_reason or "Bản dữ liệu không có ranh giới các huyện.")
+        st.info(F.md(missing_reason) if missing_reason else "Bản dữ liệu không có ranh giới các huyện.")
         return
     st.plotly_chart(C.choropleth(units, shapes, metric, *labels, height=height), key=key, config=MAP_CONFIG)
     st.caption(caption)

@@ -20,7 +20,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "bench"))
 
-from pages import ARGS, CHROMIUM, MAP_DRAWN, free_port, quiet_streamlit, start_server
+from pages import ARGS, CHROMIUM, MAP_DRAWN, free_port, quiet_streamlit, session, start_server
+
+from app.signin import COOKIE
 
 WIDTH = 1440  # the committee's laptops; --width 1920 for a projector
 LOCAL = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
@@ -52,7 +54,8 @@ def map_facts(data_dir: Path) -> tuple[int, str, str, tuple[float, float]]:
     from etl.settings import load_settings
 
     snapshot = q.snapshot_path(load_settings(data_dir))
-    meta, scope = q.snapshot_meta(snapshot), q.all_districts(snapshot)
+    scope = q.all_districts(snapshot)
+    meta = q.snapshot_meta(snapshot, scope)
     if meta["province_code"] == "00":  # the whole country draws one province, the first, on its map
         provinces = q.coverage_provinces(snapshot, scope, meta["last_date"], "18+", 1, "start", "coverage")
         scope = q.province_scope(snapshot, scope, provinces["unit_code"].iloc[0])
@@ -101,6 +104,8 @@ def main() -> None:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 page = browser.new_page(viewport={"width": args.width, "height": TALL}, locale="vi-VN")
+                # signed in as the committee (the whole province), as after the sign-in form
+                page.context.add_cookies([{"name": COOKIE, "value": session(args.data_dir), "url": url}])
                 page.route("**/*", lambda r: r.continue_() if LOCAL.match(r.request.url)
                            or r.request.url.startswith(("data:", "blob:")) else (blocked.append(r.request.url),
                                                                                   r.abort()))

@@ -19,7 +19,7 @@ APP = sorted((PROJECT / "app").glob("*.py"))
 SQL = sorted((PROJECT / "app/sql").glob("*.sql"))
 ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 # Province-wide facts every viewer may see: the snapshot's own metadata, the list of districts, source dates.
-UNSCOPED = {"snapshot_meta", "snapshot_version", "all_districts", "source_freshness",
+UNSCOPED = {"snapshot_version", "all_districts",
             "directive_quotes",  # no unit rows
             "member_districts"}  # what makes a member's scope (app.signin.scope_of): keyed by their login
 

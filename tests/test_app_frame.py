@@ -5,7 +5,7 @@ import pytest
 
 pytest.register_assert_rewrite("conftest_app")
 from builders import platform_csv
-from conftest_app import DAO_TRU, open_page, texts, write_app_inbox
+from conftest_app import DAO_TRU, open_page, read, texts, write_app_inbox
 
 from etl.pipeline import Progress, run
 from etl.settings import load_settings
@@ -146,7 +146,7 @@ def test_a_page_opened_while_another_process_builds_watches_that_build(use_data,
     # 0,2 + 0,8 × (1/6 + 1/6 × 3/4) = 0,4333: the bar stood in the load stage, on the third file of four
     assert seen[0] == (0.4333, "Kiểm tra và nạp từng tệp (3/4)", False) and seen[-1][2]
     assert "Chuẩn bị dữ liệu lần đầu" in texts(at)
-    assert "Không dựng được dữ liệu mẫu: hỏng" in "\n".join(e.value for e in at.error)
+    assert "Không dựng được dữ liệu mẫu: hỏng" in read("\n".join(e.value for e in at.error))
     assert not (settings.inbox).exists()  # no second build was started
     assert json.loads(firststart.progress_path(settings).read_text(encoding="utf-8"))["pid"] == os.getpid()
 

@@ -20,3 +20,5 @@ FROM meta.snapshot s
 LEFT JOIN marts.units u ON u.unit_code = s.province_code AND u.unit_level = 'province'
 CROSS JOIN ref.geo_source g
 CROSS JOIN span
+-- province-wide facts, for a viewer with at least one district of the snapshot (an empty scope gets no row)
+WHERE EXISTS (SELECT 1 FROM marts.units x WHERE x.unit_level = 'district' AND list_contains($scope, x.unit_code))

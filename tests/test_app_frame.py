@@ -129,11 +129,11 @@ def test_a_page_opened_while_another_process_builds_watches_that_build(use_data,
     progress.on_line("[load] (3/4) platform/a.csv: 10 dòng")
     progress.write(force=True)
     seen = []
-    read = firststart.read_progress
+    read_progress = firststart.read_progress
 
     def read_then_fail(settings):
         # the build fails right after the page has drawn its bar once
-        state = read(settings)
+        state = read_progress(settings)
         seen.append((state["fraction"], state["message"], state["done"]))
         if not state["done"]:
             progress.finish(False, "Không dựng được dữ liệu mẫu: hỏng")

@@ -3,7 +3,9 @@ exceptions across districts, each linking to the page that explains it."""
 import streamlit as st
 
 from app import formatting as F
+from app import ledger_view as LV
 from app import queries as q
+from app import signin
 from app import widgets as W
 from app.frame import PAGE, frame
 
@@ -228,6 +230,14 @@ else:
                 key="exc_reconciliation", download=False, file_name=f"lech_so_lieu_{f.as_of:%Y%m%d}",
                 extract=W.Extract("dòng (huyện × nhóm tuổi × mũi)", "xếp theo mức lệch, lớn nhất trước"))
 st.page_link(PAGE["Chất lượng số liệu"], label="→ Xem đối chiếu số liệu và báo cáo của các huyện")
+
+# the reconciliation ledger's open items: the data-quality page's count, by the same merge (app.ledger_view)
+units = q.discrepancy_units(f.snapshot, f.scope)
+ledger = LV.combine(q.discrepancies(f.snapshot, f.scope, f.as_of),
+                  signin.state_of(f.settings).ledger_entries(tuple(units["unit_code"])), units)
+st.markdown(f"**Sổ theo dõi chênh lệch: "
+            f"{W.show(W.fig('ledger_open_items', LV.open_count(ledger), scope=f.scope_key))} mục đang mở**")
+st.page_link(PAGE["Chất lượng số liệu"], label="→ Xem và cập nhật sổ theo dõi chênh lệch")
 
 deadlines = q.deadline_exceptions(f.snapshot, f.scope, f.as_of)
 st.markdown(f"**Chỉ tiêu tiêm chủng có nguy cơ trễ hạn hoặc đã trễ hạn** "

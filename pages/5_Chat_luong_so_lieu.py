@@ -1,11 +1,14 @@
-"""Chất lượng số liệu: district reports against the vaccination platform (±10%), reports late or missing, and the
-data checks of the snapshot."""
+"""Chất lượng số liệu: district reports against the vaccination platform (±10%), the reconciliation ledger (where
+each discrepancy stands, who answers for it), reports late or missing, and the data checks of the snapshot."""
 import streamlit as st
 
 from app import formatting as F
+from app import ledger_view as LV
 from app import queries as q
+from app import signin
 from app import widgets as W
 from app.frame import frame, weekly_report_line
+from app.state import LEDGER_REASONS, LEDGER_STATUS, ledger_write_allowed
 
 f = frame("Chất lượng số liệu")
 
@@ -44,6 +47,69 @@ else:
                 file_name=f"doi_chieu_xa_{district}_{f.as_of:%Y%m%d}",
                 note=f"{label[district]}: đối chiếu theo xã, đến ngày {F.date(f.as_of)}")
 
+st.subheader("Sổ theo dõi chênh lệch")
+saved = st.session_state.pop("_ledger_saved", None)
+if saved:
+    st.success(F.md(saved))
+store = signin.state_of(f.settings)
+units = q.discrepancy_units(f.snapshot, f.scope)
+ledger = LV.combine(q.discrepancies(f.snapshot, f.scope, f.as_of), store.ledger_entries(tuple(units["unit_code"])),
+                    units)
+# the overview's count (app.figures compares them)
+st.markdown(f"Mục đang mở: **{W.show(W.fig('ledger_open_items', LV.open_count(ledger), scope=f.scope_key))}** trên "
+            f"{W.show(W.fig('ledger_items', len(ledger), scope=f.scope_key))} mục của sổ.")
+st.caption("Mỗi chênh lệch (báo cáo của huyện lệch nền tảng quá 10%, hai nguồn lệch nhau, dân số báo cáo khác tệp dân "
+           "số, bao phủ trên 100%) là một mục, theo loại, đơn vị, nhóm tuổi và mũi, không theo ngày báo cáo. Đang mở: "
+           "mục mới, đang xử lý, hoặc mở lại (đã báo sửa số liệu mà số liệu vẫn lệch). Đã giải trình thì không còn mở; "
+           "chênh lệch không còn trong số liệu mới thì là «đã khớp theo số liệu mới». Tệp Excel có chi tiết, ghi chú "
+           "và thời điểm cập nhật.")
+if ledger.empty:
+    st.info(f"Không có chênh lệch nào trong phạm vi xem, số liệu đến ngày {F.date(f.as_of)}.")
+else:
+    W.table(ledger, {"kind_text": W.Col("Loại"), "unit_name": W.Col("Đơn vị"),
+                     "cohort": W.Col("Nhóm tuổi", words=F.COHORT_SHORT), "dose": W.Col("Mũi", "int"),
+                     "state_text": W.Col("Tình trạng"), "reason": W.Col("Lý do"), "owner": W.Col("Phụ trách"),
+                     "updated_by": W.Col("Người cập nhật"), "detail": W.Col("Chi tiết", screen=False),
+                     "ref_date": W.Col("Ngày số liệu", "date", screen=False), "note": W.Col("Ghi chú", screen=False),
+                     "updated_at": W.Col("Cập nhật lúc", "datetime", screen=False)},
+            key="ledger", file_name=f"so_theo_doi_chenh_lech_{f.as_of:%Y%m%d}", row_key=("key",),
+            note=f"Sổ theo dõi chênh lệch, số liệu đến ngày {F.date(f.as_of)}")
+    items = {r.key: r for r in ledger.itertuples() if ledger_write_allowed(f.account, r.district_code)}
+    if not items:
+        st.caption("Sở Y tế / CDC và huyện có chênh lệch được cập nhật sổ này (mỗi huyện các mục của huyện mình); "
+                   "tài khoản này chỉ xem.")
+    else:
+        picked = st.selectbox("Cập nhật một mục", list(items), key="ledger_item",
+                              format_func=lambda k: LV.label(items[k]))
+        row = items[picked]
+        st.markdown(f"{F.md(row.kind_text)}, {F.md(row.unit_name)}: {F.md(row.detail)}")
+        reasons = [None, *LEDGER_REASONS]
+        with st.form("ledger_form"):
+            status = st.selectbox("Tình trạng", list(LEDGER_STATUS), key=f"ledger_status_{picked}",
+                                  index=list(LEDGER_STATUS).index(row.status or "new"), format_func=LEDGER_STATUS.get)
+            reason = st.selectbox("Lý do", reasons, key=f"ledger_reason_{picked}",
+                                  index=reasons.index(row.reason) if row.reason in reasons else 0,
+                                  format_func=lambda r: "— chưa chọn —" if r is None else r)
+            note = st.text_area("Ghi chú (giải trình, việc đã làm)", value=row.note or "", key=f"ledger_note_{picked}")
+            owner = st.text_input("Người phụ trách", value=row.owner or "", key=f"ledger_owner_{picked}")
+            submitted = st.form_submit_button("Ghi vào sổ", type="primary", key="ledger_submit")
+        if submitted and ledger_write_allowed(f.account, row.district_code):
+            store.ledger_write(*LV.key_from_text(picked), status=status, reason=reason, note=note.strip() or None,
+                               owner=owner.strip() or None, login=f.account.login, address=signin.address())
+            st.session_state["_ledger_saved"] = f"Đã ghi vào sổ: {row.kind_text}, {row.unit_name} — " \
+                                                f"{LEDGER_STATUS[status]}."
+            st.rerun()
+        with st.expander("Lịch sử thay đổi của mục này"):
+            history = LV.history_frame(store.ledger_history(*LV.key_from_text(picked)))
+            if history.empty:
+                st.caption("Chưa có thay đổi nào được ghi cho mục này.")
+            else:
+                W.table(history, {"at": W.Col("Lúc", "datetime"), "login": W.Col("Người sửa"),
+                                  "change": W.Col("Tình trạng"), "new_reason": W.Col("Lý do"),
+                                  "new_owner": W.Col("Phụ trách"), "new_note": W.Col("Ghi chú", screen=False),
+                                  "address": W.Col("Địa chỉ máy", screen=False)},
+                        key="ledger_history", file_name="lich_su_so_theo_doi", download=False)
+
 st.subheader("Báo cáo gửi tỉnh")
 subs = q.report_submissions(f.snapshot, f.scope, f.as_of)
 # the sidebar's line, from the same rows: one status per report on one as-of date
@@ -64,11 +130,16 @@ st.subheader("Tệp bị từ chối")
 rejected = q.rejected_files(f.settings)
 if rejected.empty:
     st.caption("Chưa có tệp nào bị từ chối.")
-else:
+elif len(f.scope) == len(q.all_districts(f.snapshot)):
     st.caption(f"Lần nạp lúc {F.datetime(rejected['started_at'].iloc[0])}: các tệp này được đưa vào thư mục cách ly "
                "(quarantine) kèm báo cáo lỗi; đơn vị gửi cần sửa và gửi lại.")
     W.table(rejected, {"file": W.Col("Tệp"), "reason": W.Col("Lý do")}, key="rejected",
             file_name="tep_bi_tu_choi")
+else:
+    # a file's name may name another district (bao_cao_huyen_tam_dao…): the list is for whole-province viewers
+    st.caption(f"Lần nạp lúc {F.datetime(rejected['started_at'].iloc[0])}: "
+               f"{W.show(W.fig('files_rejected', len(rejected), scope=f.meta['province_code']))} tệp bị từ chối và "
+               "đưa vào thư mục cách ly. Danh sách tệp do Sở Y tế / CDC giữ; đơn vị gửi cần sửa và gửi lại.")
 
 st.subheader("Kiểm tra số liệu của bản dữ liệu này")
 checks = q.check_summary(f.snapshot, f.scope)

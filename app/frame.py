@@ -34,6 +34,7 @@ gc.freeze()
 
 PAGES = (
     ("pages/1_Tong_quan.py", "Tổng quan"),
+    ("pages/8_Huyen_cua_toi.py", "Huyện của tôi"),
     ("pages/2_Bao_phu_tiem_chung.py", "Bao phủ tiêm chủng"),
     ("pages/3_Ca_benh_co_so_dieu_tri.py", "Ca bệnh F0"),
     ("pages/4_Vac_xin_ton_kho.py", "Vắc xin tồn kho"),

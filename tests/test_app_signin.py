@@ -139,3 +139,12 @@ def test_every_page_run_carries_who_downloads_for_the_audit(app):
     audit = at.session_state[W.DOWNLOAD_AUDIT]
     assert audit["login"] == "kiemthu.tamdao" and audit["scope"] == "Huyện Tam Đảo"
     assert audit["state"] == str(signin.state_path(load_settings(app)))
+
+
+def test_the_readme_lists_every_demo_account_and_their_password():
+    from conftest_app import PROJECT
+
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    assert f"`{demo_accounts.DEMO_PASSWORD}`" in readme
+    for account in demo_accounts.demo_accounts("26"):
+        assert f"`{account.login}`" in readme, account.login

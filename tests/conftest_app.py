@@ -7,6 +7,7 @@ Streamlit's caches outlive an AppTest.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import shutil
 from pathlib import Path
 
@@ -185,6 +186,15 @@ def app_copy(tmp_path, app_data) -> Path:
 TEST_PASSWORD = "mat-khau-kiem-thu"
 
 
+@functools.cache
+def test_password_hash() -> str:
+    """TEST_PASSWORD's argon2id hash, made once per test process (a hash takes about 0,3 s here, and hundreds of tests
+    sign in on a fresh copy of a warehouse)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher().hash(TEST_PASSWORD)
+
+
 def session_for(role: str = "committee", login: str | None = None, district: str | None = None,
                 data_dir: Path | None = None) -> str:
     """A signed-in session of an account of `role` in `data_dir` (else the one the dashboard reads, COVID_DATA_DIR):
@@ -196,7 +206,8 @@ def session_for(role: str = "committee", login: str | None = None, district: str
     login = login or f"kiemthu.{role}"
     if store.account(login) is None:
         try:
-            store.create_account(login, f"Kiểm thử ({role})", role, district, TEST_PASSWORD, chosen=True)
+            store.create_account(login, f"Kiểm thử ({role})", role, district, TEST_PASSWORD, chosen=True,
+                                 password_hash=test_password_hash())
         except ValueError:
             assert store.account(login) is not None  # created meanwhile by another test worker
     return store.new_session(login, "127.0.0.1")

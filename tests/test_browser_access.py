@@ -10,7 +10,8 @@ from test_browser import ARGS, CHROMIUM, PAGES, assert_no_exception, playwright,
 
 from app.signin import COOKIE
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+# a group of its own: its server is the demo's, and it runs beside test_browser's group on another worker
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_access")]
 pytest_plugins = ["conftest_app"]
 __all__ = ["playwright"]  # the module's one Playwright driver, as in test_browser
 

@@ -52,8 +52,8 @@ def test_the_launcher_builds_the_demo_first_and_the_browser_shows_its_progress(t
         seen = set()
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and page.get_by_text("Chuẩn bị dữ liệu lần đầu").count():
-            if bar.count():
-                seen.add(bar.first.inner_text().split("(")[0].strip())
+            # the bar's text now, without waiting for it (it is gone once the build is done)
+            seen |= {text.split("(")[0].strip() for text in bar.all_inner_texts()}
             time.sleep(0.3)
         # the bar named what it was doing as it went: the pipeline's stages, file by file
         assert "Kiểm tra và nạp từng tệp" in seen, seen

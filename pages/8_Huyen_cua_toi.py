@@ -10,6 +10,8 @@ the province's row of the F0 table), never another district's row."""
 import streamlit as st
 
 from app import formatting as F
+from app import ledger_view as LV
+from app import signin
 from app import queries as q
 from app import widgets as W
 from app.frame import PAGE, frame
@@ -137,6 +139,19 @@ def facilities(code: str) -> None:
                 key=f"my_facilities_{code}", download=False, file_name=f"co_so_vuot_dinh_muc_{code}_{f.as_of:%Y%m%d}")
 
 
+def ledger(code: str) -> None:
+    """The district's open items of the reconciliation ledger (its own units; the province's rows are the
+    overview's), by the data-quality page's merge (app.ledger_view)."""
+    units = q.discrepancy_units(f.snapshot, (code,))
+    merged = LV.combine(q.discrepancies(f.snapshot, (code,), f.as_of),
+                        signin.state_of(f.settings).ledger_entries(tuple(units["unit_code"])), units)
+    own = merged[merged["district_code"] == code]
+    st.markdown(f"**Sổ theo dõi chênh lệch:** "
+                f"{W.show(W.fig('ledger_open_items', LV.open_count(own), scope=code, located='district'))} mục "
+                "đang mở")
+    st.page_link(PAGE["Chất lượng số liệu"], label="→ Xem và cập nhật sổ theo dõi chênh lệch")
+
+
 def reports(code: str) -> None:
     """The district's reports to the province not sent by their due date, or sent late, judged on the as-of date."""
     subs = q.report_submissions(f.snapshot, (code,), f.as_of)
@@ -207,8 +222,7 @@ for code in shown:
     care(code)
     facilities(code)
     reports(code)
-    # Việc được giao còn mở (the reconciliation ledger, app/state_ledger.py): not drawn yet — no page shows the ledger
-    # and app.queries has no door to it; its open items for the district belong here, once it has one.
+    ledger(code)
     compared(code, row, province_rows[0] if province_rows else None)
     st.divider()
 

@@ -82,13 +82,17 @@ def run_log(settings: Settings) -> list[dict]:
     return sorted(RunLog(settings).runs(), key=lambda r: str(r.get("started_at") or r.get("run_id")))
 
 
-def rejected_files(settings: Settings) -> pd.DataFrame:
-    """Files refused by the latest run that refused any (file, reason, started_at), from the run log."""
+def rejected_files(settings: Settings, snapshot: str, scope: Scope) -> pd.DataFrame:
+    """Files refused by the latest run that refused any (file, reason, started_at), from the run log. A refused file
+    belongs to no district the warehouse knows, and its name or reason may name any (bao_cao_huyen_tam_dao…): a viewer
+    whose scope is not the whole snapshot gets the rows without their file name and reason (how many, and when)."""
     runs = [r for r in run_log(settings) if r.get("files_rejected")]
     if not runs:
         return pd.DataFrame(columns=["file", "reason", "started_at"])
     last = runs[-1]
     frame = pd.DataFrame(last["files_rejected"], columns=["file", "reason"])
+    if set(scope) != set(all_districts(snapshot)):
+        frame = frame.assign(file=None, reason=None)
     return frame.assign(started_at=pd.Timestamp(last.get("started_at")))
 
 

@@ -127,7 +127,7 @@ W.table(subs,
         row_key=("unit_code", "report_kind", "due_date"))
 
 st.subheader("Tệp bị từ chối")
-rejected = q.rejected_files(f.settings)
+rejected = q.rejected_files(f.settings, f.snapshot, f.scope)
 if rejected.empty:
     st.caption("Chưa có tệp nào bị từ chối.")
 elif len(f.scope) == len(q.all_districts(f.snapshot)):

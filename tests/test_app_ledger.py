@@ -214,3 +214,12 @@ def test_rejected_file_names_are_shown_to_whole_province_viewers_only(app):
     text = texts(district)
     assert "1 tệp bị từ chối" in text and "Danh sách tệp do Sở Y tế / CDC giữ" in text
     assert "tam_dao" not in text and "tam_dao" not in json.dumps([str(e.value) for e in district.caption])
+    # the query itself gives a district viewer the count without the names (the page cannot show what it never gets)
+    from app import queries as q
+    from etl.snapshots import current_snapshot
+
+    snapshot = str(current_snapshot(load_settings(app)))
+    names = q.rejected_files(load_settings(app), snapshot, (VINH_YEN,))
+    assert len(names) == 1 and names["file"].isna().all() and names["reason"].isna().all()
+    assert list(q.rejected_files(load_settings(app), snapshot, q.all_districts(snapshot))["file"]) == [
+        "bao_cao_huyen_tam_dao_tuan_10.xlsx"]

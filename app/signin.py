@@ -126,7 +126,8 @@ def _sign_in_page(settings: Settings) -> None:
     if st.session_state.pop("_signed_out", False):
         st.html(_cookie_script(None), unsafe_allow_javascript=True)
         st.success("Đã đăng xuất.")
-    with st.form("signin", enter_to_submit=True):
+    form, _ = st.columns([1, 1])  # a form as wide as a name and a password, not as the screen
+    with form, st.form("signin", enter_to_submit=True):
         login = st.text_input("Tên đăng nhập", key="signin_login")
         password = st.text_input("Mật khẩu", type="password", key="signin_password")
         submitted = st.form_submit_button("Đăng nhập", type="primary")

@@ -327,3 +327,24 @@ def test_the_rule_behind_each_status_is_named(mart):
     assert row(mart, "mui2_khoang_cach_doi", "2022-03-12")["status_reason"] == "pace_too_slow"  # 10 a week, 40 due
     assert row(mart, "thieu_mot_nguoi", "2022-03-09")["status_reason"] == "pace_enough"
     assert row(mart, "dat_dung_nguong", "2022-03-12")["status_reason"] == "reached_by_deadline"
+
+
+def test_a_targets_file_without_minimum_intervals_builds_and_blocks_nobody(tmp_path):
+    """Regression: with no [[min_interval]] the raw table had no row to type its columns by, and the deadline mart
+    failed ("Cannot mix values of type INTEGER and DATE in COALESCE"), jamming the whole run. Now nobody is blocked by
+    an interval: 18+ dose 2 by 20/03, 10 of 400 have it on 12/03 (2,50%)."""
+    import re
+
+    settings = load_settings(tmp_path / "data", province="26")
+    population_csv(settings.inbox / "population/ds.csv", [[TICH_SON, "đầu kỳ", 400, 100, 100, 100, "thử"]])
+    platform_csv(settings.inbox / "platform/p.csv", [[TICH_SON, "01/03/2022", "18+", 1, "Pfizer", 50],
+                                                     [TICH_SON, "12/03/2022", "18+", 2, "Pfizer", 10]])
+    targets = settings.inbox / "targets/chi_tieu.toml"
+    targets.parent.mkdir(parents=True)
+    targets.write_text(re.sub(r"\[\[min_interval\]\][^\[]*", "", TARGETS), encoding="utf-8")
+    assert "[[min_interval]]" not in targets.read_text(encoding="utf-8")
+    assert run(settings, Progress(sink=lambda line: None)).exit_code == EXIT_OK
+    with duckdb.connect(str(S.current_snapshot(settings)), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM marts.min_intervals").fetchone() == (0,)
+        blocked = con.execute("SELECT DISTINCT people_blocked_by_interval FROM marts.deadline_status").fetchall()
+    assert blocked == [(0,)]

@@ -27,6 +27,7 @@ bảng điều hành phòng, chống dịch COVID-19 cấp tỉnh.
 
   python -m app.admin create LOGIN --name "Nguyễn Văn A" --role member   tạo tài khoản, in mật khẩu cấp lần đầu
   python -m app.admin create LOGIN --name "…" --role district --district 243   tài khoản của một huyện
+  python -m app.admin create LOGIN --name "…" --role committee --province 26   chỉ thấy tỉnh 26 (bản toàn quốc)
   python -m app.admin disable LOGIN | enable LOGIN      khóa / mở khóa tài khoản (khóa thì kết thúc mọi phiên)
   python -m app.admin reset-password LOGIN             cấp lại mật khẩu (phải đổi khi đăng nhập)
   python -m app.admin list                             liệt kê tài khoản
@@ -69,7 +70,8 @@ def _state(args) -> State:
 
 
 def cmd_create(args) -> int:
-    password = _state(args).create_account(args.login, args.name, args.role, args.district, by=None,
+    password = _state(args).create_account(args.login, args.name, args.role, args.district,
+                                           province_code=args.province, by=None,
                                            address=_address())
     print(f"Đã tạo tài khoản {args.login.strip().lower()} ({ROLES[args.role]}). {ISSUED.capitalize()}: {password}")
     return 0
@@ -200,6 +202,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, choices=list(ROLES), metavar="VAI_TRÒ",
                    help="vai trò: " + ", ".join(f"{k} ({v})" for k, v in ROLES.items()))
     p.add_argument("--district", metavar="MÃ_HUYỆN", help="mã GSO của huyện (chỉ cho vai trò district)")
+    p.add_argument("--province", metavar="MÃ_TỈNH",
+                   help="gắn tài khoản với một tỉnh (mã GSO 2 chữ số): trên bản dữ liệu toàn quốc chỉ thấy tỉnh đó")
     command("disable", "khóa tài khoản (kết thúc mọi phiên đăng nhập của tài khoản)", cmd_disable, login=True)
     command("enable", "mở khóa tài khoản", cmd_enable, login=True)
     command("reset-password", "cấp lại mật khẩu (phải đổi khi đăng nhập) và in ra", cmd_reset, login=True)

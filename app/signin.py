@@ -207,7 +207,7 @@ def guard(settings: Settings, account: state.Account, snapshot: str, scope: q.Sc
 
 def accounts_table(store: state.State) -> pd.DataFrame:
     """Every account, for the administrators' page."""
-    columns = ["login", "full_name", "role", "district_code", "disabled", "must_change_password"]
+    columns = ["login", "full_name", "role", "district_code", "province_code", "disabled", "must_change_password"]
     return pd.DataFrame([a.__dict__ for a in store.accounts()], columns=columns)
 
 
@@ -229,12 +229,18 @@ def audit_table(store: state.State, since: dt.date, until: dt.date, login: str |
 def scope_of(account: state.Account, snapshot: str) -> q.Scope:
     """The districts `account` may see in `snapshot`: every district for the roles in WHOLE_PROVINCE; a member, those
     whose member_login in the snapshot's assignments is theirs (the nightly file is the one source of truth); a
-    district account, its own district if the snapshot has it."""
+    district account, its own district if the snapshot has it; an account bound to a province, within it only."""
     if account.role in WHOLE_PROVINCE:
-        return q.all_districts(snapshot)
-    if account.role == "member":
-        return q.member_districts(snapshot, account.login)
-    return tuple(c for c in q.all_districts(snapshot) if c == account.district_code)
+        scope = q.all_districts(snapshot)
+    elif account.role == "member":
+        scope = q.member_districts(snapshot, account.login)
+    else:
+        scope = tuple(c for c in q.all_districts(snapshot) if c == account.district_code)
+    if account.province_code:
+        # an account bound to one province: in the whole-country snapshot, that province's districts only (in another
+        # province's snapshot, none)
+        scope = q.province_scope(snapshot, scope, account.province_code)
+    return scope
 
 
 def account_box(settings: Settings, account: state.Account, scope_names: str) -> None:

@@ -59,6 +59,7 @@ class Account:
     district_code: str | None
     disabled: bool
     must_change_password: bool
+    province_code: str | None = None  # bound to one province (the whole-country snapshot shows it that one only)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def _normal_login(login: str) -> str:
 def _account(row: sqlite3.Row) -> Account:
     return Account(login=row["login"], full_name=row["full_name"], role=row["role"],
                    district_code=row["district_code"], disabled=bool(row["disabled"]),
-                   must_change_password=bool(row["must_change_password"]))
+                   must_change_password=bool(row["must_change_password"]), province_code=row["province_code"])
 
 
 def _require(con: sqlite3.Connection, login: str) -> None:
@@ -162,7 +163,7 @@ class State(Ledger):
 
     def create_account(self, login: str, full_name: str, role: str, district_code: str | None = None,
                        password: str | None = None, *, chosen: bool = False, password_hash: str | None = None,
-                       by: str | None = None, address: str | None = None) -> str:
+                       province_code: str | None = None, by: str | None = None, address: str | None = None) -> str:
         """A new account that must change its password at first sign-in; returns that password (issued when None)."""
         login = _normal_login(login)
         if not re.fullmatch(r"[a-z0-9._@-]{1,64}", login):
@@ -174,6 +175,9 @@ class State(Ledger):
             raise ValueError("Tài khoản huyện cần mã huyện; chỉ tài khoản huyện mới gắn với một huyện")
         if not (full_name or "").strip():
             raise ValueError("Cần họ tên")
+        province_code = (province_code or "").strip() or None
+        if province_code is not None and not re.fullmatch(r"\d{2}", province_code):
+            raise ValueError("Mã tỉnh là 2 chữ số (mã GSO), ví dụ 26")
         password = password if password is not None else issue_password()
         _check_strength(password)
         # chosen: a password the person chose (not issued), nothing to change at first sign-in; password_hash: its
@@ -182,9 +186,11 @@ class State(Ledger):
         with self._transaction() as con:
             if con.execute("SELECT 1 FROM accounts WHERE login = ?", (login,)).fetchone():
                 raise ValueError(f"Tài khoản {login} đã có")
-            con.execute("INSERT INTO accounts (login, full_name, role, district_code, password_hash, "
-                        "must_change_password, disabled, failed_count, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)",
-                        (login, full_name.strip(), role, district_code, hashed, int(not chosen), _stamp(self._clock())))
+            con.execute("INSERT INTO accounts (login, full_name, role, district_code, province_code, password_hash, "
+                        "must_change_password, disabled, failed_count, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?)",
+                        (login, full_name.strip(), role, district_code, province_code, hashed, int(not chosen),
+                         _stamp(self._clock())))
             self._audit(con, "account_created", by, address, dict(account=login, role=role, district=district_code))
         return password
 

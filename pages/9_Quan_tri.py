@@ -21,6 +21,7 @@ by, where = f.account.login, signin.address()
 st.subheader("Tài khoản")
 W.table(signin.accounts_table(store), {"login": W.Col("Tên đăng nhập"), "full_name": W.Col("Họ tên"),
                    "role": W.Col("Vai trò", words=ROLES), "district_code": W.Col("Mã huyện"),
+                   "province_code": W.Col("Mã tỉnh"),
                    "disabled": W.Col("Đã khóa", "flag", flag_text="khóa"),
                    "must_change_password": W.Col("Phải đổi mật khẩu", "flag", flag_text="phải đổi")},
         key="accounts", file_name=f"tai_khoan_{dt.date.today():%Y%m%d}", max_rows=20)
@@ -30,9 +31,11 @@ with st.expander("Tạo tài khoản"), st.form("create_account", clear_on_submi
     name = st.text_input("Họ tên", key="new_name")
     role = st.selectbox("Vai trò", list(ROLES), format_func=ROLES.get, key="new_role")
     district = st.text_input("Mã huyện (chỉ tài khoản huyện)", key="new_district")
+    province = st.text_input("Mã tỉnh (tùy chọn: trên bản dữ liệu toàn quốc chỉ thấy tỉnh này)", key="new_province")
     if st.form_submit_button("Tạo tài khoản"):
         try:
-            issued = store.create_account(login, name, role, district.strip() or None, by=by, address=where)
+            issued = store.create_account(login, name, role, district.strip() or None,
+                                          province_code=province.strip() or None, by=by, address=where)
         except ValueError as error:
             st.error(F.md(error))
         else:

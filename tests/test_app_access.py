@@ -154,3 +154,29 @@ def test_a_district_asked_for_outside_the_scope_is_dropped_refused_and_audited(d
     with figures.recording() as rec:
         at.run()
     assert leaks(*drawn(at, rec), MEMBER_DISTRICTS, districts, communes) == []
+
+
+def test_in_the_whole_country_snapshot_an_account_bound_to_a_province_sees_that_province_only(use_data,
+                                                                                                 national_data):
+    """The national test warehouse holds Phúc Xá (Hà Nội, 01) and Tích Sơn (Vĩnh Phúc, 26): a committee account bound to
+    Vĩnh Phúc gets Vĩnh Phúc's districts (243–253), one bound to no province every district of the country, and on
+    the coverage page only Vĩnh Phúc is offered."""
+    from app import signin
+    from app.state import Account, State
+
+    data = use_data(national_data)
+    store = State(load_settings(data).data_dir / "state" / "state.sqlite3")
+    if store.account("bcd.vinhphuc") is None:
+        store.create_account("bcd.vinhphuc", "Ban Chỉ đạo tỉnh Vĩnh Phúc", "committee", None, "mat-khau-kiem-thu",
+                             chosen=True, province_code="26")
+    snapshot = str(current_snapshot(load_settings(data)))
+    every = q.all_districts(snapshot)
+    bound = signin.scope_of(store.account("bcd.vinhphuc"), snapshot)
+    assert set(bound) == {"243", "244", "246", "247", "248", "249", "251", "252", "253"}
+    assert signin.scope_of(Account("bcd.toanquoc", "Toàn quốc", "committee", None, False, False), snapshot) == every
+    at = app_test(timeout=60)
+    at.session_state["_phien"] = store.new_session("bcd.vinhphuc", "127.0.0.1")
+    at.run()
+    at.switch_page("pages/2_Bao_phu_tiem_chung.py").run()
+    assert not at.exception
+    assert at.selectbox(key="cov_province").options == ["Tỉnh Vĩnh Phúc"]

@@ -65,9 +65,34 @@ def test_migrations_are_applied_once_and_reopening_changes_nothing(path, clock):
     State(path, clock=clock, hasher=FAST)
     State(path, clock=clock, hasher=FAST)
     with raw(path) as con:
-        assert con.execute("SELECT version, name FROM schema_version").fetchall() == [(1, "001_initial.sql")]
+        assert con.execute("SELECT version, name FROM schema_version").fetchall() == [
+            (1, "001_initial.sql"), (2, "002_account_province.sql")]
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        columns = {r[1] for r in con.execute("PRAGMA table_info(accounts)")}
     assert {"accounts", "sessions", "audit", "ledger", "ledger_history", "flags", "schema_version"} <= tables
+    assert "province_code" in columns
+
+
+def test_a_database_of_version_1_is_brought_to_version_2_and_keeps_its_accounts(path, clock):
+    """A state database made before accounts could be bound to a province: the migration adds the column, the
+    accounts stay and are bound to no province."""
+    import sqlite3
+
+    from app import state as S
+
+    first = S.MIGRATIONS_DIR / "001_initial.sql"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as con:
+        con.executescript(first.read_text(encoding="utf-8"))
+        con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name VARCHAR(100), "
+                    "applied_at VARCHAR(32))")
+        con.execute("INSERT INTO schema_version VALUES (1, '001_initial.sql', '2026-01-01 00:00:00')")
+        con.execute("INSERT INTO accounts (login, full_name, role, password_hash, created_at) "
+                    "VALUES ('an', 'Nguyễn Văn An', 'committee', 'x', '2026-01-01 00:00:00')")
+    db = State(path, clock=clock, hasher=FAST)
+    with raw(path) as con:
+        assert [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2]
+    assert db.account("an").province_code is None and db.account("an").full_name == "Nguyễn Văn An"
 
 
 def test_the_database_is_in_wal_mode_under_the_data_directory(tmp_path):

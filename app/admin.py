@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 
 from app.state import ROLES, State, UnknownLogin, open_state
-from etl.argparse_vi import vietnamese_argparse
+from etl.argparse_vi import run_command
 from etl.settings import Settings, load_settings
 
 EXIT_USAGE = 2
@@ -221,13 +221,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    with vietnamese_argparse():
-        args = _parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except (UsageError, UnknownLogin, ValueError) as exc:
-        print(f"python -m app.admin {args.command}: lỗi: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    return run_command(_parser, argv, "python -m app.admin", (UsageError, UnknownLogin, ValueError), EXIT_USAGE)
 
 
 if __name__ == "__main__":

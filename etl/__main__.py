@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 
 from etl import snapshots as S
-from etl.argparse_vi import vietnamese_argparse
+from etl.argparse_vi import run_command
 from etl.archive import IGNORED_PREFIXES
 from etl.settings import Settings, load_settings, province_origin, record_province, stored_province
 
@@ -233,13 +233,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    with vietnamese_argparse():
-        args = _parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except UsageError as exc:
-        print(f"python -m etl {args.command}: lỗi: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    return run_command(_parser, argv, "python -m etl", (UsageError,), EXIT_USAGE)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
+from collections.abc import Callable
 
 # argparse's own words, which it writes through its module's gettext.
 _ARGPARSE_VI = {
@@ -41,3 +43,16 @@ def vietnamese_argparse():
         yield
     finally:
         argparse._, argparse.ngettext = saved
+
+
+def run_command(parser: Callable[[], argparse.ArgumentParser], argv: list[str] | None, prog: str,
+                refused: tuple[type[BaseException], ...], exit_refused: int = 2) -> int:
+    """Parse `argv` with Vietnamese help and errors, run the chosen sub-command (`args.func`), and turn a refusal
+    (one of `refused`) into one line on stderr, "<prog> <command>: lỗi: <reason>", and `exit_refused`."""
+    with vietnamese_argparse():
+        args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except refused as exc:
+        print(f"{prog} {args.command}: lỗi: {exc}", file=sys.stderr)
+        return exit_refused

@@ -4,7 +4,6 @@ the rows they show (an extract says how much of the whole it is)."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,7 +266,13 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
         return
     # Written when the button is clicked, not on every rerun: openpyxl takes longer than drawing the whole page.
     audit = st.session_state.get(DOWNLOAD_AUDIT)
-    st.download_button("Tải bảng Excel", data=functools.partial(_download, frame, cols, note, f"{file_name}.xlsx", audit),
+    # A function, not a partial or another callable object: Streamlit registers a function at no cost, but spends
+    # milliseconds on other callables (measured: 0,1 ms against 2,6–8 ms a table, on every run).
+
+    def written() -> bytes:
+        return _download(frame, cols, note, f"{file_name}.xlsx", audit)
+
+    st.download_button("Tải bảng Excel", data=written,
                        file_name=f"{file_name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
                        on_click="ignore")

@@ -123,14 +123,7 @@ def member_logins(settings: Settings) -> list[tuple[str, str]]:
     snapshot = queries.snapshot_path(settings)
     if snapshot is None:
         raise UsageError(f"chưa có bản dữ liệu nào được công bố trong {settings.warehouse}: chạy python -m etl run")
-    cursor = queries._connection(snapshot).cursor()
-    try:
-        rows = cursor.execute(
-            "SELECT lower(trim(member_login)) AS login, min(member) AS name FROM marts.assignments "
-            "WHERE member_login IS NOT NULL AND trim(member_login) <> '' GROUP BY 1 ORDER BY 1").fetchall()
-    finally:
-        cursor.close()
-    return [(login, name or login) for login, name in rows]
+    return queries.member_logins(snapshot, queries.all_districts(snapshot))
 
 
 def cmd_import_members(args) -> int:

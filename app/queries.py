@@ -125,6 +125,13 @@ def member_districts(snapshot: str, login: str) -> Scope:
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def member_logins(snapshot: str, scope: Scope) -> list[tuple[str, str]]:
+    """(login, name) of every standing-committee member the assignments file names for a district in scope."""
+    frame = _query(snapshot, "member_logins", scope=scope)
+    return [(login, name or login) for login, name in zip(frame["login"], frame["name"], strict=True)]
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def districts(snapshot: str, scope: Scope) -> pd.DataFrame:
     return _query(snapshot, "districts", scope=scope)
 

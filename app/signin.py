@@ -211,6 +211,11 @@ def accounts_table(store: state.State) -> pd.DataFrame:
     return pd.DataFrame([a.__dict__ for a in store.accounts()], columns=columns)
 
 
+def issued_table(issued: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """(login, name, issued password) of accounts just created, for the administrators' page to show once."""
+    return pd.DataFrame(issued, columns=["login", "full_name", "password"])
+
+
 def audit_since_default(days: int = 30) -> dt.date:
     """The first day the administrators' page shows of the audit trail, until they pick another."""
     return dt.date.today() - dt.timedelta(days=days)

@@ -6,6 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from app import formatting as F
+from app import queries as q
 from app import signin
 from app import widgets as W
 from app.frame import frame
@@ -42,6 +43,18 @@ with st.expander("Tạo tài khoản"), st.form("create_account", clear_on_submi
             st.success(f"Đã tạo tài khoản {F.md(login)}. Mật khẩu cấp lần đầu, chỉ hiện lần này; người dùng phải "
                        "đổi khi đăng nhập:")
             st.code(issued, language=None)
+
+with st.expander("Tạo tài khoản cho các ủy viên trong bảng phân công"):
+    members = [m for m in q.member_logins(f.snapshot, f.scope) if store.account(m[0]) is None]
+    st.caption(f"Bảng phân công phụ trách địa bàn của bản dữ liệu đang dùng: "
+               f"{W.show(W.fig('members_without_account', len(members), scope=f.scope_key))} ủy viên chưa có tài khoản. "
+               "Mật khẩu cấp lần đầu chỉ hiện một lần; người dùng phải đổi khi đăng nhập.")
+    if members and st.button("Tạo tài khoản", key="import_members"):
+        issued = [(login, name, store.create_account(login, name, "member", by=by, address=where))
+                  for login, name in members]
+        W.table(signin.issued_table(issued), {"login": W.Col("Tên đăng nhập"), "full_name": W.Col("Họ tên"),
+                                              "password": W.Col("Mật khẩu cấp lần đầu")},
+                key="issued", file_name="mat_khau_cap_lan_dau", download=False)
 
 with st.expander("Khóa, mở khóa, cấp lại mật khẩu"):
     logins = [a.login for a in store.accounts()]

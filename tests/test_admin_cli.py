@@ -110,7 +110,8 @@ def test_usage_errors_exit_2_in_vietnamese_without_a_traceback(data):
 
 
 def publish_assignments(data: Path, rows: list[tuple]) -> None:
-    """A minimal published snapshot: marts.assignments only, and CURRENT pointing at it (as etl.snapshots does)."""
+    """A minimal published snapshot: marts.units (the districts) and marts.assignments, and CURRENT pointing at it
+    (as etl.snapshots does)."""
     snapshots = data / "warehouse" / "snapshots"
     snapshots.mkdir(parents=True)
     with duckdb.connect(str(snapshots / "2022-03-14T020000_000000.duckdb")) as con:
@@ -118,6 +119,8 @@ def publish_assignments(data: Path, rows: list[tuple]) -> None:
         con.execute("CREATE TABLE marts.assignments (district_code VARCHAR, district_name VARCHAR, member VARCHAR, "
                     "member_login VARCHAR, district_secretary VARCHAR)")
         con.executemany("INSERT INTO marts.assignments VALUES (?, ?, ?, ?, ?)", rows)
+        con.execute("CREATE TABLE marts.units AS SELECT DISTINCT district_code AS unit_code, 'district' AS unit_level "
+                    "FROM marts.assignments")
     (data / "warehouse" / "CURRENT").write_text("2022-03-14T020000_000000.duckdb\n", encoding="utf-8")
 
 

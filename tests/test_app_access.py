@@ -180,3 +180,12 @@ def test_in_the_whole_country_snapshot_an_account_bound_to_a_province_sees_that_
     at.switch_page("pages/2_Bao_phu_tiem_chung.py").run()
     assert not at.exception
     assert at.selectbox(key="cov_province").options == ["Tỉnh Vĩnh Phúc"]
+
+
+@pytest.mark.parametrize("role", ["health", "admin"])
+def test_the_whole_province_roles_open_every_page(use_data, app_data, role):
+    """Sở Y tế / CDC and the administrators see every district: every page draws for them (the committee's every
+    page: tests/test_app_figures.py; a member's and a district's, above)."""
+    use_data(app_data)
+    at, rec = render_every_page(app_test(role=role))
+    assert "cả tỉnh" in texts(at) and rec.tables

@@ -148,3 +148,26 @@ def test_the_readme_lists_every_demo_account_and_their_password():
     assert f"`{demo_accounts.DEMO_PASSWORD}`" in readme
     for account in demo_accounts.demo_accounts("26"):
         assert f"`{account.login}`" in readme, account.login
+
+
+def test_the_administrators_page_creates_the_members_of_the_assignments_file_and_shows_their_passwords_once(
+        use_data, demo_build, tmp_path):
+    """On a copy of the demo: its assignments name 5 members for Vĩnh Phúc's 9 districts, none with an account yet."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_build[1], data, ignore=shutil.ignore_patterns("state"))
+    use_data(data)
+    at = app_test(role="admin", login="quantri.test").run()
+    at.switch_page(ADMIN_PAGE).run()
+    assert "5 ủy viên chưa có tài khoản" in texts(at)
+    at.button(key="import_members").click().run()
+    issued = at.dataframe[1].value  # the accounts table, then the passwords issued
+    assert list(issued["Tên đăng nhập"]) == ["uv.hoangvane", "uv.levanc", "uv.nguyenvana", "uv.phamthid",
+                                             "uv.tranthib"]
+    member = store(data).account("uv.levanc")
+    assert member.role == "member" and member.must_change_password
+    assert store(data).sign_in("uv.levanc", issued.set_index("Tên đăng nhập").loc["uv.levanc", "Mật khẩu cấp lần đầu"],
+                               "127.0.0.1").ok
+    at.run()  # shown once: the next run offers nothing more to create and shows no password
+    assert "0 ủy viên chưa có tài khoản" in texts(at) and len(at.dataframe) == 2

@@ -223,3 +223,30 @@ def test_rejected_file_names_are_shown_to_whole_province_viewers_only(app):
     assert len(names) == 1 and names["file"].isna().all() and names["reason"].isna().all()
     assert list(q.rejected_files(load_settings(app), snapshot, q.all_districts(snapshot))["file"]) == [
         "bao_cao_huyen_tam_dao_tuan_10.xlsx"]
+
+
+def test_huyen_cua_toi_counts_the_districts_own_open_items_and_an_explained_one_takes_one_off(app):
+    """Vĩnh Yên's own discrepancies (its district and commune rows, not the province's), as the data-quality page
+    merges them; explaining one of them takes one off that district's count and nothing off Tam Đảo's."""
+    from app import queries as q
+    from etl.settings import load_settings
+    from etl.snapshots import current_snapshot
+
+    snapshot = str(current_snapshot(load_settings(app)))
+    current = q.discrepancies(snapshot, (VINH_YEN,), dt.date(2022, 3, 14))
+    own = current[current["district_code"] == VINH_YEN]
+    assert len(own) >= 1
+    page = "pages/8_Huyen_cua_toi.py"
+
+    def count(text: str) -> int:
+        import re
+
+        return int(re.search(r"Sổ theo dõi chênh lệch:\**\s*(\d+) mục đang mở", text).group(1))
+
+    before = count(texts(open_page(page, role="district", login="huyen.vinhyen", district=VINH_YEN)))
+    assert before == len(own)  # no entry yet: every one of them is open ("mới")
+    first = own.iloc[0]
+    store(app).ledger_write(first["kind"], first["unit_code"], first["cohort"] or None, int(first["dose"]) or None,
+                            status="explained", reason="Khác", note="Đã giải trình", owner="TTYT", login="syt.cdc",
+                            address="127.0.0.1")
+    assert count(texts(open_page(page, role="district", login="huyen.vinhyen", district=VINH_YEN))) == before - 1

@@ -171,3 +171,16 @@ def test_the_administrators_page_creates_the_members_of_the_assignments_file_and
                                "127.0.0.1").ok
     at.run()  # shown once: the next run offers nothing more to create and shows no password
     assert "0 ủy viên chưa có tài khoản" in texts(at) and len(at.dataframe) == 2
+
+
+def test_the_no_snapshot_page_is_behind_sign_in_too(use_data, tmp_path):
+    """A province's directory whose runs all failed (no snapshot, and no demo may paper over it): a viewer who has not
+    signed in sees the sign-in form, not the directory's path or its failed runs; signed in, the explanation."""
+    from etl.snapshots import RunLog
+
+    data = use_data(tmp_path / "data")
+    RunLog(load_settings(data)).append({"run_id": "r1", "status": "failed", "started_at": "2022-03-14T02:00:00"})
+    at = AppTest.from_file(ENTRY, default_timeout=30).run()
+    assert [t.value for t in at.title] == ["Đăng nhập"] and "Chưa có bản dữ liệu" not in texts(at)
+    signed = app_test().run()
+    assert [t.value for t in signed.title] == ["Chưa có bản dữ liệu"]

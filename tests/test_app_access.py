@@ -128,7 +128,9 @@ def test_the_probe_catches_a_query_that_forgets_the_scope(demo, monkeypatch):
 
     monkeypatch.setattr(q, "_sql", unscoped)
     st.cache_data.clear()
-    at, rec = render_every_page(app_test(timeout=120, role="member", login=MEMBER))
+    at = app_test(timeout=120, role="member", login=MEMBER).run()
+    with figures.recording() as rec:
+        at.switch_page("pages/3_Ca_benh_co_so_dieu_tri.py").run()  # the page that reads cases_units
     found = leaks(*drawn(at, rec), MEMBER_DISTRICTS, districts, communes)
     assert "Huyện Tam Đảo" in found and "Huyện Sông Lô" in found, found
 

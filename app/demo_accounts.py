@@ -41,15 +41,17 @@ def demo_accounts(province_code: str) -> list[DemoAccount]:
     return accounts
 
 
-def ensure(settings: Settings) -> State | None:
+def ensure(settings: Settings, state: State | None = None) -> State | None:
     """Create the demo accounts in a demo data directory (one that has never run the ETL, or is already marked as a
-    demo), each with DEMO_PASSWORD and nothing to change at first sign-in; None for any other directory."""
-    state = open_state(settings)
+    demo), each with DEMO_PASSWORD and nothing to change at first sign-in; None for any other directory. `state`: the
+    directory's state database when the caller holds it open (a server process does, app.signin.state_of)."""
+    state = state or open_state(settings)
     if not state.is_demo():
         if not firststart.needs_demo(settings):
             return None
         state.mark_demo()
-    missing = [a for a in demo_accounts(settings.province_code) if state.account(a.login) is None]
+    existing = {a.login for a in state.accounts()}
+    missing = [a for a in demo_accounts(settings.province_code) if a.login not in existing]
     if missing:
         # one hash for the one documented password (argon2id takes about 0,3 s a hash here: the first start waits
         # for it once, not once an account)

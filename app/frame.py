@@ -115,7 +115,8 @@ def frame(title: str) -> Frame:
         st.stop()
     meta = q.snapshot_meta(snapshot, scope)
     _navigation(meta, account)
-    signin.account_box(settings, account, _scope_names(snapshot, scope, meta["province_code"] == NATIONAL))
+    names = _scope_names(snapshot, scope, meta["province_code"] == NATIONAL)
+    signin.account_box(settings, account, names)
     signin.guard(settings, account, snapshot, scope)
     as_of = _as_of_picker(meta)
     figures.begin_page(title, as_of)
@@ -125,7 +126,7 @@ def frame(title: str) -> Frame:
     # every Excel download of this run is audited with who, from where, of which snapshot and scope
     st.session_state[widgets.DOWNLOAD_AUDIT] = {
         "state": str(signin.state_path(settings)), "login": account.login, "address": signin.address(),
-        "snapshot": meta["run_id"], "scope": _scope_names(snapshot, scope, meta["province_code"] == NATIONAL)}
+        "snapshot": meta["run_id"], "scope": names}
     return Frame(settings=settings, snapshot=snapshot, scope=scope, as_of=as_of, meta=meta, account=account)
 
 

@@ -20,6 +20,7 @@ import streamlit as st
 from app import demo_accounts, state
 from app import formatting as F
 from app import queries as q
+from etl import firststart
 from etl.settings import Settings
 
 COOKIE = "bcd_phien"
@@ -101,8 +102,9 @@ def viewer(settings: Settings) -> state.Account | None:
 def require(settings: Settings) -> state.Account:
     """The signed-in account; else the sign-in page (or the password change an issued password requires), and the
     run stops there."""
-    if _first_start(settings):
-        demo_accounts.ensure(settings)  # a fresh demo directory: its accounts exist before anyone must sign in
+    if firststart.needs_demo(settings):
+        # a fresh demo directory: its accounts exist before anyone must sign in
+        demo_accounts.ensure(settings, state_of(settings))
     account = viewer(settings)
     if account is None:
         _sign_in_page(settings)
@@ -111,12 +113,6 @@ def require(settings: Settings) -> state.Account:
         _change_password_page(settings, account)
         st.stop()
     return account
-
-
-def _first_start(settings: Settings) -> bool:
-    from etl import firststart
-
-    return firststart.needs_demo(settings)
 
 
 def _sign_in_page(settings: Settings) -> None:

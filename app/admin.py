@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 
 from app.state import ROLES, State, UnknownLogin, open_state
-from etl.argparse_vi import run_command
+from etl.argparse_vi import command_parser, run_command
 from etl.settings import Settings, load_settings
 
 EXIT_USAGE = 2
@@ -177,17 +177,12 @@ def cmd_audit(args) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m app.admin", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="LỆNH")
+    parser, sub_command = command_parser("python -m app.admin", DESCRIPTION)
 
     def command(name: str, help_text: str, func, *, login: bool = False) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--data-dir", metavar="THƯ_MỤC",
-                       help="thư mục dữ liệu (mặc định $COVID_DATA_DIR, nếu không có thì ./data)")
+        p = sub_command(name, help_text, func)
         if login:
             p.add_argument("login", metavar="LOGIN", help="tên đăng nhập")
-        p.set_defaults(func=func)
         return p
 
     p = command("create", "tạo tài khoản và in mật khẩu cấp lần đầu (một lần)", cmd_create, login=True)

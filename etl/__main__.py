@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 
 from etl import snapshots as S
-from etl.argparse_vi import run_command
+from etl.argparse_vi import command_parser, run_command
 from etl.archive import IGNORED_PREFIXES
 from etl.settings import Settings, load_settings, province_origin, record_province, stored_province
 
@@ -200,18 +200,14 @@ def _keep(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m etl", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="LỆNH")
+    parser, sub_command = command_parser("python -m etl", DESCRIPTION)
 
     def command(name: str, help_text: str, func, *, builds: bool = False) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--data-dir", metavar="THƯ_MỤC", help="thư mục dữ liệu (mặc định $COVID_DATA_DIR, nếu không có thì ./data)")
+        p = sub_command(name, help_text, func)
         if builds:
             p.add_argument("--province", metavar="MÃ", help="mã GSO của tỉnh, 00 cho toàn quốc (mặc định $COVID_PROVINCE, nếu không "
                                               "có thì theo settings.toml của thư mục dữ liệu, nếu không có thì 26)")
             p.add_argument("--keep", type=_keep, metavar="SỐ", help="số bản dữ liệu giữ lại (ngoài các bản được ghim)")
-        p.set_defaults(func=func)
         return p
 
     p = command("run", "chạy ETL hằng đêm: nhận tệp mới, dựng và công bố bản dữ liệu", cmd_run, builds=True)

@@ -45,6 +45,24 @@ def vietnamese_argparse():
         argparse._, argparse.ngettext = saved
 
 
+def command_parser(prog: str, description: str) -> tuple[argparse.ArgumentParser,
+                                                         Callable[[str, str, Callable], argparse.ArgumentParser]]:
+    """A command line of sub-commands (the ETL's, the accounts'): the parser, and `command(name, help, func)` that adds
+    a sub-command taking the data directory (--data-dir) and running `func(args)`; add its own arguments to it."""
+    parser = argparse.ArgumentParser(prog=prog, description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="LỆNH")
+
+    def command(name: str, help_text: str, func: Callable) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--data-dir", metavar="THƯ_MỤC",
+                       help="thư mục dữ liệu (mặc định $COVID_DATA_DIR, nếu không có thì ./data)")
+        p.set_defaults(func=func)
+        return p
+
+    return parser, command
+
+
 def run_command(parser: Callable[[], argparse.ArgumentParser], argv: list[str] | None, prog: str,
                 refused: tuple[type[BaseException], ...], exit_refused: int = 2) -> int:
     """Parse `argv` with Vietnamese help and errors, run the chosen sub-command (`args.func`), and turn a refusal

@@ -28,7 +28,8 @@ Scenarios:
   burst  --viewers open a page each within the same second, then click (open another page) --clicks times at once.
          Target p95 ≤ 3 s.
   human  --viewers, each arriving within 20 s, then waiting a random 0–20 s before each click, cycling over every
-         page, for --duration seconds. Target p95 ≤ 1 s.
+         page, for --duration seconds; a --widgets share of the clicks picks another option of a radio or selectbox
+         of the page on screen instead (a rerun of the same page). Target p95 ≤ 1 s.
   soak   human for --minutes, printing the servers' RSS every minute, and at the end its growth.
 
 Figures printed by every scenario:
@@ -246,6 +247,8 @@ class Viewer:
     cache: set = field(default_factory=set)  # hashes of the cacheable messages received (the browser's cache)
     ws: object = None
     visited: int = 0
+    current: str = ""  # the page on screen
+    widgets: list = field(default_factory=list)  # (id, options, value) of its radios and selectboxes
 
 
 @dataclass
@@ -253,11 +256,12 @@ class Run:
     viewer: int
     scope: str
     page: str
-    kind: str  # open | click | warm
+    kind: str  # open | click | widget | warm
     seconds: float
     kbytes: float
     error: str | None = None
     at: float = 0.0
+    base: str = ""
 
 
 def url_pathname(path: str) -> str:
@@ -311,7 +315,7 @@ def scopes(data_dir: Path) -> list[tuple[str, str, str, str | None, str]]:
 
 
 def make_viewers(data_dir: Path, count: int, bases: list[str], pages: list[str], rng: random.Random,
-                 proxied: bool) -> list[Viewer]:
+                 proxied: bool, quiet: bool = False) -> list[Viewer]:
     from app.state import State
     from etl.settings import load_settings
 
@@ -332,8 +336,9 @@ def make_viewers(data_dir: Path, count: int, bases: list[str], pages: list[str],
     if proxied:
         for v in viewers:
             v.cookies.update(proxy_cookies(v))
-    print(f"(bên lề) tạo {count} phiên đăng nhập trên {len(all_scopes)} phạm vi: {num(seconds)} s"
-          + (f"; GET / qua proxy: {num(time.perf_counter() - started - seconds)} s" if proxied else ""))
+    if not quiet:
+        print(f"(bên lề) tạo {count} phiên đăng nhập trên {len(all_scopes)} phạm vi: {num(seconds)} s"
+              + (f"; GET / qua proxy: {num(time.perf_counter() - started - seconds)} s" if proxied else ""))
     return viewers
 
 
@@ -376,7 +381,7 @@ class Load:
             except (OSError, asyncio.TimeoutError, WebSocketException):
                 pass
 
-    def message(self, v: Viewer, page: str, first: bool) -> bytes:
+    def message(self, v: Viewer, page: str, first: bool, widget: tuple | None = None) -> bytes:
         b = BackMsg()
         r = b.rerun_script
         page_hash = None if first else v.hashes.get(page)
@@ -386,6 +391,11 @@ class Load:
             r.page_name = page  # the URL typed or reloaded: /<page>
         r.query_string = ""
         r.widget_states.SetInParent()
+        if widget is not None:  # another option of a radio or a selectbox: the page's widgets as they are, one changed
+            for wid, options, value in v.widgets:
+                w = r.widget_states.widgets.add()
+                w.id = wid
+                w.string_value = widget[1] if wid == widget[0] else value
         r.cached_message_hashes.extend(sorted(v.cache))
         c = r.context_info
         c.timezone = "Asia/Ho_Chi_Minh"
@@ -396,9 +406,12 @@ class Load:
         c.color_scheme = "light"
         return b.SerializeToString()
 
-    async def page(self, v: Viewer, page: str, kind: str) -> Run:
-        """Open `page` (a new websocket when the viewer has none) and read until its run has finished."""
+    async def page(self, v: Viewer, page: str, kind: str, widget: tuple | None = None) -> Run:
+        """Open `page` (a new websocket when the viewer has none), or change `widget` (id, new value) on it, and read
+        until its run has finished."""
         first = v.ws is None
+        if first:
+            widget = None
         if first:
             try:
                 await self.open(v)
@@ -409,7 +422,8 @@ class Load:
         size = 0
         error = None
         try:
-            await v.ws.send(self.message(v, page, first))
+            await v.ws.send(self.message(v, page, first, widget))
+            v.current, widgets = page, []
             deadline = started + self.timeout
             while True:
                 left = deadline - time.perf_counter()
@@ -425,7 +439,13 @@ class Load:
                 if kind_of == "delta":
                     el = m.delta.new_element if m.delta.WhichOneof("type") == "new_element" else None
                     what = el.WhichOneof("type") if el is not None else None
-                    if what == "exception" and error is None:
+                    if what in ("radio", "selectbox"):
+                        w = getattr(el, what)
+                        if len(w.options) > 1 and not w.form_id and not w.disabled:
+                            value = w.raw_value if w.HasField("raw_value") else w.options[w.default] \
+                                if 0 <= w.default < len(w.options) else w.options[0]
+                            widgets.append((w.id, list(w.options), value))
+                    elif what == "exception" and error is None:
                         error = f"exception {el.exception.type}: {el.exception.message[:160]}"
                     elif what == "text_input" and el.text_input.label == "Tên đăng nhập" and error is None:
                         error = "trang đăng nhập (cookie không được nhận)"
@@ -440,6 +460,7 @@ class Load:
                         continue  # st.switch_page or st.rerun: the run goes on
                     if status == 1 and error is None:
                         error = f"script_finished: {FINISHED.get(status, status)}"
+                    v.widgets = widgets
                     break
         except asyncio.TimeoutError:
             error = f"quá {num(self.timeout, 0)} s không xong"
@@ -448,7 +469,7 @@ class Load:
             error = f"mất kết nối: {type(e).__name__} {e}"
             await self.close(v)
         return self.record(Run(v.n, v.scope, page, kind, time.perf_counter() - started, size / 1024, error,
-                               time.monotonic()))
+                               time.monotonic(), v.base))
 
     def record(self, run: Run) -> Run:
         if run.kind != "warm":
@@ -456,6 +477,13 @@ class Load:
             if run.error:
                 self.errors.append(f"{run.scope} /{run.page}: {run.error}")
         return run
+
+    def some_widget(self, v: Viewer, rng: random.Random) -> tuple | None:
+        """(id, another option) of a radio or selectbox of the page on screen; None when it has none."""
+        if not v.widgets or v.ws is None:
+            return None
+        wid, options, value = rng.choice(v.widgets)
+        return wid, rng.choice([o for o in options if o != value] or options)
 
     def next_page(self, v: Viewer) -> str:
         page = v.pages[v.visited % len(v.pages)]
@@ -532,7 +560,11 @@ async def scenario_human(args, load: Load, servers: Servers, viewers: list[Viewe
             if time.monotonic() + wait >= end:
                 break
             await asyncio.sleep(wait)
-            await load.page(v, load.next_page(v), kind)
+            widget = load.some_widget(v, r) if kind != "open" and r.random() < args.widgets else None
+            if widget:
+                await load.page(v, v.current, "widget", widget)
+            else:
+                await load.page(v, load.next_page(v), kind)
             kind = "click"
         await load.close(v)
 
@@ -572,7 +604,7 @@ def report(args, load: Load, servers: Servers, wall: float, cpu_server: float, c
     print(f"  mọi lượt     {spread(t_all)}" + (f"   mục tiêu p95 ≤ {num(target, 0)} s: "
                                                  f"{'đạt' if t_all and pct(t_all, 0.95) <= target else 'KHÔNG ĐẠT'}"
                                                  if target else ""))
-    for kind, label in (("open", "mở trang"), ("click", "bấm chuyển")):
+    for kind, label in (("open", "mở trang"), ("click", "bấm chuyển"), ("widget", "đổi widget")):
         part = [r.seconds for r in ok if r.kind == kind]
         if part:
             print(f"  {label:12} {spread(part)}")
@@ -585,6 +617,9 @@ def report(args, load: Load, servers: Servers, wall: float, cpu_server: float, c
         slow = sorted(by_page.items(), key=lambda kv: -statistics.median(kv[1]))
         print("  theo trang   " + "; ".join(f"{p} p50 {num(statistics.median(s))} s p95 {num(pct(s, 0.95))} s"
                                             for p, s in slow))
+    if len(servers.bases) > 1:
+        for base in servers.bases:
+            print(f"  {base.rsplit(':', 1)[-1]:12} {spread([r.seconds for r in ok if r.base == base])}")
     print(f"  lỗi          {len(load.errors)}" + ("" if not load.errors else ": " + " | ".join(load.errors[:5])))
     print(f"  CPU máy chủ  {num(cpu_server, 1)} s = {num(cpu_server / (wall * cores) * 100, 0)} % của {cores} lõi"
           + (f"; {num(cpu_server / len(load.runs) * 1000, 0)} ms một lượt" if load.runs else ""))
@@ -602,6 +637,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--viewers", type=int, default=50, help="số người xem (burst, human, soak; mặc định 50)")
     p.add_argument("--rounds", type=int, default=5, help="cpu: số vòng qua mọi trang (mặc định 5)")
     p.add_argument("--clicks", type=int, default=2, help="burst: số lần bấm chuyển trang sau khi mở (mặc định 2)")
+    p.add_argument("--widgets", type=float, default=0.25,
+                   help="human, soak: phần các lần bấm đổi một radio/selectbox của trang thay vì chuyển trang "
+                        "(mặc định 0,25)")
     p.add_argument("--duration", type=float, default=120, help="human: số giây (mặc định 120)")
     p.add_argument("--minutes", type=float, default=60, help="soak: số phút (mặc định 60)")
     p.add_argument("--processes", type=int, default=1, help="số tiến trình Streamlit tự khởi động (mặc định 1)")
@@ -649,7 +687,7 @@ async def main_async(args, servers: Servers) -> None:
                 print(f"  (lượt đầu) /{page}: {r.error}")
         print(f"Lượt đầu qua mọi trang (không tính): {num(time.perf_counter() - started)} s")
     elif not args.no_warmup:
-        warmers = make_viewers(args.data, len(servers.bases), servers.bases, urls, rng, proxied=bool(args.url))
+        warmers = make_viewers(args.data, len(servers.bases), servers.bases, urls, rng, bool(args.url), quiet=True)
         await warm(load, servers, warmers, urls)
     if args.scenario == "soak":
         print(f"RSS máy chủ lúc đầu: {num(servers.rss() / 2**20, 0)} MiB", flush=True)

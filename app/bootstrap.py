@@ -1,76 +1,72 @@
-"""Builds the dashboard waits for, with their progress in the browser.
+"""What a dashboard server shows while the builds it waits for run elsewhere. A server never builds: with several
+server processes each would start its own. The launcher (`python3 -m app.launcher`, or `--prepare-only` in the
+systemd unit) runs the demo build of a data directory that never ran the ETL, and the rebuild of a snapshot built by an
+older version of the models, once, under the ETL's lock (etl/firststart.py); every session of every server draws
+their progress from `warehouse/progress.json` and moves onto the new snapshot when `CURRENT` names it.
 
-First start: a data directory that never ran the ETL gets the demo, written and built by the launcher
-(`python3 -m app.launcher`) before anyone needs to open the page; every session draws that build's progress from
-`warehouse/progress.json`. Started with `streamlit run dashboard.py` instead (a developer), the first session starts
-the same build in a background thread; the ETL's lock makes sure one build runs whoever asks.
-
-After an upgrade: the served snapshot was built by an older version of the models; it is rebuilt from the archive in
-a background thread while the older one keeps serving.
-
-Builds run in threads, not in the script run: a viewer who clicks while it runs makes Streamlit abandon the script
-run (a BaseException the pipeline cannot catch), and a build killed half-way would leave an interrupted run in the log.
+Nothing here imports the pipeline (tests/test_app_frame.py makes sure a page run never starts one).
 """
 from __future__ import annotations
 
-import threading
 import time
+from dataclasses import dataclass
 
 import streamlit as st
 
 from app import formatting as F
 
 from etl import firststart, lock
-from etl.settings import Settings
+from etl.settings import Settings, load_settings
+from etl.snapshots import current_snapshot
 
-_LOCK = threading.Lock()
-_BUILDS: dict[str, firststart.FileProgress] = {}
-
-
-def _demo_work(settings: Settings) -> None:
-    try:
-        firststart.build_demo(settings)
-    except lock.Busy:
-        pass  # another process (the launcher, another server) builds it: the progress file tells how far
-    except Exception:  # noqa: BLE001 — recorded in the progress file and the run log, shown to the viewer
-        pass
+WHAT_TO_RUN = ("Trên máy chủ, chạy `python3 -m app.launcher` (cài đặt, dựng dữ liệu mẫu rồi chạy bảng điều hành), "
+               "hoặc chỉ dựng dữ liệu mẫu bằng `python -m etl demo` (bằng Python của chương trình, `.venv/bin/python`). "
+               "Trang này tự tiếp tục khi quá trình dựng bắt đầu.")
 
 
-def start_demo_build(settings: Settings) -> None:
-    """The demo build of this data directory, unless one is running or ran already (in any process)."""
-    with _LOCK:
-        key = str(settings.data_dir)
-        if key in _BUILDS or firststart.read_progress(settings) is not None or lock.is_held(settings):
-            return
-        _BUILDS[key] = firststart.FileProgress(None)  # marks it started in this process; the file holds the state
-        threading.Thread(target=_demo_work, args=(settings,), name="demo-build", daemon=True).start()
+@dataclass(frozen=True)
+class Rebuild:
+    """How far the rebuild of this version is, as a server sees it: started (a progress file of this version, or
+    another run holding the data directory, which rebuilds too) or not."""
+    started: bool
+    done: bool = False
+    ok: bool = False
+    busy: bool = False
+    fraction: float = 0.0
+    message: str = ""
+    summary: str = ""
 
 
-def _rebuild(build: firststart.FileProgress, settings: Settings) -> None:
-    from etl.pipeline import Progress, run
+def rebuild_progress(settings: Settings, version: str) -> Rebuild:
+    """The rebuild of the served snapshot into model version `version`, read from the progress file (the launcher
+    writes it) and the ETL's lock."""
+    state = firststart.read_progress(settings)
+    if state is not None and state.get("kind") == "rebuild" and state.get("version") == version:
+        return Rebuild(True, bool(state["done"]), bool(state["ok"]), False, float(state["fraction"]),
+                       state.get("message") or "", state.get("summary") or "")
+    if lock.is_held(settings):  # the nightly run or a manual one: a run on an older snapshot rebuilds it
+        return Rebuild(True, busy=True, message="Một lần chạy nạp số liệu khác đang diễn ra",
+                       summary=firststart.REBUILD_BUSY)
+    return Rebuild(False)
 
-    try:
-        result = run(settings, Progress(sink=build.on_line, on_fraction=build.on_stage), rebuild=True)
-        build.busy = result.status == "busy"
-        build.finish(result.snapshot is not None,
-                     "Một lần chạy nạp số liệu khác đang diễn ra; nó sẽ dựng lại bản dữ liệu, có khi kết thúc."
-                     if build.busy else result.summary())
-    except Exception as exc:  # noqa: BLE001 — shown to the viewer; the run log keeps the pipeline's own record
-        build.finish(False, f"Không dựng lại được bản dữ liệu: {exc}")
+
+def _signature(settings: Settings) -> tuple:
+    """What the page was drawn for: the snapshot served and the build running, if any."""
+    state = firststart.read_progress(settings)
+    running = None if state is None or state["done"] else (state.get("pid"), state.get("started_at"))
+    return str(current_snapshot(settings)), running, bool(state and state["done"])
 
 
-def start_rebuild(settings: Settings, version: str) -> firststart.FileProgress:
-    """After an upgrade to model version `version`: the rebuild of this data directory from its archive, started
-    once per process and version however many sessions ask. The ETL's lock keeps it from running beside the nightly
-    job (it then ends as "busy", and that run rebuilds instead)."""
-    key = f"{settings.data_dir}#rebuild#{version}"
-    with _LOCK:
-        build = _BUILDS.get(key)
-        if build is None:
-            build = _BUILDS[key] = firststart.FileProgress(None, kind="rebuild", lead=0.0)
-            build.message = "Dựng lại bản dữ liệu"
-            threading.Thread(target=_rebuild, args=(build, settings), name="rebuild", daemon=True).start()
-    return build
+@st.fragment(run_every=1.0)
+def _watch(data_dir: str, drawn: tuple) -> None:
+    """Keeps a page without a snapshot watching: a snapshot published, or a build started or ended by another
+    process (the launcher, `python -m etl demo`, the nightly run), reruns the page."""
+    if _signature(load_settings(data_dir=data_dir)) != drawn:
+        st.rerun(scope="app")
+
+
+def watch(settings: Settings) -> None:
+    _watch(str(settings.data_dir), _signature(settings))
 
 
 def _province_name(settings: Settings) -> str:
@@ -83,27 +79,30 @@ def _province_name(settings: Settings) -> str:
 
 
 def show_build(settings: Settings) -> None:
-    """Draw the progress of the demo build until it ends, then rerun onto the new snapshot (or show why not)."""
+    """A data directory that never ran the ETL: draw the progress of the demo build the launcher runs until it ends,
+    then rerun onto the new snapshot (or show why not); with no build running, say what to run, and keep watching."""
+    state = firststart.read_progress(settings)
+    if state is None or state.get("kind") != "demo":
+        st.title("Chưa có bản dữ liệu")
+        st.info(f"Thư mục dữ liệu {F.md(settings.data_dir)} chưa có bản dữ liệu nào, và chưa có quá trình dựng dữ liệu "
+                f"nào đang chạy. {WHAT_TO_RUN}")
+        watch(settings)
+        st.stop()
     st.title("Chuẩn bị dữ liệu lần đầu")
     st.write(f"Chưa có bản dữ liệu nào được công bố. Hệ thống đang tạo bộ dữ liệu mẫu ({F.md(_province_name(settings))}) "
              "và chạy quy trình nạp số liệu; đo trên máy 2 lõi, việc này mất khoảng 15 giây.")
-    start_demo_build(settings)
     bar = st.progress(0.0, text="Chuẩn bị dữ liệu mẫu")
-    deadline = time.monotonic() + 10
-    while True:
-        state = firststart.read_progress(settings)
-        if state is None:  # the build thread has not written its first state yet
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-            continue
+    while True:  # one script run as long as the build: the bar moves without a click
         bar.progress(min(float(state["fraction"]), 1.0), text=F.md(state["message"]))
         if state["done"]:
             break
         time.sleep(0.3)
-    if state and state["ok"]:
+        state = firststart.read_progress(settings) or state
+    if state["ok"] and current_snapshot(settings) is not None:
         st.rerun()
-    st.error(F.md((state or {}).get("summary")) if (state or {}).get("summary") else "Chưa bắt đầu dựng được dữ liệu mẫu.")
+    st.error(F.md(state.get("summary")) if state.get("summary") else "Chưa dựng được dữ liệu mẫu.")
+    st.write(WHAT_TO_RUN)
     with st.expander("Nhật ký quy trình nạp số liệu"):
-        st.code("\n".join((state or {}).get("lines", [])) or "(trống)", language=None)
+        st.code("\n".join(state.get("lines", [])) or "(trống)", language=None)
+    watch(settings)
     st.stop()

@@ -141,27 +141,34 @@ def _scope_names(snapshot: str, scope: q.Scope, national: bool) -> str:
 
 @st.fragment(run_every=1.0)
 def _rebuild_progress(data_dir: str) -> None:
-    """The served snapshot was built by an older version of the program: rebuild it from the archive in the background
-    (the older one keeps serving meanwhile), show how far along it is, and move onto the new snapshot when it is
-    published."""
+    """The served snapshot was built by an older version of the program: the launcher rebuilds it from the archive in
+    the background (never this server: app/bootstrap.py) while the older one keeps serving. Show how far along it is,
+    and move onto the new snapshot when it is published."""
     settings = load_settings(data_dir=data_dir)
-    build = bootstrap.start_rebuild(settings, MODEL_VERSION)
+    build = bootstrap.rebuild_progress(settings, MODEL_VERSION)
     served = q.snapshot_path(settings)
-    if build.done and served and q.snapshot_version(served) == MODEL_VERSION and \
-            st.session_state.get("_rebuilt") != served:
-        # published, by this rebuild or by the run that held the lock meanwhile: onto the new snapshot
+    if served and q.snapshot_version(served) == MODEL_VERSION and st.session_state.get("_rebuilt") != served:
+        # published, by the launcher's rebuild or by the run that held the lock meanwhile: onto the new snapshot
         st.session_state["_rebuilt"] = served
         st.rerun(scope="app")
-    if not build.done:
+    if not build.started:
+        st.info("Chương trình vừa được cập nhật, nhưng bản dữ liệu đang dùng do phiên bản cũ dựng và chưa được dựng "
+                "lại. Trên máy chủ, chạy `python3 -m app.launcher` (hoặc `python -m etl run --rebuild`); trong lúc "
+                "chờ, một số phần có thể chưa hiển thị.")
+    elif build.busy:
+        st.warning(f"Chương trình vừa được cập nhật nhưng chưa dựng lại được bản dữ liệu: {F.md(build.summary)}")
+    elif not build.done:
         st.info("Chương trình vừa được cập nhật: đang dựng lại bản dữ liệu từ các tệp đã lưu trữ. Trong lúc chờ, "
                 "một số phần có thể chưa hiển thị.")
         st.progress(min(build.fraction, 1.0), text=F.md(build.message))
     elif not build.ok:
-        st.warning(f"Chương trình vừa được cập nhật nhưng chưa dựng lại được bản dữ liệu: {F.md(build.summary)}"
-                   + ("" if build.busy else " Chạy `python -m etl run --rebuild`."))
+        st.warning(f"Chương trình vừa được cập nhật nhưng chưa dựng lại được bản dữ liệu: {F.md(build.summary)} "
+                   "Chạy `python -m etl run --rebuild`.")
 
 
 def _no_snapshot(settings: Settings) -> None:
+    """No snapshot served: a fresh data directory watches the demo build the launcher runs (or says what to run);
+    one whose runs published nothing says so. Either keeps watching and continues when a snapshot is published."""
     if firststart.needs_demo(settings):
         bootstrap.show_build(settings)
     st.title("Chưa có bản dữ liệu")
@@ -172,7 +179,9 @@ def _no_snapshot(settings: Settings) -> None:
         last = runs[-1]
         st.write(f"Lần chạy gần nhất: {F.datetime(last.get('started_at'))} — "
                  f"{F.RUN_STATUS.get(last.get('status'), last.get('status'))}.")
-    st.write("Chạy `python -m etl run` (hoặc `python -m etl demo` để dùng dữ liệu mẫu) rồi tải lại trang.")
+    st.write("Chạy `python -m etl run` (hoặc `python -m etl demo` để dùng dữ liệu mẫu); trang này tự tiếp tục khi có "
+             "bản dữ liệu.")
+    bootstrap.watch(settings)
     st.stop()
 
 

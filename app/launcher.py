@@ -5,18 +5,23 @@
    need it).
 2. Creates or reuses `.venv` in the project and installs `requirements.txt` into it (again only when the file
    changed), then runs itself again with `.venv/bin/python`: nothing is installed into the system's Python.
-3. On a data directory that never ran the ETL, writes and builds the demo at once, under the ETL's lock, with its
-   progress in the terminal; the dashboard server starts beside it and shows the same progress to anyone who opens
-   the page meanwhile.
-4. Prints the local and LAN addresses (read from the machine's own interfaces, no call to the internet) and serves
-   until stopped (Ctrl+C).
+3. Starts the dashboard: `--processes N` server processes (default one per core: a process runs page scripts on one
+   core), bound to 127.0.0.1 on consecutive internal ports behind Caddy (Debian's `caddy`) on `--port`, with sticky
+   sessions by cookie, websockets and health checks, in plain HTTP or, with `--https`, with the province's
+   certificate or Caddy's internal CA; one process (or no caddy installed) is one server on `--port`, as before.
+4. Runs the builds the servers wait for, once, under the ETL's lock (never in a server process, see prepare()): on a
+   data directory that never ran the ETL, writes and builds the demo at once, with its progress in the terminal and
+   in the progress file every server draws for anyone who opens the page meanwhile; after an upgrade, rebuilds the
+   snapshot of the older version in the background while it keeps serving. `--prepare-only` does just this (the
+   systemd unit covid-dashboard-prepare.service).
+5. Prints the local and LAN addresses (read from the machine's own interfaces, no call to the internet) and serves
+   until stopped (Ctrl+C or SIGTERM stop every child).
 
 This module uses the standard library only until it runs inside `.venv`.
 """
 from __future__ import annotations
 
 import argparse
-import contextlib
 import fcntl
 import hashlib
 import importlib.util
@@ -27,6 +32,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -112,25 +118,32 @@ def lan_addresses() -> list[str]:
     return sorted(set(found))
 
 
-def urls(port: int, address: str) -> list[str]:
-    local = [f"http://localhost:{port}"]
+def urls(port: int, address: str, scheme: str = "http") -> list[str]:
+    local = [f"{scheme}://localhost:{port}"]
     if address in ("127.0.0.1", "localhost"):
         return local
     lan = lan_addresses() if address in ("0.0.0.0", "") else [address]
-    return local + [f"http://{a}:{port}" for a in lan]
+    return local + [f"{scheme}://{a}:{port}" for a in lan]
 
 
-def wait_healthy(port: int, server: subprocess.Popen, timeout: float = 60) -> bool:
+def _answers(url: str) -> bool:
+    import ssl
+
+    try:  # the proxy's own certificate (its internal CA) is not what is checked here, only that it answers
+        with urllib.request.urlopen(url, timeout=1, context=ssl._create_unverified_context()) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def wait_healthy(port: int, server: subprocess.Popen, timeout: float = 60, scheme: str = "http") -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
             return False
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as resp:
-                if resp.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.1)
+        if _answers(f"{scheme}://127.0.0.1:{port}/_stcore/health"):
+            return True
+        time.sleep(0.1)
     return False
 
 
@@ -142,70 +155,245 @@ def start_server(data_dir: Path, port: int, address: str) -> subprocess.Popen:
         cwd=PROJECT, env=env)
 
 
+def default_processes() -> int:
+    """One server process per core: a process runs page scripts on one core (ARCHITECTURE.md, Serving many viewers)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def caddy_path() -> str | None:
+    return shutil.which("caddy")
+
+
+CADDY_MISSING = ("Chưa có caddy (bộ chia tải đặt trước các tiến trình của bảng điều hành, gói caddy của Debian). "
+                 "Cài bằng: sudo apt-get install caddy")
+
+
+def caddy_config(port: int, backends: list[int], address: str = "0.0.0.0", storage: Path | str = "caddy",
+                 https: bool = False, cert: str | None = None, key: str | None = None,
+                 hosts: list[str] | None = None) -> str:
+    """The Caddyfile of the reverse proxy on `port` in front of the server processes on 127.0.0.1:`backends`, from
+    deploy/Caddyfile.template: sticky sessions by cookie, websockets, health checks; plain HTTP, or HTTPS with the
+    province's certificate (`cert`, `key`) or Caddy's internal CA for the names clients use (`hosts`), never ACME."""
+    if https:
+        names = hosts or ["localhost"]
+        site = ", ".join(f"https://{h}:{port}" for h in names)
+        # no ACME (closed networks), no redirect server on port 80, no change to this machine's trust store
+        glob = "\tauto_https disable_redirects\n\tskip_install_trust"
+        tls = f"\ttls {cert} {key}" if cert else "\ttls internal"
+    else:
+        site, glob, tls = f"http://:{port}", "\tauto_https off", ""
+    text = (PROJECT / "deploy" / "Caddyfile.template").read_text(encoding="utf-8")
+    for name, value in {"STORAGE": str(storage), "GLOBAL": glob, "SITE": site, "TLS": tls,
+                        "BIND": address or "0.0.0.0",
+                        "UPSTREAMS": " ".join(f"127.0.0.1:{p}" for p in backends)}.items():
+        text = text.replace(f"@@{name}@@", value)
+    return text
+
+
+def internal_ca_root(data_dir: Path) -> Path:
+    """Caddy's internal CA root certificate (with --https and no certificate of the province's own)."""
+    return data_dir / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+
+
+def start_caddy(config: Path, log: Path) -> subprocess.Popen:
+    # the copy of its configuration Caddy keeps goes beside the Caddyfile, not into the user's home
+    env = {**os.environ, "XDG_CONFIG_HOME": str(config.parent / "caddy-config"),
+           "XDG_DATA_HOME": str(config.parent / "caddy-data")}
+    with open(log, "ab") as out:
+        return subprocess.Popen([caddy_path() or "caddy", "run", "--config", str(config), "--adapter", "caddyfile"],
+                                stdout=out, stderr=subprocess.STDOUT, cwd=config.parent, env=env)
+
+
+def stop_all(procs: list[subprocess.Popen]) -> None:
+    """Every child ended: asked first (SIGTERM), killed after 10 seconds."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + 10
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     from etl.argparse_vi import vietnamese_argparse
 
     with vietnamese_argparse():
-        return _parser().parse_args(argv)
+        parser = _parser()
+        args = parser.parse_args(argv)
+        if args.processes is not None and args.processes < 1:
+            parser.error("--processes phải từ 1 trở lên")
+        if bool(args.cert) != bool(args.key):
+            parser.error("--cert và --key phải đi cùng nhau")
+        return args
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python3 -m app.launcher",
         description="Cài đặt (lần đầu) và chạy bảng điều hành. Thư mục dữ liệu chưa từng nạp số liệu được dựng dữ "
-                    "liệu mẫu trước.")
+                    "liệu mẫu trước; bản dữ liệu do phiên bản cũ dựng được dựng lại trong lúc bản cũ vẫn được dùng.")
     parser.add_argument("--data-dir", metavar="THƯ_MỤC", help="thư mục dữ liệu (mặc định $COVID_DATA_DIR hoặc ./data)")
     parser.add_argument("--port", type=int, default=8501, metavar="CỔNG", help="cổng (mặc định 8501)")
     parser.add_argument("--address", default="0.0.0.0", metavar="ĐỊA_CHỈ",
                         help="địa chỉ lắng nghe (mặc định 0.0.0.0: mọi máy trong mạng nội bộ; 127.0.0.1: chỉ máy này)")
+    parser.add_argument("--processes", type=int, metavar="N",
+                        help="số tiến trình máy chủ (mặc định: số lõi của máy, ở máy này "
+                             f"{default_processes()}); từ 2 trở lên, bộ chia tải Caddy đứng trên CỔNG, các tiến trình "
+                             "chỉ nghe 127.0.0.1 trên các cổng nội bộ liên tiếp")
+    parser.add_argument("--backend-port", type=int, default=8701, metavar="CỔNG",
+                        help="cổng nội bộ của tiến trình đầu tiên khi có bộ chia tải (mặc định 8701)")
+    parser.add_argument("--https", action="store_true",
+                        help="phục vụ HTTPS ở bộ chia tải: bằng chứng chỉ của tỉnh (--cert, --key) hoặc, nếu không "
+                             "có, bằng tổ chức cấp chứng chỉ nội bộ của Caddy (không cần Internet)")
+    parser.add_argument("--cert", metavar="TỆP", help="chứng chỉ của tỉnh (PEM) cho HTTPS")
+    parser.add_argument("--key", metavar="TỆP", help="khóa riêng của chứng chỉ đó (PEM)")
+    parser.add_argument("--host", action="append", metavar="TÊN",
+                        help="tên hoặc địa chỉ người dùng gõ để mở bảng điều hành, ghi vào chứng chỉ nội bộ (lặp lại "
+                             "được; mặc định localhost và các địa chỉ mạng nội bộ của máy)")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="chỉ dựng dữ liệu mẫu (thư mục dữ liệu mới) hoặc dựng lại bản dữ liệu sau khi nâng cấp, "
+                             "một lần, rồi thoát (dịch vụ systemd covid-dashboard-prepare dùng)")
     parser.add_argument("--install-only", action="store_true",
                         help="chỉ tạo .venv và cài các gói, không chạy bảng điều hành (lệnh kiểm thử dùng)")
     return parser
 
 
-def serve(args: argparse.Namespace) -> int:
+def _echo(line: str) -> None:
+    print(line, flush=True)
+
+
+def _rebuild(settings) -> int:
     from etl import firststart, lock
-    from etl.settings import load_settings
+
+    try:
+        done = firststart.rebuild(settings, echo=_echo)
+    except lock.Busy:
+        say(firststart.REBUILD_BUSY)
+        return 0
+    except Exception as exc:  # noqa: BLE001 — told here; the run log keeps the pipeline's own record
+        say(f"Không dựng lại được bản dữ liệu: {type(exc).__name__}: {exc}")
+        return 1
+    if done is None:
+        say("Bản dữ liệu đã được dựng lại bằng phiên bản này (bởi một tiến trình khác).")
+        return 0
+    print(done.summary, flush=True)
+    return 0 if done.ok else 1
+
+
+def prepare(settings, background: bool = False) -> tuple[int, threading.Thread | None]:
+    """The builds the servers wait for, run here once under the ETL's lock, never in a server process (one code path
+    for the launcher and `--prepare-only`): the demo of a data directory that never ran the ETL, in the foreground;
+    or the rebuild of a snapshot built by an older version of the models, in a thread when `background` (the older
+    snapshot keeps serving). Returns (exit code: 0 done, nothing to do or another process builds; 1 a build failed,
+    the rebuild's thread)."""
+    from etl import firststart, lock
     from etl.snapshots import current_snapshot
 
-    settings = load_settings(args.data_dir)
-    build_first = current_snapshot(settings) is None and firststart.needs_demo(settings)
-    started = time.monotonic()
-    with lock.hold(settings) if build_first else contextlib.nullcontext():
-        # Held before the server starts: a page opened now watches this build instead of starting its own.
-        server = start_server(settings.data_dir, args.port, args.address)
-        signal.signal(signal.SIGTERM, lambda *_: server.terminate())
-        try:
-            if build_first:
-                from app import demo_accounts
+    if current_snapshot(settings) is None and firststart.needs_demo(settings):
+        from app import demo_accounts
 
-                # the demo's accounts first: the progress page, like every page, is behind sign-in
-                demo_accounts.ensure(settings)
-                say(f"Thư mục dữ liệu {settings.data_dir} chưa có bản dữ liệu: tạo và dựng dữ liệu mẫu "
-                    f"(tỉnh mã {settings.province_code}). Ai mở trang lúc này sẽ thấy tiến độ. Tài khoản mẫu: "
-                    f"{', '.join(a.login for a in demo_accounts.demo_accounts(settings.province_code))}, mật khẩu "
-                    f"{demo_accounts.DEMO_PASSWORD} (README).")
-                result = firststart.build_demo(settings, echo=lambda line: print(line, flush=True))
-                print(result.summary(), flush=True)
-                if result.snapshot is None:
-                    say("Không dựng được dữ liệu mẫu; xem nhật ký ở trên. Bảng điều hành vẫn chạy và báo lỗi này.")
-            if not wait_healthy(args.port, server):
-                say(f"Máy chủ bảng điều hành không khởi động được (cổng {args.port} đã bị dùng?).")
-                server.terminate()
-                return 1
-        except KeyboardInterrupt:
-            server.terminate()
-            return 130
-    seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
-    say(f"Bảng điều hành sẵn sàng sau {seconds} giây. Mở trong trình duyệt:")
-    for url in urls(args.port, args.address):
-        print(f"    {url}", flush=True)
-    say("Dừng bằng Ctrl+C.")
+        # the demo's accounts first: the progress page, like every page, is behind sign-in
+        demo_accounts.ensure(settings)
+        say(f"Thư mục dữ liệu {settings.data_dir} chưa có bản dữ liệu: tạo và dựng dữ liệu mẫu "
+            f"(tỉnh mã {settings.province_code}). Ai mở trang lúc này sẽ thấy tiến độ. Tài khoản mẫu: "
+            f"{', '.join(a.login for a in demo_accounts.demo_accounts(settings.province_code))}, mật khẩu "
+            f"{demo_accounts.DEMO_PASSWORD} (README).")
+        try:
+            result = firststart.build_demo(settings, echo=_echo)
+        except lock.Busy:
+            say("Một tiến trình khác đang dựng dữ liệu cho thư mục này; các trang hiển thị tiến độ của nó.")
+            return 0, None
+        print(result.summary(), flush=True)
+        if result.snapshot is None:
+            say("Không dựng được dữ liệu mẫu; xem nhật ký ở trên. Bảng điều hành vẫn chạy và báo lỗi này.")
+            return 1, None
+        return 0, None
+    if firststart.rebuild_needed(settings):
+        say("Bản dữ liệu đang dùng do phiên bản cũ của chương trình dựng: dựng lại từ các tệp đã lưu trữ"
+            + (" trong nền; trong lúc đó bản cũ vẫn được dùng." if background else "."))
+        if background:
+            thread = threading.Thread(target=_rebuild, args=(settings,), name="rebuild", daemon=True)
+            thread.start()
+            return 0, thread
+        return _rebuild(settings), None
+    return 0, None
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt  # SIGTERM (systemd, kill) ends the launcher the way Ctrl+C does: every child stopped
+
+
+def serve(args: argparse.Namespace) -> int:
+    from etl.settings import load_settings
+
+    settings = load_settings(args.data_dir)
+    if args.prepare_only:
+        return prepare(settings)[0]
+    processes = args.processes or default_processes()
+    proxied = processes > 1 or args.https
+    if proxied and caddy_path() is None:
+        if args.https:
+            raise SetupError(f"HTTPS cần bộ chia tải Caddy. {CADDY_MISSING}")
+        say(f"{CADDY_MISSING}. Tạm chạy một tiến trình máy chủ trên cổng {args.port}.")
+        processes, proxied = 1, False
+    started = time.monotonic()
+    signal.signal(signal.SIGTERM, _interrupt)
+    children: list[subprocess.Popen] = []
     try:
-        return server.wait()
+        if proxied:
+            backends = [args.backend_port + i for i in range(processes)]
+            children += [start_server(settings.data_dir, p, "127.0.0.1") for p in backends]
+            run_dir = settings.data_dir / "run"
+            run_dir.mkdir(parents=True, exist_ok=True)
+            config = run_dir / "Caddyfile"
+            hosts = args.host or (["localhost"] + (lan_addresses() if args.address in ("0.0.0.0", "") else
+                                                   [args.address]))
+            config.write_text(caddy_config(args.port, backends, args.address, settings.data_dir / "caddy",
+                                           https=args.https or bool(args.cert), cert=args.cert, key=args.key,
+                                           hosts=hosts), encoding="utf-8")
+            proxy = start_caddy(config, run_dir / "caddy.log")
+            children.append(proxy)
+        else:
+            backends = [args.port]
+            children.append(start_server(settings.data_dir, args.port, args.address))
+        code, _ = prepare(settings, background=True)
+        for port, server in zip(backends, children):
+            if not wait_healthy(port, server):
+                say(f"Máy chủ bảng điều hành không khởi động được (cổng {port} đã bị dùng?).")
+                stop_all(children)
+                return 1
+        scheme = "https" if args.https or args.cert else "http"
+        if proxied and not wait_healthy(args.port, proxy, timeout=30, scheme=scheme):
+            say(f"Bộ chia tải Caddy không khởi động được (cổng {args.port} đã bị dùng?); nhật ký: "
+                f"{run_dir / 'caddy.log'}")
+            stop_all(children)
+            return 1
+        seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
+        how = (f" ({processes} tiến trình máy chủ trên 127.0.0.1:{backends[0]}–{backends[-1]}, sau bộ chia tải "
+               f"Caddy; cấu hình {config})") if proxied else ""
+        say(f"Bảng điều hành sẵn sàng sau {seconds} giây{how}. Mở trong trình duyệt:")
+        for url in urls(args.port, args.address, scheme):
+            print(f"    {url}", flush=True)
+        if scheme == "https" and not args.cert:
+            say(f"Chứng chỉ gốc của Caddy (cài vào máy trạm để trình duyệt tin cậy, xem README): "
+                f"{internal_ca_root(settings.data_dir)}")
+        say("Dừng bằng Ctrl+C.")
+        while True:
+            for child in children:
+                if child.poll() is not None:
+                    say(f"Một tiến trình đã dừng (mã {child.returncode}): dừng tất cả.")
+                    stop_all(children)
+                    return child.returncode or 1
+            time.sleep(0.5)
     except KeyboardInterrupt:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_all(children)
         return 0
 
 

@@ -1,6 +1,10 @@
-"""The first start of a data directory that never ran the ETL: write the demo inbox and build it, under the ETL's lock,
-with its progress in the terminal and in `warehouse/progress.json`, which every dashboard process reads to draw the
-same progress bar for anyone who opens the page meanwhile (the build runs in the launcher, not in a server process).
+"""The builds a dashboard server waits for, run by the launcher (`python3 -m app.launcher`, or its `--prepare-only` in
+the systemd unit), never by a server process, each once under the ETL's lock, with their progress in the terminal and
+in `warehouse/progress.json`, which every dashboard process reads to draw the same progress bar:
+
+- the first start of a data directory that never ran the ETL: write the demo inbox and build it (build_demo);
+- after an upgrade, the served snapshot built by an older version of the models: rebuild it from the archive while
+  the older one keeps serving (rebuild).
 """
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from pathlib import Path
 
 from etl import lock
 from etl.settings import Settings, save_province
-from etl.snapshots import RunLog, process_alive
+from etl.snapshots import RunLog, current_snapshot, process_alive
+from etl.version import snapshot_version
 
 # Writing the demo inbox takes about a fifth of the time, the pipeline the rest (measured on the Vĩnh Phúc demo).
 DEMO_SHARE = 0.2
@@ -40,13 +45,14 @@ class FileProgress:
     busy = False  # a rebuild that found another run holding the data directory
 
     def __init__(self, settings: Settings | None, kind: str = "demo", lead: float = DEMO_SHARE,
-                 echo: Callable[[str], None] | None = None):
+                 echo: Callable[[str], None] | None = None, version: str | None = None, message: str | None = None):
         self.settings = settings
         self.kind = kind
+        self.version = version  # a rebuild: the model version it builds (a server of that version watches it)
         self.lead = lead  # the share of the bar before the pipeline starts (writing the demo inbox)
         self.echo = echo or (lambda line: None)
         self.fraction = 0.0
-        self.message = "Chuẩn bị dữ liệu mẫu"
+        self.message = message or "Chuẩn bị dữ liệu mẫu"
         self.done = self.ok = False
         self.summary = ""
         self.lines: list[str] = []
@@ -92,7 +98,7 @@ class FileProgress:
         self.write(force=True)
 
     def state(self) -> dict:
-        return {"pid": os.getpid(), "kind": self.kind, "fraction": round(self.fraction, 4), "message": self.message,
+        return {"pid": os.getpid(), "kind": self.kind, "version": self.version, "fraction": round(self.fraction, 4), "message": self.message,
                 "done": self.done, "ok": self.ok, "summary": self.summary, "started_at": self.started_at,
                 "lines": self.lines[-200:]}
 
@@ -116,9 +122,16 @@ def read_progress(settings: Settings) -> dict | None:
     except (FileNotFoundError, json.JSONDecodeError):
         return None
     if not state.get("done") and not process_alive(state.get("pid")):
-        state.update(done=True, ok=False, summary="Quá trình dựng dữ liệu mẫu đã dừng giữa chừng (tiến trình không còn "
-                                                   "chạy). Khởi động lại chương trình để dựng lại.")
+        what = "dựng lại bản dữ liệu" if state.get("kind") == "rebuild" else "dựng dữ liệu mẫu"
+        state.update(done=True, ok=False, summary=f"Quá trình {what} đã dừng giữa chừng (tiến trình không còn chạy). "
+                                                   "Khởi động lại chương trình (python3 -m app.launcher) để dựng lại.")
     return state
+
+
+def building(settings: Settings) -> dict | None:
+    """The build running now on this data directory (its progress state), or None."""
+    state = read_progress(settings)
+    return state if state is not None and not state["done"] else None
 
 
 def needs_demo(settings: Settings) -> bool:
@@ -145,3 +158,37 @@ def build_demo(settings: Settings, echo: Callable[[str], None] | None = None):
             raise
         tracker.finish(result.snapshot is not None, result.summary())
         return result
+
+
+REBUILD_BUSY = "Một lần chạy nạp số liệu khác đang diễn ra; nó sẽ dựng lại bản dữ liệu, có khi kết thúc."
+
+
+def rebuild_needed(settings: Settings) -> bool:
+    """The served snapshot was built by an older version of the models (the code was upgraded since)."""
+    from etl import pipeline
+
+    served = current_snapshot(settings)
+    return served is not None and snapshot_version(served) != pipeline.MODEL_VERSION
+
+
+def rebuild(settings: Settings, echo: Callable[[str], None] | None = None) -> FileProgress | None:
+    """After an upgrade: rebuild the served snapshot from the archive with this version's models, holding the data
+    directory, while the older snapshot keeps serving; its progress goes to the progress file (kind "rebuild", with
+    the version it builds). Returns the finished progress, or None when there was nothing to do (another process
+    rebuilt it first). Raises etl.lock.Busy when another run holds the directory: that run rebuilds (a run on an
+    older version's snapshot always does), so nothing is written that a server would have to show."""
+    from etl import pipeline
+
+    with lock.hold(settings):
+        if not rebuild_needed(settings):
+            return None
+        tracker = FileProgress(settings, kind="rebuild", lead=0.0, echo=echo, version=pipeline.MODEL_VERSION,
+                               message="Dựng lại bản dữ liệu")
+        try:
+            result = pipeline.run(settings, pipeline.Progress(sink=tracker.on_line, on_fraction=tracker.on_stage),
+                                  rebuild=True)
+        except BaseException as exc:
+            tracker.finish(False, f"Không dựng lại được bản dữ liệu: {type(exc).__name__}: {exc}")
+            raise
+        tracker.finish(result.snapshot is not None, result.summary())
+        return tracker

@@ -1,5 +1,6 @@
 """The README's start command on a machine with no data, for real: `python3 -m app.launcher` (here from the project's
-.venv) on an empty data directory, Debian's chromium opening the page while the demo is built."""
+.venv) on an empty data directory, with its default number of server processes (one per core, behind Caddy when more
+than one), Debian's chromium opening the page while the launcher builds the demo."""
 from __future__ import annotations
 
 import os
@@ -12,10 +13,27 @@ import time
 import pytest
 from test_browser import ARGS, CHROMIUM, PROJECT, SHOTS, free_port, playwright, require_chromium, stop, wait_healthy
 
+from app import launcher  # noqa: E402
 from app.demo_accounts import DEMO_PASSWORD  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 __all__ = ["playwright"]  # the module's one Playwright driver, as in test_browser
+
+
+def free_ports(n: int) -> int:
+    """The first of `n` consecutive free ports (the launcher's internal ports are consecutive)."""
+    import socket
+
+    for _ in range(50):
+        first = free_port()
+        try:
+            for port in range(first + 1, first + n):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise AssertionError("no consecutive free ports")
 
 
 def test_the_launcher_builds_the_demo_first_and_the_browser_shows_its_progress(tmp_path, playwright):
@@ -24,9 +42,11 @@ def test_the_launcher_builds_the_demo_first_and_the_browser_shows_its_progress(t
     it prints the addresses and the overview of the demo opens."""
     require_chromium()
     port = free_port()
+    processes = launcher.default_processes()
     env = {k: v for k, v in os.environ.items() if k not in ("COVID_DATA_DIR", "COVID_PROVINCE")}
     proc = subprocess.Popen([sys.executable, "-m", "app.launcher", "--data-dir", str(tmp_path / "data"),
-                             "--port", str(port), "--address", "127.0.0.1"],
+                             "--port", str(port), "--address", "127.0.0.1",
+                             "--backend-port", str(free_ports(processes))],
                             cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
@@ -72,6 +92,8 @@ def test_the_launcher_builds_the_demo_first_and_the_browser_shows_its_progress(t
     assert "[demo" in out and "== extract" in out and "== load" in out and "== publish" in out, out
     assert re.search(r"^\[load\] \(1/\d+\) ", out, re.MULTILINE), out
     ready = out.index("Bảng điều hành sẵn sàng")
+    if processes > 1:  # the page was served through the proxy, by as many server processes as cores
+        assert f"({processes} tiến trình máy chủ trên 127.0.0.1:" in out[ready:], out
     summary = out.index("ETL ")
     assert summary < ready and "đã công bố" in out[summary:ready]
     assert f"    http://localhost:{port}\n" in out[ready:]

@@ -16,14 +16,13 @@ import pandas as pd
 import streamlit as st
 
 from app import formatting as F
+from app.memo import cached
 from etl import version
 from etl.settings import Settings
 from etl.snapshots import RunLog, current_snapshot
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 Scope = tuple[str, ...]
-# Enough for a briefing room flipping through dates and selectors; old snapshots fall out on their own.
-ENTRIES = 256
 
 
 @functools.cache
@@ -96,7 +95,7 @@ def rejected_files(settings: Settings, snapshot: str, scope: Scope) -> pd.DataFr
     return frame.assign(started_at=pd.Timestamp(last.get("started_at")))
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def snapshot_meta(snapshot: str, scope: Scope) -> dict:
     """Run id, build time, province, boundary file (and why there are none), first and last date in the data; for a
     viewer with at least one district of the snapshot (an empty scope is refused before: app.frame)."""
@@ -106,55 +105,55 @@ def snapshot_meta(snapshot: str, scope: Scope) -> dict:
     return meta
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def snapshot_version(snapshot: str) -> str | None:
     """The model version the snapshot was built with (None: built before versions were recorded)."""
     return version.snapshot_version(snapshot)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def all_districts(snapshot: str) -> Scope:
     """Every district code of the province: the scope of a viewer who sees everything."""
     return tuple(_query(snapshot, "all_districts")["district_code"])
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def member_districts(snapshot: str, login: str) -> Scope:
     """The districts whose standing-committee member (marts.assignments.member_login) is `login`: a member's scope."""
     return tuple(_query(snapshot, "member_districts", login=login)["district_code"])
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def member_logins(snapshot: str, scope: Scope) -> list[tuple[str, str]]:
     """(login, name) of every standing-committee member the assignments file names for a district in scope."""
     frame = _query(snapshot, "member_logins", scope=scope)
     return [(login, name or login) for login, name in zip(frame["login"], frame["name"], strict=True)]
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def districts(snapshot: str, scope: Scope) -> pd.DataFrame:
     return _query(snapshot, "districts", scope=scope)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def source_freshness(snapshot: str, scope: Scope) -> pd.DataFrame:
     return _query(snapshot, "source_freshness", scope=scope)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def report_submissions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     frame = _query(snapshot, "report_submissions", scope=scope, as_of=as_of)
     return frame.assign(state_text=[F.report_state_text(s, d)
                                     for s, d in zip(frame["status"], frame["days_late"], strict=True)])
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def coverage_headline(snapshot: str, scope: Scope, as_of: dt.date, population: str = "start") -> pd.DataFrame:
     """Cohort × dose coverage summed over the scope, and its change over 7 days (percentage points)."""
     return _query(snapshot, "coverage_headline", scope=scope, as_of=as_of, population=population)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def cases_summary(snapshot: str, scope: Scope, as_of: dt.date) -> dict | None:
     """F0 over the scope on the latest report date by the as-of date; every 7-day figure measured to basis_date, which
     basis_label names in words."""
@@ -166,73 +165,73 @@ def cases_summary(snapshot: str, scope: Scope, as_of: dt.date) -> dict | None:
     return row | {"basis_label": F.basis_label(row["basis_date"], row["basis_complete"]), "has_gap": gap}
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def cases_trend(snapshot: str, scope: Scope, as_of: dt.date, days: int = 90) -> pd.DataFrame:
     """New F0, 7-day average and rate, active F0 by place, severe and deaths per report date over the scope; days
     not every commune has reported marked (is_complete)."""
     return _query(snapshot, "cases_trend", scope=scope, as_of=as_of, days=int(days))
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def cases_district_trend(snapshot: str, scope: Scope, as_of: dt.date, days: int = 90) -> pd.DataFrame:
     """Each district in scope per report date: 7-day F0 rate per 100.000 beside the province's, for small
     multiples."""
     return _query(snapshot, "cases_district_trend", scope=scope, as_of=as_of, days=int(days))
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def facility_load(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     return _query(snapshot, "facility_load", scope=scope, as_of=as_of)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def facilities(snapshot: str, scope: Scope, as_of: dt.date, only_over_quota: bool = False) -> pd.DataFrame:
     return _query(snapshot, "facilities", scope=scope, as_of=as_of, only_over_quota=only_over_quota)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def stock_summary(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     return _query(snapshot, "stock_summary", scope=scope, as_of=as_of)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def stock_overview(snapshot: str, scope: Scope, as_of: dt.date) -> dict | None:
     """Doses on hand and at risk over the scope, and the lot that expires first; None before any ledger."""
     frame = _query(snapshot, "stock_overview", scope=scope, as_of=as_of)
     return None if frame.empty else frame.iloc[0].to_dict()
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def stock_lots(snapshot: str, scope: Scope, as_of: dt.date, only_at_risk: bool = False) -> pd.DataFrame:
     return _query(snapshot, "stock_lots", scope=scope, as_of=as_of, only_at_risk=only_at_risk)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def reconciliation_flags(snapshot: str, scope: Scope, as_of: dt.date, level: str) -> pd.DataFrame:
     """Report-vs-platform deviations of each district's latest report, at one level: 'district' rows (huyện × nhóm
     tuổi × mũi) or 'commune' rows (xã × nhóm tuổi × mũi). The overview and the data-quality page count these."""
     return _query(snapshot, "reconciliation_flags", scope=scope, as_of=as_of, level=level)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def reconciliation_units(snapshot: str, scope: Scope, as_of: dt.date, district: str | None = None) -> pd.DataFrame:
     """District rows, or the communes of `district`, from each district's latest report by the as-of date."""
     return _query(snapshot, "reconciliation_units", scope=scope, as_of=as_of,
                   level="commune" if district else "district", district=district)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def check_summary(snapshot: str, scope: Scope) -> pd.DataFrame:
     return _query(snapshot, "check_summary", scope=scope)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def check_rows(snapshot: str, scope: Scope, check_id: str, limit: int = 500) -> pd.DataFrame:
     """The rows one data check flagged in the viewer's scope, the latest first, at most `limit`."""
     return _query(snapshot, "check_rows", scope=scope, check_id=check_id, limit=int(limit))
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def deadline_exceptions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Coverage targets the province or a district will miss at the current pace, or missed, judged on the as-of
     date."""
@@ -240,12 +239,12 @@ def deadline_exceptions(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataF
     return frame.assign(short_title=[F.target_short(c, d) for c, d in zip(frame["cohort"], frame["dose"], strict=True)])
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def district_shapes(snapshot: str, scope: Scope) -> pd.DataFrame:
     return _query(snapshot, "district_shapes", scope=scope)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def coverage_units(snapshot: str, scope: Scope, as_of: dt.date, cohort: str, dose: int, population: str,
                    metric: str, district: str | None = None) -> pd.DataFrame:
     """Districts (or the communes of `district`) with numerator, denominator and value of `metric`.
@@ -257,7 +256,7 @@ def coverage_units(snapshot: str, scope: Scope, as_of: dt.date, cohort: str, dos
                   district=district)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def coverage_provinces(snapshot: str, scope: Scope, as_of: dt.date, cohort: str, dose: int, population: str,
                        metric: str) -> pd.DataFrame:
     """coverage_units() one level up, for the whole-country snapshot: each province sums its districts in scope."""
@@ -265,7 +264,7 @@ def coverage_provinces(snapshot: str, scope: Scope, as_of: dt.date, cohort: str,
                   population=population, metric=metric, level="province", district=None)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def cases_district_wide(snapshot: str, scope: Scope, as_of: dt.date, days: int = 90) -> pd.DataFrame:
     """cases_district_trend() one row per report date: the province's 7-day rate per 100.000, then one column per
     district (named by its code, in code order), then districts_incomplete. The table twin of the small multiples."""
@@ -275,45 +274,45 @@ def cases_district_wide(snapshot: str, scope: Scope, as_of: dt.date, days: int =
     return wide.reset_index().rename_axis(columns=None)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def provinces(snapshot: str, scope: Scope) -> dict[str, str]:
     """Province code -> name, for the provinces with a district in the viewer's scope."""
     frame = _query(snapshot, "provinces", scope=scope)
     return dict(zip(frame["province_code"], frame["province_name"], strict=True))
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def province_scope(snapshot: str, scope: Scope, province: str) -> Scope:
     """The part of the viewer's scope inside one province: what the whole-country snapshot draws on one map."""
     return tuple(_query(snapshot, "province_scope", scope=scope, province=province)["district_code"])
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def unvaccinated_units(snapshot: str, scope: Scope, as_of: dt.date, district: str | None = None) -> pd.DataFrame:
     return _query(snapshot, "unvaccinated_units", scope=scope, as_of=as_of,
                   level="commune" if district else "district", district=district)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def deadline_targets(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Coverage targets of the directives (title, source, quote, threshold, deadline in force and original), those
     still ahead of the as-of date first."""
     return _query(snapshot, "deadline_targets", scope=scope, as_of=as_of)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def deadline_units(snapshot: str, scope: Scope, as_of: dt.date, target: str) -> pd.DataFrame:
     """The province and each district in scope against one coverage target on the as-of date, with who answers."""
     return _query(snapshot, "deadline_units", scope=scope, as_of=as_of, target=target)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def deadline_communes(snapshot: str, scope: Scope, as_of: dt.date, target: str, district: str) -> pd.DataFrame:
     """The communes of one district ranked by the people still needed for one coverage target."""
     return _query(snapshot, "deadline_communes", scope=scope, as_of=as_of, target=target, district=district)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def target_reports(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Each unit's report deadlines and plan milestones (and the weekly report of the last 4 weeks) on the as-of
     date: on time, late by N days, not sent, not due yet."""
@@ -322,31 +321,31 @@ def target_reports(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
                                     for s, d in zip(frame["state"], frame["days_late"], strict=True)])
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def target_report_summary(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """One row per report and due date: units on time, late, missing, not due yet, and the names of the missing."""
     return _query(snapshot, "target_report_summary", scope=scope, as_of=as_of)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def cases_units(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """The province and each district in scope: F0 over 7 days, per 100.000, direction (complete days only)."""
     return _query(snapshot, "cases_units", scope=scope, as_of=as_of)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def care_gap_units(snapshot: str, scope: Scope, as_of: dt.date, district: str | None = None) -> pd.DataFrame:
     """Districts (or the communes of `district`) by F0 left without medicine or monitoring, largest first."""
     return _query(snapshot, "care_gap_units", scope=scope, as_of=as_of, district=district)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def facility_districts(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Local facilities per district on the latest status date by the as-of date: beds against quota and 2× quota."""
     return _query(snapshot, "facility_districts", scope=scope, as_of=as_of)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def facility_flow(snapshot: str, scope: Scope, as_of: dt.date, days: int = 60,
                   district: str | None = None) -> pd.DataFrame:
     """Admissions, discharges and referrals up of the local facilities per status date, the last `days` days: the
@@ -354,30 +353,30 @@ def facility_flow(snapshot: str, scope: Scope, as_of: dt.date, days: int = 60,
     return _query(snapshot, "facility_flow", scope=scope, as_of=as_of, days=int(days), district=district)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def facility_upper(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     return _query(snapshot, "facility_upper", scope=scope, as_of=as_of)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def community_care_units(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     return _query(snapshot, "community_care_units", scope=scope, as_of=as_of)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def duty_gaps(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Duty checks up to the as-of date that found a commune health station without staff, latest first."""
     return _query(snapshot, "duty_gaps", scope=scope, as_of=as_of)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def directive_quotes(snapshot: str, topic: str, province: str) -> pd.DataFrame:
     """The directives' wording on a topic that speaks to this province (its own directives, then national ones), from
     the targets file: each province quotes its own documents."""
     return _query(snapshot, "directive_quotes", topic=topic, province=province)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def discrepancies(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """The reconciliation ledger's items on the as-of date (app/sql/discrepancies.sql): kind, unit_code, unit_name,
     district_code, cohort ('' when none), dose (0 when none), ref_date, detail (a sentence) and the numbers behind it;
@@ -387,7 +386,7 @@ def discrepancies(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     return ledger_view.with_detail(_query(snapshot, "discrepancies", scope=scope, as_of=as_of))
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@cached
 def discrepancy_units(snapshot: str, scope: Scope) -> pd.DataFrame:
     """The units whose ledger entries the viewer sees (the province, the districts in scope and their communes), with
     name and district: an entry whose discrepancy has left the snapshot is still shown to them."""

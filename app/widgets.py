@@ -14,6 +14,7 @@ import streamlit as st
 from app import charts as C
 from app import figures
 from app import formatting as F
+from app import replay
 from app import textwidth as T
 
 
@@ -243,25 +244,10 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
     rows = frame if extract is None else extract.shown(frame)
     # every figure column, by the unit of its row (row_key, else the first of ROW_KEYS the frame has)
     figures.record_table(key, frame, cols, rows, row_key or tuple(k for k in ROW_KEYS if k in frame.columns)[:1])
-    shown = _shown(rows, cols, bars=True)
-    formats = {col.label: _FORMAT[col.kind] for col in cols.values() if col.kind in _FORMAT and col.screen}
-    widths = column_widths(shown, cols)
-    wide = sum(widths.values()) > MAIN_PX
-    config = {}
-    for col in (c for c in cols.values() if c.screen):
-        if col.bar:
-            # The bar carries no number of its own: its format would be English ("10.143%"); the value stands in
-            # the column before it, in Vietnamese format.
-            config[col.bar] = st.column_config.ProgressColumn(col.bar, help=col.help, min_value=0.0,
-                                                              max_value=bar_max, width=widths[col.bar], format=" ",
-                                                              color="#0072b2")
-        config[col.label] = st.column_config.Column(col.label, help=col.help, width=widths[col.label])
-    # A keyed container, because st.dataframe only takes its key when rows are selectable (tests find tables by it);
-    # a table wider than the main column is in a second one that says it scrolls sideways on purpose.
-    with st.container(key=f"table_{key}"), (st.container(key=f"wide_{key}") if wide else contextlib.nullcontext()):
-        st.dataframe(styled(shown, cols, formats), column_config=config, hide_index=True,
-                     height=ROW_PX * (min(len(shown), max_rows) + 1) + 3 + (SCROLLBAR_PX if wide else 0),
-                     placeholder="–")
+    # A keyed container, because st.dataframe only takes its key when rows are selectable (tests find tables by it).
+    # The grid inside is built once per distinct rows and settings, then replayed (app.replay).
+    with st.container(key=f"table_{key}"):
+        replay.drawn(("table", key, rows, cols, max_rows, bar_max), lambda: _grid(rows, cols, key, max_rows, bar_max))
     if not download:
         return
     # Written when the button is clicked, not on every rerun: openpyxl takes longer than drawing the whole page.
@@ -276,6 +262,28 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
                        file_name=f"{file_name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
                        on_click="ignore")
+
+
+def _grid(rows: pd.DataFrame, cols: dict[str, Col], key: str, max_rows: int, bar_max: float) -> None:
+    """The table on screen: Vietnamese formats, measured column widths, bars; a table wider than the main column is in
+    a container that says it scrolls sideways on purpose."""
+    shown = _shown(rows, cols, bars=True)
+    formats = {col.label: _FORMAT[col.kind] for col in cols.values() if col.kind in _FORMAT and col.screen}
+    widths = column_widths(shown, cols)
+    wide = sum(widths.values()) > MAIN_PX
+    config = {}
+    for col in (c for c in cols.values() if c.screen):
+        if col.bar:
+            # The bar carries no number of its own: its format would be English ("10.143%"); the value stands in
+            # the column before it, in Vietnamese format.
+            config[col.bar] = st.column_config.ProgressColumn(col.bar, help=col.help, min_value=0.0,
+                                                              max_value=bar_max, width=widths[col.bar], format=" ",
+                                                              color="#0072b2")
+        config[col.label] = st.column_config.Column(col.label, help=col.help, width=widths[col.label])
+    with st.container(key=f"wide_{key}") if wide else contextlib.nullcontext():
+        st.dataframe(styled(shown, cols, formats), column_config=config, hide_index=True,
+                     height=ROW_PX * (min(len(shown), max_rows) + 1) + 3 + (SCROLLBAR_PX if wide else 0),
+                     placeholder="–")
 
 
 DOWNLOAD_AUDIT = "_download_audit"  # who downloads, from where, of which snapshot and scope (set by the frame)
@@ -306,8 +314,20 @@ def district_map(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, labels:
     if shapes.empty:
         st.info(F.md(missing_reason) if missing_reason else "Bản dữ liệu không có ranh giới các huyện.")
         return
-    st.plotly_chart(C.choropleth(units, shapes, metric, *labels, height=height), key=key, config=MAP_CONFIG)
+    chart(C.choropleth, units, shapes, metric, *labels, height=height, key=key, config=MAP_CONFIG)
     st.caption(caption)
+
+
+# Charts have no mode bar: its buttons are titled in English, and every chart has its table twin.
+CHART_CONFIG = {"displayModeBar": False}
+
+
+def chart(build, *args, key: str, config: dict | None = None, **kwargs) -> None:
+    """The plotly figure `build(*args, **kwargs)` (a function of app.charts), built once per distinct arguments and
+    replayed after (app.replay). Not for a selectable chart: that one is a widget and is drawn with st.plotly_chart."""
+    config = CHART_CONFIG if config is None else config
+    replay.drawn(("chart", key, build, args, kwargs, config),
+                 lambda: st.plotly_chart(build(*args, **kwargs), key=key, config=config))
 
 
 # Ways of writing a figure beyond a table's: a ratio to 3 decimals, a change with its sign (percentage points to 2

@@ -108,6 +108,8 @@ def server_reruns(data_dir: Path, runs: int, target_ms: float, viewers=VIEWERS) 
     os.environ["COVID_DATA_DIR"] = str(data_dir)
     st.cache_data.clear()
     st.cache_resource.clear()
+    from app import memo
+    memo.clear()
     print(f"\n== Server time of a warm rerun, {data_dir} (target p95 ≤ {target_ms:.0f} ms)")
     if snapshot_version(current_snapshot(load_settings(data_dir))) != MODEL_VERSION:
         # the dashboard would rebuild it in the background and the figures would measure that build

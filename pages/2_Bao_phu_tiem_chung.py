@@ -108,11 +108,10 @@ else:
     groups = {"over50": "Trên 50 tuổi", "comorbid": "Có bệnh nền", "pregnant": "Mang thai"}
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(C.stacked_bars(unvax, "unit_name", reasons, f"Theo lý do — {where}"),
-                        key="unvax_reasons", config={"displayModeBar": False})
+        W.chart(C.stacked_bars, unvax, "unit_name", reasons, f"Theo lý do — {where}", key="unvax_reasons")
     with right:
-        st.plotly_chart(C.stacked_bars(unvax, "unit_name", groups, f"Nhóm ưu tiên — {where}", stacked=False),
-                        key="unvax_groups", config={"displayModeBar": False})
+        W.chart(C.stacked_bars, unvax, "unit_name", groups, f"Nhóm ưu tiên — {where}", stacked=False,
+                key="unvax_groups")
     W.table(unvax, {"unit_name": W.Col("Đơn vị"), "report_date": W.Col("Ngày báo cáo", "date", screen=False),
                     "unvaccinated_total": W.Col("Chưa tiêm", "int"),
                     "blank_cells": W.Col("Ô trống", "int", screen=False,

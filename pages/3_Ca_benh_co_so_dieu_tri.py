@@ -81,10 +81,10 @@ trend_cols = {"report_date": W.Col("Ngày báo cáo", "date"), "new_f0": W.Col("
 # one table twins both charts (new F0, and active F0 at home and in facilities): the same days, the same source
 new_tab, active_tab, table_tab = st.tabs(["Biểu đồ F0 mới", "Biểu đồ F0 đang điều trị", "Bảng số liệu"])
 with new_tab:
-    st.plotly_chart(C.f0_trend(trend), key="f0_trend", config={"displayModeBar": False})
+    W.chart(C.f0_trend, trend, key="f0_trend")
 with active_tab:
     st.caption("F0 đang điều trị theo ngày báo cáo: tại nhà và tại cơ sở (chồng lên nhau).")
-    st.plotly_chart(C.active_split(trend), key="active_chart", config={"displayModeBar": False})
+    W.chart(C.active_split, trend, key="active_chart")
 with table_tab:
     W.table(trend.assign(is_complete=~trend["is_complete"].fillna(False).astype(bool)), trend_cols,
             key="f0_table", file_name=f"f0_theo_ngay_{day:%Y%m%d}",
@@ -98,7 +98,7 @@ st.caption(f"Mỗi ô một huyện, cùng một thang đo để so sánh; đư�
            f"xã báo cáo. Nguồn: {SRC}.")
 chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
 with chart_tab:
-    st.plotly_chart(C.f0_small_multiples(series), key="f0_multiples", config={"displayModeBar": False})
+    W.chart(C.f0_small_multiples, series, key="f0_multiples")
 with table_tab:
     # one row per day, one column per district (a long table of 90 × 9 rows would be unreadable, and slow to draw)
     wide = q.cases_district_wide(f.snapshot, scope, f.as_of, DAYS)

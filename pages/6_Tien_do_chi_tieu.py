@@ -55,7 +55,7 @@ if not province.empty:
     st.markdown(f"#### {F.md(p['unit_name'])}")
     left, right = st.columns([1, 1.6])
     with left:
-        st.plotly_chart(C.target_gauge(p), key="dl_gauge", config={"displayModeBar": False})
+        W.chart(C.target_gauge, p, key="dl_gauge")
         st.caption("Kim đen: chỉ tiêu; vùng xám: phần không thể đạt trước hạn (khoảng cách giữa hai mũi).")
     with right:
         st.markdown(F.target_verdict(p))
@@ -138,7 +138,7 @@ note = (f"{F.dashed(t['title'])} ({F.deadline_text(t['deadline'], t['original_de
         f"{F.date(judged)}")
 chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
 with chart_tab:
-    st.plotly_chart(C.target_bullets(districts), key="dl_bullets", config={"displayModeBar": False})
+    W.chart(C.target_bullets, districts, key="dl_bullets")
     st.caption(f"Tỷ lệ đạt ngày {F.date(judged)} (ngày tiêm); vạch đen: chỉ tiêu; hình thoi: tối đa có thể đạt "
                "trước hạn. Màu theo tình trạng.")
 with table_tab:

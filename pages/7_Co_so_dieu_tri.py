@@ -36,11 +36,9 @@ else:
                        f"địa bàn huyện, ngày {F.date(day)}. Huyện màu xám: không có cơ sở đang hoạt động hoặc chưa "
                        "báo cáo.", f.meta["geo_missing_reason"])
     with chart_tab:
-        st.plotly_chart(C.stacked_bars(dist, "unit_name", {"beds_ready": "Giường sẵn sàng",
-                                                           "bed_quota": "Định mức được giao",
-                                                           "quota_x2": "Gấp đôi định mức"},
-                                       f"Giường theo huyện, ngày {F.date(day)}", stacked=False, x_title="Số giường"),
-                        key="beds_chart", config={"displayModeBar": False})
+        W.chart(C.stacked_bars, dist, "unit_name", {"beds_ready": "Giường sẵn sàng", "bed_quota": "Định mức được giao",
+                                                    "quota_x2": "Gấp đôi định mức"},
+                f"Giường theo huyện, ngày {F.date(day)}", stacked=False, x_title="Số giường", key="beds_chart")
     with table_tab:
         W.table(shown, {"unit_name": W.Col("Huyện"), "beds_ready": W.Col("Giường sẵn sàng", "int"),
                         "bed_quota": W.Col("Định mức", "int", help="Định mức giường được giao."),
@@ -72,7 +70,7 @@ else:
                f"{F.date(flow['status_date'].iloc[-1])}. Nguồn: {SRC}; ngày không cơ sở nào báo cáo để trống.")
     chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
     with chart_tab:
-        st.plotly_chart(C.facility_flow(flow), key="flow_chart", config={"displayModeBar": False})
+        W.chart(C.facility_flow, flow, key="flow_chart")
     with table_tab:
         W.table(flow, {"status_date": W.Col("Ngày báo cáo", "date"), "admissions": W.Col("Tiếp nhận", "int"),
                        "discharges": W.Col("Ra viện", "int"), "referred_up": W.Col("Chuyển tuyến trên", "int"),

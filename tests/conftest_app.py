@@ -27,6 +27,7 @@ from builders import (
 )
 from streamlit.testing.v1 import AppTest
 
+from app import memo
 from etl import contracts as C
 from etl.pipeline import Progress, run
 from etl.settings import load_settings, save_province
@@ -156,13 +157,18 @@ def qn_data(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("qn") / "data", "22", write_qn_inbox)
 
 
+def clear_caches() -> None:
+    """Streamlit's caches (elements replayed by app.replay among them) and the query cache (app.memo)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    memo.clear()
+
+
 @pytest.fixture(autouse=True)
 def clear_streamlit_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
     yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
 
 
 @pytest.fixture

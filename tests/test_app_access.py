@@ -11,8 +11,7 @@ import re
 import duckdb
 import openpyxl
 import pytest
-import streamlit as st
-from conftest_app import app_test, texts
+from conftest_app import app_test, clear_caches, texts
 
 from app import figures
 from app import queries as q
@@ -127,7 +126,7 @@ def test_the_probe_catches_a_query_that_forgets_the_scope(demo, monkeypatch):
             else sql
 
     monkeypatch.setattr(q, "_sql", unscoped)
-    st.cache_data.clear()
+    clear_caches()
     at = app_test(timeout=120, role="member", login=MEMBER).run()
     with figures.recording() as rec:
         at.switch_page("pages/3_Ca_benh_co_so_dieu_tri.py").run()  # the page that reads cases_units

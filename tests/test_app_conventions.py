@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app import queries
+from app import memo, queries
 
 PROJECT = Path(__file__).resolve().parent.parent
 PAGES = sorted((PROJECT / "pages").glob("*.py"))
@@ -85,13 +85,15 @@ def test_only_the_query_module_opens_duckdb_and_only_read_only():
 
 
 def test_every_query_is_cached_bounded_keyed_by_snapshot_and_scoped_in_sql():
+    """Cached in app.memo's bounded store (tests/test_app_memo.py shows the bounds), keyed by the snapshot first."""
     cached = {name: fn for name, fn in vars(queries).items()
-              if not name.startswith("_") and hasattr(fn, "clear") and callable(fn)}
+              if not name.startswith("_") and getattr(fn, "memo", None) is memo.MEMO}
     source = inspect.getsource(queries)
-    assert len(cached) >= 15
+    assert len(cached) >= 40
+    assert memo.MEMO.max_entries <= 10_000 and memo.MEMO.ttl <= 24 * 3600
     for name, fn in cached.items():
         block = source[:source.index(f"def {name}(")].rsplit("\n\n", 1)[-1]
-        assert "max_entries=" in block, f"{name} has no max_entries"
+        assert block.strip().startswith("@cached"), f"{name} is not cached by app.memo"
         params = list(inspect.signature(fn.__wrapped__ if hasattr(fn, "__wrapped__") else fn).parameters)
         assert params[0] == "snapshot", name
         if name not in UNSCOPED:
@@ -187,6 +189,9 @@ def figure_offences(path: Path) -> list[str]:
             offences.append(f"line {node.lineno}: st.{name} (use W.metric / W.table)")
         if owner == "W" and name == "metric" and not (len(node.args) >= 2 and _is_fig(node.args[1])):
             offences.append(f"line {node.lineno}: W.metric without a W.fig")
+        if owner == "st" and name == "plotly_chart" and "on_select" not in {k.arg for k in node.keywords}:
+            # built once and replayed (app.replay); only a selectable chart, a widget, is drawn on every run
+            offences.append(f"line {node.lineno}: st.plotly_chart (use W.chart)")
     return offences
 
 
@@ -200,10 +205,11 @@ def test_pages_draw_every_number_through_the_figure_recorder(path):
 
 def test_the_figure_guard_refuses_a_number_formatted_in_a_page(tmp_path):
     page = tmp_path / "9_X.py"
-    page.write_text("W.metric('a', F.num(3), 'h')\nst.metric('b', 1)\nW.metric('c', W.fig('x', 1, scope='26'), 'h')\n",
-                    encoding="utf-8")
+    page.write_text("W.metric('a', F.num(3), 'h')\nst.metric('b', 1)\nW.metric('c', W.fig('x', 1, scope='26'), 'h')\n"
+                    "st.plotly_chart(C.f0_trend(t))\nst.plotly_chart(fig, on_select='rerun')\n", encoding="utf-8")
     assert sorted(figure_offences(page)) == ["line 1: F.num (use W.show(W.fig(...)))", "line 1: W.metric without a W.fig",
-                                             "line 2: st.metric (use W.metric / W.table)"]
+                                             "line 2: st.metric (use W.metric / W.table)",
+                                             "line 4: st.plotly_chart (use W.chart)"]
 
 
 def test_queries_pass_sql_text_and_parameters_separately():

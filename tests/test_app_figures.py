@@ -11,8 +11,7 @@ from collections import defaultdict
 import openpyxl
 import pandas as pd
 import pytest
-import streamlit as st
-from conftest_app import open_page
+from conftest_app import clear_caches, open_page
 
 from app import figures
 from app import widgets as W
@@ -32,16 +31,14 @@ def drawn(demo_build):
     with pytest.MonkeyPatch.context() as patch, figures.recording() as rec:
         patch.setenv("COVID_DATA_DIR", str(demo_build[1]))
         patch.delenv("COVID_PROVINCE", raising=False)
-        st.cache_data.clear()
-        st.cache_resource.clear()
+        clear_caches()
         at = open_page(timeout=120)
         for day in DATES:
             at.sidebar.date_input(key="as_of").set_value(day).run()
             for path, _ in PAGES:
                 at.switch_page(path).run(timeout=120)
                 assert not at.exception, (path, day, [e.message for e in at.exception])
-        st.cache_data.clear()
-        st.cache_resource.clear()
+        clear_caches()
         return rec
 
 

@@ -337,64 +337,73 @@ def serve(args: argparse.Namespace) -> int:
     if args.prepare_only:
         return prepare(settings)[0]
     processes = args.processes or default_processes()
-    proxied = processes > 1 or args.https
+    proxied = processes > 1 or args.https or bool(args.cert)
     if proxied and caddy_path() is None:
-        if args.https:
+        if args.https or args.cert:
             raise SetupError(f"HTTPS cần bộ chia tải Caddy. {CADDY_MISSING}")
         say(f"{CADDY_MISSING}. Tạm chạy một tiến trình máy chủ trên cổng {args.port}.")
         processes, proxied = 1, False
     started = time.monotonic()
-    signal.signal(signal.SIGTERM, _interrupt)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     children: list[subprocess.Popen] = []
     try:
-        if proxied:
-            backends = [args.backend_port + i for i in range(processes)]
-            children += [start_server(settings.data_dir, p, "127.0.0.1") for p in backends]
-            run_dir = settings.data_dir / "run"
-            run_dir.mkdir(parents=True, exist_ok=True)
-            config = run_dir / "Caddyfile"
-            hosts = args.host or (["localhost"] + (lan_addresses() if args.address in ("0.0.0.0", "") else
-                                                   [args.address]))
-            config.write_text(caddy_config(args.port, backends, args.address, settings.data_dir / "caddy",
-                                           https=args.https or bool(args.cert), cert=args.cert, key=args.key,
-                                           hosts=hosts), encoding="utf-8")
-            proxy = start_caddy(config, run_dir / "caddy.log")
-            children.append(proxy)
-        else:
-            backends = [args.port]
-            children.append(start_server(settings.data_dir, args.port, args.address))
-        code, _ = prepare(settings, background=True)
-        for port, server in zip(backends, children):
-            if not wait_healthy(port, server):
-                say(f"Máy chủ bảng điều hành không khởi động được (cổng {port} đã bị dùng?).")
-                stop_all(children)
-                return 1
-        scheme = "https" if args.https or args.cert else "http"
-        if proxied and not wait_healthy(args.port, proxy, timeout=30, scheme=scheme):
-            say(f"Bộ chia tải Caddy không khởi động được (cổng {args.port} đã bị dùng?); nhật ký: "
-                f"{run_dir / 'caddy.log'}")
-            stop_all(children)
-            return 1
-        seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
-        how = (f" ({processes} tiến trình máy chủ trên 127.0.0.1:{backends[0]}–{backends[-1]}, sau bộ chia tải "
-               f"Caddy; cấu hình {config})") if proxied else ""
-        say(f"Bảng điều hành sẵn sàng sau {seconds} giây{how}. Mở trong trình duyệt:")
-        for url in urls(args.port, args.address, scheme):
-            print(f"    {url}", flush=True)
-        if scheme == "https" and not args.cert:
-            say(f"Chứng chỉ gốc của Caddy (cài vào máy trạm để trình duyệt tin cậy, xem README): "
-                f"{internal_ca_root(settings.data_dir)}")
-        say("Dừng bằng Ctrl+C.")
-        while True:
-            for child in children:
-                if child.poll() is not None:
-                    say(f"Một tiến trình đã dừng (mã {child.returncode}): dừng tất cả.")
-                    stop_all(children)
-                    return child.returncode or 1
-            time.sleep(0.5)
+        return _serve(args, settings, processes, proxied, started, children)
     except KeyboardInterrupt:
         stop_all(children)
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(args: argparse.Namespace, settings, processes: int, proxied: bool, started: float,
+           children: list[subprocess.Popen]) -> int:
+    """Start the children (appended to `children`, which the caller stops), prepare, print where to open, watch."""
+    if proxied:
+        backends = [args.backend_port + i for i in range(processes)]
+        children += [start_server(settings.data_dir, p, "127.0.0.1") for p in backends]
+        run_dir = settings.data_dir / "run"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        config = run_dir / "Caddyfile"
+        hosts = args.host or (["localhost"] + (lan_addresses() if args.address in ("0.0.0.0", "") else
+                                               [args.address]))
+        config.write_text(caddy_config(args.port, backends, args.address, settings.data_dir / "caddy",
+                                       https=args.https or bool(args.cert),
+                                       cert=args.cert and str(Path(args.cert).resolve()),
+                                       key=args.key and str(Path(args.key).resolve()), hosts=hosts), encoding="utf-8")
+        proxy = start_caddy(config, run_dir / "caddy.log")
+        children.append(proxy)
+    else:
+        backends = [args.port]
+        children.append(start_server(settings.data_dir, args.port, args.address))
+    prepare(settings, background=True)
+    for port, server in zip(backends, children):
+        if not wait_healthy(port, server):
+            say(f"Máy chủ bảng điều hành không khởi động được (cổng {port} đã bị dùng?).")
+            stop_all(children)
+            return 1
+    scheme = "https" if args.https or args.cert else "http"
+    if proxied and not wait_healthy(args.port, proxy, timeout=30, scheme=scheme):
+        say(f"Bộ chia tải Caddy không khởi động được (cổng {args.port} đã bị dùng?); nhật ký: "
+            f"{run_dir / 'caddy.log'}")
+        stop_all(children)
+        return 1
+    seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
+    how = (f" ({processes} tiến trình máy chủ trên 127.0.0.1:{backends[0]}–{backends[-1]}, sau bộ chia tải "
+           f"Caddy; cấu hình {config})") if proxied else ""
+    say(f"Bảng điều hành sẵn sàng sau {seconds} giây{how}. Mở trong trình duyệt:")
+    for url in urls(args.port, args.address, scheme):
+        print(f"    {url}", flush=True)
+    if scheme == "https" and not args.cert:
+        say(f"Chứng chỉ gốc của Caddy (cài vào máy trạm để trình duyệt tin cậy, xem README): "
+            f"{internal_ca_root(settings.data_dir)}")
+    say("Dừng bằng Ctrl+C.")
+    while True:
+        for child in children:
+            if child.poll() is not None:
+                say(f"Một tiến trình đã dừng (mã {child.returncode}): dừng tất cả.")
+                stop_all(children)
+                return child.returncode or 1
+        time.sleep(0.5)
 
 
 def main(argv: list[str] | None = None) -> int:

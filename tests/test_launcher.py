@@ -1,4 +1,5 @@
-"""The launcher's own checks: what it tells a user whose machine lacks a system package, and the addresses it prints.
+"""The launcher's own checks: what it tells a user whose machine lacks a system package, the addresses it prints, and
+how it starts several server processes behind Caddy (children faked here; tests/test_deploy.py runs them for real).
 The launcher's whole first start (demo built first, progress, addresses) is tested in the browser
 (tests/test_browser_first_start.py)."""
 import ipaddress
@@ -52,4 +53,98 @@ def test_the_help_is_vietnamese():
     assert out.returncode == 0
     assert out.stdout.startswith("cách dùng: python3 -m app.launcher")
     assert "--data-dir" in out.stdout and "thư mục dữ liệu" in out.stdout and "in hướng dẫn này rồi thoát" in out.stdout
+    assert "--processes" in out.stdout and "--https" in out.stdout and "--prepare-only" in out.stdout
     assert "usage" not in out.stdout and "options" not in out.stdout and "show this help" not in out.stdout
+
+
+class FakeServer:
+    """A child process that keeps running until stopped."""
+
+    def __init__(self, *args):
+        self.args, self.returncode, self.stopped = args, None, False
+
+    def poll(self):
+        return self.returncode
+
+    def terminate(self):
+        self.stopped, self.returncode = True, 0
+
+    def wait(self, timeout=None):
+        return self.returncode
+
+    kill = terminate
+
+
+def serve_until_stopped(monkeypatch, tmp_path, argv: list[str], caddy: str | None):
+    """launcher.serve with its children faked: (the servers it started, the proxies, what it printed). The first pause
+    of its watch loop is a Ctrl+C."""
+    servers, proxies = [], []
+    monkeypatch.setattr(launcher, "caddy_path", lambda: caddy)
+    monkeypatch.setattr(launcher, "start_server", lambda data_dir, port, address: servers.append(
+        FakeServer(data_dir, port, address)) or servers[-1])
+    monkeypatch.setattr(launcher, "start_caddy", lambda config, log: proxies.append(FakeServer(config)) or proxies[-1])
+    monkeypatch.setattr(launcher, "wait_healthy", lambda *a, **k: True)
+    monkeypatch.setattr(launcher, "prepare", lambda settings, background=False: (0, None))
+
+    def ctrl_c(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(launcher.time, "sleep", ctrl_c)
+    args = launcher.parse(["--data-dir", str(tmp_path / "data"), "--port", "8600", *argv])
+    assert launcher.serve(args) == 0
+    assert all(p.stopped for p in servers + proxies)  # Ctrl+C (or SIGTERM) stops every child
+    return servers, proxies
+
+
+def test_several_processes_start_behind_caddy_on_consecutive_internal_ports(monkeypatch, tmp_path, capsys):
+    servers, proxies = serve_until_stopped(monkeypatch, tmp_path, ["--processes", "3", "--backend-port", "8801"],
+                                           "/usr/bin/caddy")
+    assert [(s.args[1], s.args[2]) for s in servers] == [(8801, "127.0.0.1"), (8802, "127.0.0.1"), (8803, "127.0.0.1")]
+    (proxy,) = proxies
+    config = proxy.args[0]
+    assert config == tmp_path / "data" / "run" / "Caddyfile"
+    text = config.read_text(encoding="utf-8")
+    assert "http://:8600 {" in text and "reverse_proxy 127.0.0.1:8801 127.0.0.1:8802 127.0.0.1:8803 {" in text
+    assert "lb_policy cookie" in text and "health_uri /_stcore/health" in text and "auto_https off" in text
+    out = capsys.readouterr().out
+    assert "(3 tiến trình máy chủ trên 127.0.0.1:8801–8803, sau bộ chia tải Caddy" in out
+    assert "    http://localhost:8600\n" in out
+
+
+def test_without_caddy_several_processes_fall_back_to_one_and_say_how_to_install_it(monkeypatch, tmp_path, capsys):
+    servers, proxies = serve_until_stopped(monkeypatch, tmp_path, ["--processes", "2", "--address", "127.0.0.1"],
+                                           None)
+    assert [(s.args[1], s.args[2]) for s in servers] == [(8600, "127.0.0.1")] and proxies == []
+    out = capsys.readouterr().out
+    assert "Chưa có caddy" in out and "sudo apt-get install caddy" in out and "một tiến trình" in out
+
+
+def test_one_process_is_todays_single_server_on_the_port(monkeypatch, tmp_path):
+    servers, proxies = serve_until_stopped(monkeypatch, tmp_path, ["--processes", "1"], "/usr/bin/caddy")
+    assert [(s.args[1], s.args[2]) for s in servers] == [(8600, "0.0.0.0")] and proxies == []
+
+
+def test_https_serves_the_internal_ca_and_says_where_its_root_is(monkeypatch, tmp_path, capsys):
+    servers, proxies = serve_until_stopped(
+        monkeypatch, tmp_path, ["--processes", "1", "--https", "--host", "bcd.tinh.example", "--backend-port", "8901"],
+        "/usr/bin/caddy")
+    assert [(s.args[1], s.args[2]) for s in servers] == [(8901, "127.0.0.1")]  # behind the proxy, even alone
+    text = proxies[0].args[0].read_text(encoding="utf-8")
+    assert "https://bcd.tinh.example:8600 {" in text and "tls internal" in text
+    out = capsys.readouterr().out
+    assert "https://localhost:8600" in out and str(launcher.internal_ca_root(tmp_path / "data")) in out
+
+
+def test_https_without_caddy_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setattr(launcher, "caddy_path", lambda: None)
+    with pytest.raises(launcher.SetupError, match="sudo apt-get install caddy"):
+        launcher.serve(launcher.parse(["--data-dir", str(tmp_path / "data"), "--https"]))
+
+
+def test_the_default_is_one_process_per_core():
+    import os
+
+    assert launcher.default_processes() == len(os.sched_getaffinity(0)) >= 1
+    assert launcher.parse([]).processes is None  # decided when serving: default_processes()
+    with pytest.raises(SystemExit):
+        launcher.parse(["--processes", "0"])

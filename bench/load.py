@@ -5,7 +5,7 @@ tiến trình (hay K tiến trình) phục vụ được. Prints its figures; it
     python bench/load.py burst [--viewers 50] [--clicks 2]
     python bench/load.py human [--viewers 50] [--duration 120]
     python bench/load.py soak  [--viewers 50] [--minutes 60]
-  common: [--processes K] [--data DIR] [--app-dir DIR] [--timeout 60] [--seed 1] [--no-warmup] [--watch]
+  common: [--processes K] [--data DIR] [--app-dir DIR] [--timeout 60] [--seed 1] [--no-warmup] [--no-deflate] [--watch]
           [--url http://127.0.0.1:PORT [--server-pids PID,PID | --server-ports P,P]]
 
 Each viewer is a real Streamlit session: a websocket on ws://HOST:PORT/_stcore/stream (subprotocol "streamlit", the
@@ -88,6 +88,7 @@ DEFAULT_DATA = PROJECT / "bench" / "out" / "demo" / "data"
 BENCH_PASSWORD = "mat-khau-do-toc-do"
 FINISHED = {0: "ok", 1: "lỗi biên dịch", 2: "dừng sớm để chạy lại", 3: "fragment xong"}
 EARLY_FOR_RERUN = 2
+OPENED: list = []  # the state database, then the sessions opened: ended (signed out) at the end
 THINK = 20.0  # human: seconds of thought at most before a click
 TARGETS = {"burst": 3.0, "human": 1.0, "soak": 1.0}
 
@@ -125,9 +126,9 @@ class Servers:
         self.bases: list[str] = []  # http://127.0.0.1:PORT, one per endpoint viewers are spread over
         self.logs: list[Path] = []
 
-    def processes(self) -> list[psutil.Process]:
+    def processes(self, only: int | None = None) -> list[psutil.Process]:
         out = []
-        for pid in self.pids:
+        for pid in self.pids if only is None else [only]:
             try:
                 p = psutil.Process(pid)
                 out.append(p)
@@ -136,9 +137,10 @@ class Servers:
                 pass
         return out
 
-    def cpu(self) -> float:
+    def cpu(self, pid: int | None = None) -> float:
+        """CPU seconds (user + system, and of reaped children) of the servers, or of one of them and its children."""
         total = 0.0
-        for p in self.processes():
+        for p in self.processes(pid):
             try:
                 t = p.cpu_times()
                 total += t.user + t.system + t.children_user + t.children_system
@@ -326,12 +328,14 @@ def make_viewers(data_dir: Path, count: int, bases: list[str], pages: list[str],
         if store.account(login) is None:
             store.create_account(login, full_name, role, district, BENCH_PASSWORD, chosen=True)
     viewers = []
+    OPENED.append(store)
     for i in range(count):
         login, _, _, _, label = all_scopes[i % len(all_scopes)]
         order = pages[:]
         rng.shuffle(order)
         viewers.append(Viewer(i, login, label, store.new_session(login, "127.0.0.1"), bases[i % len(bases)],
                               pages=order))
+        OPENED.append(viewers[-1].token)
     seconds = time.perf_counter() - started
     if proxied:
         for v in viewers:
@@ -357,8 +361,9 @@ def proxy_cookies(v: Viewer) -> dict:
 # ---------------------------------------------------------------- the protocol
 
 class Load:
-    def __init__(self, timeout: float):
+    def __init__(self, timeout: float, deflate: bool = True):
         self.timeout = timeout
+        self.deflate = deflate  # permessage-deflate, as browsers ask for it
         self.runs: list[Run] = []
         self.connects: list[float] = []
         self.errors: list[str] = []
@@ -368,6 +373,7 @@ class Load:
         ws_url = "ws" + v.base[len("http"):] + "/_stcore/stream"
         started = time.perf_counter()
         v.ws = await connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout,
+                             compression="deflate" if self.deflate else None,
                              additional_headers={"Cookie": "; ".join(f"{k}={x}" for k, x in cookies.items()),
                                                  "Origin": v.base, "User-Agent": "bench/load.py"})
         self.connects.append(time.perf_counter() - started)
@@ -579,12 +585,13 @@ def soak_monitor(load: Load, servers: Servers, started: float):
     rss0 = servers.rss()
 
     async def every_minute(end: float) -> None:
-        minute = 0
-        while time.monotonic() < end:
+        began = time.monotonic()
+        for _ in range(100_000):  # bounded; ends with the scenario
+            if time.monotonic() >= end - 1:
+                break
             await asyncio.sleep(min(60.0, max(0.1, end - time.monotonic())))
-            minute += 1
             recent = [r.seconds for r in load.runs if not r.error and r.at > time.monotonic() - 60]
-            print(f"  phút {minute:3}: RSS máy chủ {num(servers.rss() / 2**20, 0)} MiB "
+            print(f"  phút {num((time.monotonic() - began) / 60, 1):>5}: RSS máy chủ {num(servers.rss() / 2**20, 0)} MiB "
                   f"(+{num((servers.rss() - rss0) / 2**20, 0)} MiB), lượt phút qua {spread(recent)}, "
                   f"lỗi tới nay {len(load.errors)}, tải {load_avg()}", flush=True)
 
@@ -594,10 +601,11 @@ def soak_monitor(load: Load, servers: Servers, started: float):
 # ---------------------------------------------------------------- report
 
 def report(args, load: Load, servers: Servers, wall: float, cpu_server: float, cpu_gen: float, rss0: int,
-           rss1: int, load0: str) -> None:
+           rss1: int, load0: str, cpu_each: dict[int, float]) -> None:
     cores = os.cpu_count() or 1
     ok = [r for r in load.runs if not r.error]
-    print(f"\n== {args.scenario}: {len(load.runs)} lượt chạy trang trong {num(wall, 1)} s, "
+    print(f"\n== {args.scenario}: {len(load.runs)} lượt chạy trang trong {num(wall, 1)} s "
+          f"({num(len(load.runs) / wall)} lượt/s), "
           f"{len(servers.bases)} điểm vào ({', '.join(servers.bases)})")
     target = TARGETS.get(args.scenario)
     t_all = [r.seconds for r in ok]
@@ -622,7 +630,9 @@ def report(args, load: Load, servers: Servers, wall: float, cpu_server: float, c
             print(f"  {base.rsplit(':', 1)[-1]:12} {spread([r.seconds for r in ok if r.base == base])}")
     print(f"  lỗi          {len(load.errors)}" + ("" if not load.errors else ": " + " | ".join(load.errors[:5])))
     print(f"  CPU máy chủ  {num(cpu_server, 1)} s = {num(cpu_server / (wall * cores) * 100, 0)} % của {cores} lõi"
-          + (f"; {num(cpu_server / len(load.runs) * 1000, 0)} ms một lượt" if load.runs else ""))
+          + (f"; {num(cpu_server / len(load.runs) * 1000, 0)} ms một lượt" if load.runs else "")
+          + ("; theo tiến trình " + ", ".join(f"{pid}: {num(c, 1)} s" for pid, c in cpu_each.items())
+             if len(cpu_each) > 1 else ""))
     print(f"  CPU bộ tạo tải {num(cpu_gen, 1)} s = {num(cpu_gen / wall * 100, 0)} % của một lõi")
     print(f"  RSS máy chủ  đầu {num(rss0 / 2**20, 0)} MiB, cuối {num(rss1 / 2**20, 0)} MiB "
           f"(tăng {num((rss1 - rss0) / 2**20, 0)} MiB)")
@@ -655,6 +665,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--watch", action="store_true",
                    help="giữ việc theo dõi tệp của Streamlit (mặc định tắt: --server.fileWatcherType none)")
     p.add_argument("--no-warmup", action="store_true", help="không làm nóng máy chủ trước khi đo")
+    p.add_argument("--no-deflate", action="store_true",
+                   help="websocket không nén (trình duyệt xin permessage-deflate: mặc định có nén)")
     args = p.parse_args(argv)
     if not 1 <= args.viewers <= 1000 or not 1 <= args.processes <= 16 or not 1 <= args.rounds <= 1000:
         p.error("--viewers 1..1000, --processes 1..16, --rounds 1..1000")
@@ -678,7 +690,7 @@ async def main_async(args, servers: Servers) -> None:
     urls = [p for p, _ in pages]
     count = 1 if args.scenario == "cpu" else args.viewers
     viewers = make_viewers(args.data, count, servers.bases, urls, rng, proxied=bool(args.url))
-    load = Load(args.timeout)
+    load = Load(args.timeout, deflate=not args.no_deflate)
     if args.scenario == "cpu":  # the first pass, discarded; the viewer stays on its websocket
         started = time.perf_counter()
         for page in urls:
@@ -693,6 +705,7 @@ async def main_async(args, servers: Servers) -> None:
         print(f"RSS máy chủ lúc đầu: {num(servers.rss() / 2**20, 0)} MiB", flush=True)
     load0, rss0, gen = load_avg(), servers.rss(), psutil.Process()
     g0, c0, t0 = sum(gen.cpu_times()[:2]), servers.cpu(), time.perf_counter()
+    each0 = {pid: servers.cpu(pid) for pid in servers.pids}
     print(f"Bắt đầu {args.scenario}: {len(viewers)} người xem, tải máy {load0}", flush=True)
     if args.scenario == "cpu":
         budget = args.rounds * len(urls) * args.timeout * 2 + 60
@@ -707,7 +720,7 @@ async def main_async(args, servers: Servers) -> None:
                                seconds + args.timeout + 30)
     wall = time.perf_counter() - t0
     report(args, load, servers, wall, servers.cpu() - c0, sum(gen.cpu_times()[:2]) - g0, rss0, servers.rss(),
-           load0)
+           load0, {pid: servers.cpu(pid) - c for pid, c in each0.items()})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -723,6 +736,7 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt(f"tín hiệu {signum}")
 
     signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
     try:
         if args.url:
             base = loopback_only(args.url)
@@ -744,7 +758,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         servers.stop()
+        end_sessions()
     return 0
+
+
+def end_sessions() -> None:
+    """Sign the bench's viewers out (their sessions would otherwise idle out after 8 hours)."""
+    store = next((x for x in OPENED if not isinstance(x, str)), None)
+    for token in (x for x in OPENED if isinstance(x, str)):
+        try:
+            store.end_session(token, "127.0.0.1")
+        except Exception as e:  # noqa: BLE001 — best effort, the figures are printed already
+            print(f"(không đóng được phiên: {e})", file=sys.stderr)
+            break
 
 
 if __name__ == "__main__":

@@ -53,6 +53,11 @@ _recording: Recording | None = None
 _context: dict = {"page": "", "as_of": None}
 
 
+def active() -> bool:
+    """Whether a recording is on (tests): parts of pages that are otherwise replayed are then drawn every time."""
+    return _recording is not None
+
+
 @contextmanager
 def recording():
     """Record what every page run draws until the block ends (tests)."""

@@ -17,6 +17,7 @@ import streamlit as st
 from app import (
     bootstrap,
     charts,  # noqa: F401  (plotly loaded before the freeze below)
+    replay,
     signin,
     widgets,
 )
@@ -98,8 +99,9 @@ def frame(title: str) -> Frame:
     st.set_page_config(page_title=f"{title} · BCĐ COVID-19", layout="wide", initial_sidebar_state="expanded")
     widgets.page_chrome()  # page-wide: no English toolbars, metrics that wrap, Enter applies a typed date
     settings = load_settings()
-    account = signin.require(settings)  # every page, the first-start and "no snapshot" pages included
     snapshot = q.snapshot_path(settings)
+    # every page, the first-start and "no snapshot" pages included
+    account = signin.require(settings, served=snapshot is not None)
     if snapshot is None:
         _no_snapshot(settings)
     if q.snapshot_version(snapshot) != MODEL_VERSION:
@@ -221,11 +223,19 @@ def _latest_run(runs: list[dict]) -> dict | None:
 
 
 def _sidebar_freshness(snapshot: str, meta: dict, scope: q.Scope, as_of: dt.date, runs: list[dict]) -> None:
+    """Built once per snapshot, scope, as-of date, age of the snapshot and state of the latest run, then replayed
+    (app.replay): every viewer's every page run draws it."""
+    last = _latest_run(runs)
+    state = (last.get("status"), last.get("started_at")) if last else None
+    replay.drawn(("sidebar_freshness", snapshot, scope, as_of, F.age(meta["built_at"]), state),
+                 lambda: _draw_freshness(snapshot, meta, scope, as_of, last))
+
+
+def _draw_freshness(snapshot: str, meta: dict, scope: q.Scope, as_of: dt.date, last: dict | None) -> None:
     side = st.sidebar
     side.divider()
     side.markdown("**Độ mới của dữ liệu**")
     side.markdown(f"Bản dữ liệu dựng lúc {F.datetime(meta['built_at'])} (cách đây {F.age(meta['built_at'])})")
-    last = _latest_run(runs)
     if last:
         status = F.RUN_STATUS.get(last.get("status"), last.get("status"))
         text = f"Lần chạy nạp số liệu gần nhất: {F.datetime(last.get('started_at'))} — {status}"

@@ -1,7 +1,8 @@
 """The reconciliation ledger as the data-quality page and the overview show it: the discrepancies of the snapshot
 (app.queries.discrepancies) merged with the ledger's entries (app.state.State.ledger_entries), by the ledger's key
 (kind, unit code, cohort, dose) — never by a report date, so that an entry outlives the report that raised it. Pure
-functions: no Streamlit, no database.
+functions (no Streamlit, no database), and merged(), the merge for a viewer: the discrepancies through app.queries,
+the merge cached by snapshot, scope, as-of date and the entries themselves (a change to the ledger is another key).
 
 Where an item stands (`state`, shown in Vietnamese as `state_text`), and whether it is open (`is_open`):
 
@@ -20,9 +21,13 @@ open_count() is the one count of open items: the overview and the data-quality p
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from app import formatting as F
+from app import queries as q
+from app.memo import cached
 from app.state_ledger import LEDGER_STATUS
 
 KINDS = {"report_vs_platform": "Báo cáo lệch nền tảng", "two_sources": "Hai nguồn lệch nhau",
@@ -69,6 +74,18 @@ def detail_text(row) -> str:
         return (f"{F.num(row.reported)} người; dân số đầu kỳ {F.num(row.reference)} ({F.pct(row.ratio_pct)}), hiện có "
                 f"{F.num(row.reference_current)} ({F.pct(row.ratio_current_pct)})")
     return "" if F.missing(row.detail) else str(row.detail)
+
+
+def merged(snapshot: str, scope: q.Scope, as_of: dt.date, entries: list[dict]) -> pd.DataFrame:
+    """combine() of the scope's discrepancies on the as-of date and the ledger's `entries` (State.ledger_entries of the
+    scope's units, from q.discrepancy_units)."""
+    return _merged(snapshot, scope, as_of, tuple(tuple(sorted(e.items())) for e in entries))
+
+
+@cached
+def _merged(snapshot: str, scope: q.Scope, as_of: dt.date, entries: tuple) -> pd.DataFrame:
+    return combine(q.discrepancies(snapshot, scope, as_of), [dict(e) for e in entries],
+                   q.discrepancy_units(snapshot, scope))
 
 
 def combine(current: pd.DataFrame, entries: list[dict], units: pd.DataFrame) -> pd.DataFrame:

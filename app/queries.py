@@ -17,9 +17,10 @@ import streamlit as st
 
 from app import formatting as F
 from app.memo import cached
+from app.runlog import run_log
 from etl import version
 from etl.settings import Settings
-from etl.snapshots import RunLog, current_snapshot
+from etl.snapshots import current_snapshot
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 Scope = tuple[str, ...]
@@ -53,8 +54,8 @@ def _query(snapshot: str, name: str, **params) -> pd.DataFrame:
         # A snapshot published by an older version of the ETL lacks a table or column this version reads: say so,
         # instead of a stack trace, while the rebuild the frame starts runs.
         st.error("Bản dữ liệu đang dùng được dựng bởi phiên bản cũ của chương trình nạp số liệu, chưa có bảng hoặc "
-                 f"cột mà phần này cần ({_missing_table(error)}). Bản dữ liệu đang được dựng lại (xem thanh bên); "
-                 "nếu không, chạy `python -m etl run --rebuild`.")
+                 f"cột mà phần này cần ({_missing_table(error)}). Thanh bên cho biết việc dựng lại bản dữ liệu; nếu "
+                 "chưa có ai dựng lại, chạy `python -m etl run --rebuild`.")
         st.stop()
     finally:
         cursor.close()
@@ -73,12 +74,6 @@ def snapshot_path(settings: Settings) -> str | None:
     """The snapshot CURRENT points at, read on every run so a new publication is seen at once."""
     path = current_snapshot(settings)
     return str(path) if path else None
-
-
-def run_log(settings: Settings) -> list[dict]:
-    """Every ETL run, failed ones included (they publish no snapshot, so the log lives beside the snapshots), oldest
-    first. Not cached: a run's status also depends on whether its process is still alive, which no file records."""
-    return sorted(RunLog(settings).runs(), key=lambda r: str(r.get("started_at") or r.get("run_id")))
 
 
 def rejected_files(settings: Settings, snapshot: str, scope: Scope) -> pd.DataFrame:

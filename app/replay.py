@@ -18,10 +18,13 @@ import dataclasses
 import datetime as dt
 import hashlib
 import pickle
+import threading
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
+
+from app import figures
 
 # Enough for every table and chart of every page for a room of scopes, dates and selections; an entry unused for an
 # hour goes (a snapshot replaced the night before is not kept for long).
@@ -60,12 +63,35 @@ def digest(*parts: object) -> str:
     return h.hexdigest()
 
 
+# Whether this thread is drawing an entry now. An entry drawn inside another (a table inside a page's section) is drawn
+# as part of the outer one, not cached on its own: Streamlit would record its elements as written to the main area
+# rather than to the container the outer entry opened for them, and the outer replay would put them outside it.
+_building = threading.local()
+
+
 @st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL_SECONDS, show_spinner=False)
 def _drawn(key: str, _draw: Callable[[], None]) -> None:
-    _draw()
+    _building.depth = getattr(_building, "depth", 0) + 1
+    try:
+        _draw()
+    finally:
+        _building.depth -= 1
 
 
 def drawn(parts: tuple, draw: Callable[[], None]) -> None:
     """Draw with `draw()` the first time `parts` are seen, and replay those elements every time after. `draw` may only
     call `st.*` (on `st` itself, inside the caller's `with` block), create containers and draw non-widget elements."""
-    _drawn(digest(*parts), draw)
+    if getattr(_building, "depth", 0):
+        draw()
+    else:
+        _drawn(digest(*parts), draw)
+
+
+def section(parts: tuple, draw: Callable[[], None]) -> None:
+    """A part of a page with no widget in it, drawn by `draw()` once per `parts` (everything it depends on: snapshot,
+    scope, as-of date, the selections that change it) and replayed after. While figures are recorded (tests), it is
+    drawn on every run, so that every figure it draws is noted (app.figures)."""
+    if figures.active():
+        draw()
+    else:
+        drawn(("section", *parts), draw)

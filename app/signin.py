@@ -87,22 +87,23 @@ def viewer(settings: Settings) -> state.Account | None:
     """The signed-in account of this browser tab: its session id from this tab's state, or from the cookie the
     browser sent when it connected (a reload, a new tab); None when there is none or it has expired."""
     store = state_of(settings)
-    token = st.session_state.get(TOKEN) or _cookie()
+    cookie = _cookie()
+    token = st.session_state.get(TOKEN) or cookie
     account = store.session(token) if token else None
     if account is None:
         st.session_state.pop(TOKEN, None)
         return None
     st.session_state[TOKEN] = token
-    if _cookie() != token:
+    if cookie != token:
         # the browser does not hold this session yet (just signed in): give it the id, for the next reload or tab
         st.html(_cookie_script(token), unsafe_allow_javascript=True)
     return account
 
 
-def require(settings: Settings) -> state.Account:
+def require(settings: Settings, served: bool = False) -> state.Account:
     """The signed-in account; else the sign-in page (or the password change an issued password requires), and the
-    run stops there."""
-    if firststart.needs_demo(settings):
+    run stops there. served: a snapshot is being served, so this is no first start (nothing to read to know it)."""
+    if not served and firststart.needs_demo(settings):
         # a fresh demo directory: its accounts exist before anyone must sign in
         demo_accounts.ensure(settings, state_of(settings))
     account = viewer(settings)

@@ -53,8 +53,7 @@ if saved:
     st.success(F.md(saved))
 store = signin.state_of(f.settings)
 units = q.discrepancy_units(f.snapshot, f.scope)
-ledger = LV.combine(q.discrepancies(f.snapshot, f.scope, f.as_of), store.ledger_entries(tuple(units["unit_code"])),
-                    units)
+ledger = LV.merged(f.snapshot, f.scope, f.as_of, store.ledger_entries(tuple(units["unit_code"])))
 # the overview's count (app.figures compares them)
 st.markdown(f"Mục đang mở: **{W.show(W.fig('ledger_open_items', LV.open_count(ledger), scope=f.scope_key))}** trên "
             f"{W.show(W.fig('ledger_items', len(ledger), scope=f.scope_key))} mục của sổ.")

@@ -143,8 +143,8 @@ def ledger(code: str) -> None:
     """The district's open items of the reconciliation ledger (its own units; the province's rows are the
     overview's), by the data-quality page's merge (app.ledger_view)."""
     units = q.discrepancy_units(f.snapshot, (code,))
-    merged = LV.combine(q.discrepancies(f.snapshot, (code,), f.as_of),
-                        signin.state_of(f.settings).ledger_entries(tuple(units["unit_code"])), units)
+    merged = LV.merged(f.snapshot, (code,), f.as_of,
+                       signin.state_of(f.settings).ledger_entries(tuple(units["unit_code"])))
     own = merged[merged["district_code"] == code]
     st.markdown(f"**Sổ theo dõi chênh lệch:** "
                 f"{W.show(W.fig('ledger_open_items', LV.open_count(own), scope=code, located='district'))} mục "
@@ -210,20 +210,30 @@ def compared(code: str, row, province_row) -> None:
         st.caption(f"Nền tảng tiêm chủng chưa có số liệu của huyện đến ngày {F.date(f.as_of)}.")
 
 
-for code in shown:
-    st.subheader(F.md(names[code]))
+def rows_of(code: str) -> tuple:
+    """The district's row and the province's row of the F0 table (None where missing)."""
     units = q.cases_units(f.snapshot, (code,), f.as_of)
     district_rows = [r for r in units.itertuples() if r.unit_level == "district" and r.unit_code == code]
     province_rows = [r for r in units.itertuples() if r.unit_level == "province"]
-    row = district_rows[0] if district_rows else None
-    st.markdown("##### Việc cần xử lý")
-    deadlines(code)
-    cases(code, row)
+    return (district_rows[0] if district_rows else None), (province_rows[0] if province_rows else None)
+
+
+def exceptions(code: str) -> None:
+    """F0 rising, care gaps, facilities over quota, reports: functions of the snapshot, the district and the as-of
+    date only (no widget), built once and replayed to every viewer of the district after (W.section)."""
+    cases(code, rows_of(code)[0])
     care(code)
     facilities(code)
     reports(code)
-    ledger(code)
-    compared(code, row, province_rows[0] if province_rows else None)
+
+
+for code in shown:
+    st.subheader(F.md(names[code]))
+    st.markdown("##### Việc cần xử lý")
+    deadlines(code)  # its table has an Excel button: a widget, drawn on every run
+    W.section(("my_district_exceptions", f.snapshot, code, f.as_of), lambda code=code: exceptions(code))
+    ledger(code)  # the ledger changes without a new snapshot: drawn on every run
+    W.section(("my_district_compared", f.snapshot, code, f.as_of), lambda code=code: compared(code, *rows_of(code)))
     st.divider()
 
 st.page_link(PAGE["Tiến độ thực hiện chỉ tiêu"], label="→ Tiến độ từng chỉ tiêu theo huyện, theo xã")

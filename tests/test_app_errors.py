@@ -9,9 +9,7 @@ import pytest
 pytest.register_assert_rewrite("conftest_app")
 from conftest_app import app_test, open_page
 
-from app import bootstrap
 from app import queries as q
-from etl.firststart import FileProgress
 from etl.settings import load_settings
 from etl.snapshots import current_snapshot
 from etl.version import MODEL_VERSION
@@ -30,16 +28,17 @@ def _without_days_of_stock(data_dir, model_version: str) -> str:
     return snapshot
 
 
-def test_a_snapshot_of_an_older_version_missing_a_column_is_explained(use_data, app_copy, monkeypatch):
+def test_a_snapshot_of_an_older_version_missing_a_column_is_explained(use_data, app_copy):
     _without_days_of_stock(app_copy, "phien_ban_cu")
-    # the background rebuild the frame starts, held still (tests/test_app_frame.py runs a real one)
-    monkeypatch.setattr(bootstrap, "start_rebuild", lambda settings, version: FileProgress(None, kind="rebuild"))
     use_data(app_copy)
     at = open_page(STOCK)
     (error,) = at.error
     assert error.value.startswith("Bản dữ liệu đang dùng được dựng bởi phiên bản cũ")
     assert "(days_of_stock)" in error.value and "python -m etl run --rebuild" in error.value
-    assert "Chương trình vừa được cập nhật: đang dựng lại bản dữ liệu" in "\n".join(i.value for i in at.sidebar.info)
+    # no server builds (the launcher or the prepare unit does): the sidebar says what to run
+    sidebar = "\n".join(i.value for i in at.sidebar.info)
+    assert "bản dữ liệu đang dùng do phiên bản cũ dựng và chưa được dựng lại" in sidebar
+    assert "python3 -m app.launcher" in sidebar
 
 
 def test_the_same_column_missing_from_a_current_snapshot_surfaces(use_data, app_copy):

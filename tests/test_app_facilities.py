@@ -106,17 +106,13 @@ def test_occupancy_map_of_the_districts(app):
     assert trace["colorbar"]["title"]["text"] == "Công suất sử dụng giường"
 
 
-def test_a_snapshot_older_than_the_facility_marts_says_how_to_rebuild(use_data, app_copy, monkeypatch):
+def test_a_snapshot_older_than_the_facility_marts_says_how_to_rebuild(use_data, app_copy):
     """A snapshot published by an earlier ETL (another model version) lacks marts.facility_outlook: the page says so,
     no stack trace."""
-    from app import bootstrap
-    from etl.firststart import FileProgress
 
     with duckdb.connect(str(current_snapshot(load_settings(app_copy)))) as con:
         con.execute("DROP TABLE marts.facility_outlook")
         con.execute("UPDATE meta.snapshot SET model_version = 'phien_ban_cu'")
-    # the rebuild the frame starts for an older snapshot, held still (test_app_frame runs a real one)
-    monkeypatch.setattr(bootstrap, "start_rebuild", lambda settings, version: FileProgress(None, kind="rebuild"))
     use_data(app_copy)
     at = open_page()
     at.switch_page(PAGE).run()

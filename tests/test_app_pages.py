@@ -267,22 +267,18 @@ def test_scope_is_applied_to_what_the_pages_show(app):
     assert list(table(at, "cov_table")["Đơn vị"]) == ["Huyện Tam Đảo"]
 
 
-def test_an_older_snapshot_without_the_deadline_mart_is_explained_not_a_trace(use_data, app_copy, monkeypatch):
+def test_an_older_snapshot_without_the_deadline_mart_is_explained_not_a_trace(use_data, app_copy):
     """The one mechanism for snapshots older than the code (app.queries._query): the overview names the missing
     table and how to rebuild, and draws no stack trace. Only for a snapshot of another model version: the same error
     on a current snapshot is a bug and surfaces (tests/test_app_errors.py)."""
     import duckdb
 
-    from app import bootstrap
-    from etl.firststart import FileProgress
     from etl.settings import load_settings
     from etl.snapshots import current_snapshot
 
     with duckdb.connect(str(current_snapshot(load_settings(app_copy)))) as con:
         con.execute("DROP TABLE marts.deadline_status")
         con.execute("UPDATE meta.snapshot SET model_version = 'phien_ban_cu'")
-    # the rebuild the frame starts for an older snapshot, held still (test_app_frame runs a real one)
-    monkeypatch.setattr(bootstrap, "start_rebuild", lambda settings, version: FileProgress(None, kind="rebuild"))
     use_data(app_copy)
     at = open_page(OVERVIEW)
     (error,) = at.error

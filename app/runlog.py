@@ -1,0 +1,29 @@
+"""The ETL's run log as the dashboard reads it on every page run (the frame's freshness lines, the refused files)."""
+from __future__ import annotations
+
+from app.memo import cached
+from etl.settings import Settings
+from etl.snapshots import RunLog, process_alive
+
+
+def run_log(settings: Settings) -> list[dict]:
+    """Every ETL run, failed ones included (they publish no snapshot, so the log lives beside the snapshots), oldest
+    first. The file is read again only when it changed (its size and time); whether a run recorded as running still
+    runs is asked on every call (its process may have been killed since, which the file does not record)."""
+    log = RunLog(settings)
+    try:
+        stat = log.path.stat()
+    except FileNotFoundError:
+        return []
+    runs = []
+    for run in _runs(settings, stat.st_mtime_ns, stat.st_size):
+        run = dict(run)  # the caller's own: the cached records stay as read
+        if run.get("status") == "running" and not process_alive(run.get("pid")):
+            run["status"] = "interrupted"
+        runs.append(run)
+    return runs
+
+
+@cached
+def _runs(settings: Settings, mtime_ns: int, size: int) -> tuple[dict, ...]:
+    return tuple(sorted(RunLog(settings).runs(), key=lambda r: str(r.get("started_at") or r.get("run_id"))))

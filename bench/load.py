@@ -1,7 +1,7 @@
 """Tải thử bảng điều hành qua chính giao thức websocket của Streamlit (không trình duyệt): bao nhiêu người xem một
 tiến trình (hay K tiến trình) phục vụ được. Prints its figures; it is not a test.
 
-    python bench/load.py cpu   [--rounds 5]
+    python bench/load.py cpu   [--rounds 5] [--all-scopes]
     python bench/load.py burst [--viewers 50] [--clicks 2]
     python bench/load.py human [--viewers 50] [--duration 120]
     python bench/load.py soak  [--viewers 50] [--minutes 60]
@@ -24,7 +24,9 @@ Scenarios:
   cpu    one committee viewer opens every page of app.frame.PAGES once (discarded), then --rounds passes: per page,
          the wall time of a run (rerun_script sent -> script_finished) and the CPU time the server processes (and
          their children) used during the run, user + system, per run. Target ≤ 50 ms CPU per page run. psutil counts
-         CPU in clock ticks (10 ms): more rounds, finer figures. The server's idle CPU rate is printed beside it.
+         CPU in clock ticks (10 ms): more rounds, finer figures. The server's idle CPU rate is printed beside it,
+         and the CPU of a first (cold) run. --all-scopes: the same with one viewer per scope in turn (the caches
+         of each scope's content warm too), and the CPU of a run per scope.
   burst  --viewers open a page each within the same second, then click (open another page) --clicks times at once.
          Target p95 ≤ 3 s.
   human  --viewers, each arriving within 20 s, then waiting a random 0–20 s before each click, cycling over every
@@ -324,6 +326,7 @@ def make_viewers(data_dir: Path, count: int, bases: list[str], pages: list[str],
     started = time.perf_counter()
     store = State(load_settings(data_dir).data_dir / "state" / "state.sqlite3")
     all_scopes = scopes(data_dir)
+    count = count or len(all_scopes)  # 0: one viewer per scope
     for login, full_name, role, district, _ in all_scopes:
         if store.account(login) is None:
             store.create_account(login, full_name, role, district, BENCH_PASSWORD, chosen=True)
@@ -511,21 +514,27 @@ async def warm(load: Load, servers: Servers, viewers_for_warmup: list[Viewer], p
 
 
 async def scenario_cpu(args, load: Load, servers: Servers, viewers: list[Viewer], pages) -> None:
-    v = viewers[0]
     labels = dict(pages)
     order = [p for p, _ in pages]
     idle0, t0 = servers.cpu(), time.perf_counter()
     await asyncio.sleep(2.0)
     idle = (servers.cpu() - idle0) / (time.perf_counter() - t0)
     per: dict[str, list[tuple[float, float, float]]] = {p: [] for p in order}
+    by_scope: dict[str, list[float]] = {}
     for _ in range(args.rounds):
-        for page in order:
-            c0 = servers.cpu()
-            r = await load.page(v, page, "click")
-            await asyncio.sleep(0.02)  # the last messages sent after script_finished belong to this run
-            per[page].append((r.seconds, servers.cpu() - c0, r.kbytes))
-    await load.close(v)
-    print(f"\nMỗi trang, {args.rounds} lượt (CPU máy chủ lúc rảnh: {num(idle * 1000, 1)} ms/s, đã gồm trong số đo; "
+        for v in viewers:
+            for page in order:
+                c0 = servers.cpu()
+                r = await load.page(v, page, "click")
+                await asyncio.sleep(0.02)  # the last messages sent after script_finished belong to this run
+                per[page].append((r.seconds, servers.cpu() - c0, r.kbytes))
+                by_scope.setdefault(v.scope, []).append(servers.cpu() - c0)
+    for v in viewers:
+        await load.close(v)
+    if len(viewers) > 1:
+        print("\nCPU một lượt theo phạm vi: " + "; ".join(f"{scope} {num(sum(c) / len(c) * 1000, 0)} ms"
+                                                         for scope, c in by_scope.items()))
+    print(f"\nMỗi trang, {args.rounds} lượt × {len(viewers)} phạm vi (CPU máy chủ lúc rảnh: {num(idle * 1000, 1)} ms/s, đã gồm trong số đo; "
           f"mục tiêu ≤ 50 ms CPU một lượt):")
     print(f"  {'trang':32} {'thời gian p50':>14} {'max':>8} {'CPU/lượt':>10} {'KB nhận':>9}")
     for page in order:
@@ -646,6 +655,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("scenario", choices=("cpu", "burst", "human", "soak"))
     p.add_argument("--viewers", type=int, default=50, help="số người xem (burst, human, soak; mặc định 50)")
     p.add_argument("--rounds", type=int, default=5, help="cpu: số vòng qua mọi trang (mặc định 5)")
+    p.add_argument("--all-scopes", action="store_true",
+                   help="cpu: một người xem cho mỗi phạm vi (16), lần lượt, thay vì chỉ Ban Chỉ đạo")
     p.add_argument("--clicks", type=int, default=2, help="burst: số lần bấm chuyển trang sau khi mở (mặc định 2)")
     p.add_argument("--widgets", type=float, default=0.25,
                    help="human, soak: phần các lần bấm đổi một radio/selectbox của trang thay vì chuyển trang "
@@ -688,16 +699,18 @@ async def main_async(args, servers: Servers) -> None:
     rng = random.Random(args.seed)
     pages = page_list()
     urls = [p for p, _ in pages]
-    count = 1 if args.scenario == "cpu" else args.viewers
+    count = (0 if args.all_scopes else 1) if args.scenario == "cpu" else args.viewers
     viewers = make_viewers(args.data, count, servers.bases, urls, rng, proxied=bool(args.url))
     load = Load(args.timeout, deflate=not args.no_deflate)
-    if args.scenario == "cpu":  # the first pass, discarded; the viewer stays on its websocket
-        started = time.perf_counter()
-        for page in urls:
-            r = await load.page(viewers[0], page, "warm")
-            if r.error:
-                print(f"  (lượt đầu) /{page}: {r.error}")
-        print(f"Lượt đầu qua mọi trang (không tính): {num(time.perf_counter() - started)} s")
+    if args.scenario == "cpu":  # the first pass, discarded; the viewers stay on their websockets
+        started, c0 = time.perf_counter(), servers.cpu()
+        for v in viewers:
+            for page in urls:
+                r = await load.page(v, page, "warm")
+                if r.error:
+                    print(f"  (lượt đầu) {v.scope} /{page}: {r.error}")
+        print(f"Lượt đầu qua mọi trang (không tính): {num(time.perf_counter() - started)} s, CPU máy chủ "
+              f"{num((servers.cpu() - c0) / (len(urls) * len(viewers)) * 1000, 0)} ms một lượt")
     elif not args.no_warmup:
         warmers = make_viewers(args.data, len(servers.bases), servers.bases, urls, rng, bool(args.url), quiet=True)
         await warm(load, servers, warmers, urls)

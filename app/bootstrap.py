@@ -20,7 +20,7 @@ from etl.settings import Settings, load_settings
 from etl.snapshots import current_snapshot
 
 WHAT_TO_RUN = ("Trên máy chủ, chạy `python3 -m app.launcher` (cài đặt, dựng dữ liệu mẫu rồi chạy bảng điều hành), "
-               "hoặc chỉ dựng dữ liệu mẫu bằng `python -m etl demo` (bằng Python của chương trình, `.venv/bin/python`). "
+               "hoặc chỉ dựng dữ liệu mẫu bằng `python -m etl demo` (với Python của chương trình, `.venv/bin/python`). "
                "Trang này tự tiếp tục khi quá trình dựng bắt đầu.")
 
 

@@ -1,21 +1,15 @@
 """The launcher: `python3 -m app.launcher` sets up and starts the dashboard on a fresh Debian/Ubuntu machine.
 
-1. Checks the system: Python 3.11 or later with its `venv` module (Debian's `python3-venv`); Debian's `chromium` is
-   checked too and its absence only reported (the dashboard runs without it; tests, chart images and the PDF pack
-   need it).
+1. Checks the system: Python 3.11 or later with its `venv` module (Debian's `python3-venv`); a missing `chromium` is
+   only reported (the dashboard runs without it; tests, chart images and the PDF pack need it).
 2. Creates or reuses `.venv` in the project and installs `requirements.txt` into it (again only when the file
    changed), then runs itself again with `.venv/bin/python`: nothing is installed into the system's Python.
-3. Starts the dashboard: `--processes N` server processes (default one per core: a process runs page scripts on one
-   core), bound to 127.0.0.1 on consecutive internal ports behind Caddy (Debian's `caddy`) on `--port`, with sticky
-   sessions by cookie, websockets and health checks, in plain HTTP or, with `--https`, with the province's
-   certificate or Caddy's internal CA; one process (or no caddy installed) is one server on `--port`, as before.
-4. Runs the builds the servers wait for, once, under the ETL's lock (never in a server process, see prepare()): on a
-   data directory that never ran the ETL, writes and builds the demo at once, with its progress in the terminal and
-   in the progress file every server draws for anyone who opens the page meanwhile; after an upgrade, rebuilds the
-   snapshot of the older version in the background while it keeps serving. `--prepare-only` does just this (the
-   systemd unit covid-dashboard-prepare.service).
+3. Starts `--processes N` server processes (one per core by default) on 127.0.0.1 behind Caddy on `--port`
+   (serve()); one process, or no caddy installed, is one server on `--port`.
+4. Runs the builds the servers wait for, once, under the ETL's lock, never in a server process (prepare(), also
+   `--prepare-only`): the demo of a fresh data directory, or the rebuild after an upgrade in the background.
 5. Prints the local and LAN addresses (read from the machine's own interfaces, no call to the internet) and serves
-   until stopped (Ctrl+C or SIGTERM stop every child).
+   until Ctrl+C or SIGTERM, which stop every child.
 
 This module uses the standard library only until it runs inside `.venv`.
 """
@@ -23,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import functools
 import hashlib
 import importlib.util
 import os
@@ -126,24 +121,18 @@ def urls(port: int, address: str, scheme: str = "http") -> list[str]:
     return local + [f"{scheme}://{a}:{port}" for a in lan]
 
 
-def _answers(url: str) -> bool:
+def wait_healthy(port: int, server: subprocess.Popen, timeout: float = 60, scheme: str = "http") -> bool:
     import ssl
 
-    try:  # the proxy's own certificate (its internal CA) is not what is checked here, only that it answers
-        with urllib.request.urlopen(url, timeout=1, context=ssl._create_unverified_context()) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
-
-
-def wait_healthy(port: int, server: subprocess.Popen, timeout: float = 60, scheme: str = "http") -> bool:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            return False
-        if _answers(f"{scheme}://127.0.0.1:{port}/_stcore/health"):
-            return True
-        time.sleep(0.1)
+    while time.monotonic() < deadline and server.poll() is None:
+        try:  # whether it answers, not whose certificate it shows (the proxy's internal CA)
+            with urllib.request.urlopen(f"{scheme}://127.0.0.1:{port}/_stcore/health", timeout=1,
+                                        context=ssl._create_unverified_context()) as resp:
+                if resp.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.1)
     return False
 
 
@@ -178,16 +167,14 @@ def caddy_config(port: int, backends: list[int], address: str = "0.0.0.0", stora
     deploy/Caddyfile.template: sticky sessions by cookie, websockets, health checks; plain HTTP, or HTTPS with the
     province's certificate (`cert`, `key`) or Caddy's internal CA for the names clients use (`hosts`), never ACME."""
     if https:
-        names = hosts or ["localhost"]
-        site = ", ".join(f"https://{h}:{port}" for h in names)
+        site = ", ".join(f"https://{h}:{port}" for h in hosts or ["localhost"])
         # no ACME (closed networks), no redirect server on port 80, no change to this machine's trust store
         glob = "\tauto_https disable_redirects\n\tskip_install_trust"
         tls = f"\ttls {cert} {key}" if cert else "\ttls internal"
     else:
-        site, glob, tls = f"http://:{port}", "\tauto_https off", ""
+        site, glob, tls = f":{port}", "\tauto_https off", ""
     text = (PROJECT / "deploy" / "Caddyfile.template").read_text(encoding="utf-8")
-    for name, value in {"STORAGE": str(storage), "GLOBAL": glob, "SITE": site, "TLS": tls,
-                        "BIND": address or "0.0.0.0",
+    for name, value in {"STORAGE": str(storage), "GLOBAL": glob, "SITE": site, "TLS": tls, "BIND": address or "0.0.0.0",
                         "UPSTREAMS": " ".join(f"127.0.0.1:{p}" for p in backends)}.items():
         text = text.replace(f"@@{name}@@", value)
     return text
@@ -218,7 +205,6 @@ def stop_all(procs: list[subprocess.Popen]) -> None:
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait()
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -244,9 +230,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--address", default="0.0.0.0", metavar="ĐỊA_CHỈ",
                         help="địa chỉ lắng nghe (mặc định 0.0.0.0: mọi máy trong mạng nội bộ; 127.0.0.1: chỉ máy này)")
     parser.add_argument("--processes", type=int, metavar="N",
-                        help="số tiến trình máy chủ (mặc định: số lõi của máy, ở máy này "
-                             f"{default_processes()}); từ 2 trở lên, bộ chia tải Caddy đứng trên CỔNG, các tiến trình "
-                             "chỉ nghe 127.0.0.1 trên các cổng nội bộ liên tiếp")
+                        help=f"số tiến trình máy chủ (mặc định: số lõi, ở máy này {default_processes()}); từ 2: "
+                             "Caddy nghe trên CỔNG, các tiến trình nghe 127.0.0.1 ở các cổng nội bộ liên tiếp")
     parser.add_argument("--backend-port", type=int, default=8701, metavar="CỔNG",
                         help="cổng nội bộ của tiến trình đầu tiên khi có bộ chia tải (mặc định 8701)")
     parser.add_argument("--https", action="store_true",
@@ -265,34 +250,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _echo(line: str) -> None:
-    print(line, flush=True)
-
-
-def _rebuild(settings) -> int:
-    from etl import firststart, lock
-
-    try:
-        done = firststart.rebuild(settings, echo=_echo)
-    except lock.Busy:
-        say(firststart.REBUILD_BUSY)
-        return 0
-    except Exception as exc:  # noqa: BLE001 — told here; the run log keeps the pipeline's own record
-        say(f"Không dựng lại được bản dữ liệu: {type(exc).__name__}: {exc}")
-        return 1
-    if done is None:
-        say("Bản dữ liệu đã được dựng lại bằng phiên bản này (bởi một tiến trình khác).")
-        return 0
-    print(done.summary, flush=True)
-    return 0 if done.ok else 1
+_echo = functools.partial(print, flush=True)
 
 
 def prepare(settings, background: bool = False) -> tuple[int, threading.Thread | None]:
     """The builds the servers wait for, run here once under the ETL's lock, never in a server process (one code path
-    for the launcher and `--prepare-only`): the demo of a data directory that never ran the ETL, in the foreground;
-    or the rebuild of a snapshot built by an older version of the models, in a thread when `background` (the older
-    snapshot keeps serving). Returns (exit code: 0 done, nothing to do or another process builds; 1 a build failed,
-    the rebuild's thread)."""
+    for the launcher and `--prepare-only`): the demo of a fresh data directory, in the foreground; or the rebuild of a
+    snapshot of an older model version, in a thread when `background` (the older snapshot keeps serving). Returns (0,
+    or 1 when a build failed; the rebuild's thread)."""
     from etl import firststart, lock
     from etl.snapshots import current_snapshot
 
@@ -319,10 +284,11 @@ def prepare(settings, background: bool = False) -> tuple[int, threading.Thread |
         say("Bản dữ liệu đang dùng do phiên bản cũ của chương trình dựng: dựng lại từ các tệp đã lưu trữ"
             + (" trong nền; trong lúc đó bản cũ vẫn được dùng." if background else "."))
         if background:
-            thread = threading.Thread(target=_rebuild, args=(settings,), name="rebuild", daemon=True)
+            thread = threading.Thread(target=firststart.rebuild_told, args=(settings, _echo), name="rebuild",
+                                      daemon=True)
             thread.start()
             return 0, thread
-        return _rebuild(settings), None
+        return firststart.rebuild_told(settings, _echo), None
     return 0, None
 
 
@@ -364,8 +330,7 @@ def _serve(args: argparse.Namespace, settings, processes: int, proxied: bool, st
         run_dir = settings.data_dir / "run"
         run_dir.mkdir(parents=True, exist_ok=True)
         config = run_dir / "Caddyfile"
-        hosts = args.host or (["localhost"] + (lan_addresses() if args.address in ("0.0.0.0", "") else
-                                               [args.address]))
+        hosts = args.host or ["localhost", *(lan_addresses() if args.address in ("0.0.0.0", "") else [args.address])]
         config.write_text(caddy_config(args.port, backends, args.address, settings.data_dir / "caddy",
                                        https=args.https or bool(args.cert),
                                        cert=args.cert and str(Path(args.cert).resolve()),

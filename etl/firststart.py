@@ -98,7 +98,8 @@ class FileProgress:
         self.write(force=True)
 
     def state(self) -> dict:
-        return {"pid": os.getpid(), "kind": self.kind, "version": self.version, "fraction": round(self.fraction, 4), "message": self.message,
+        return {"pid": os.getpid(), "kind": self.kind, "version": self.version, "fraction": round(self.fraction, 4),
+                "message": self.message,
                 "done": self.done, "ok": self.ok, "summary": self.summary, "started_at": self.started_at,
                 "lines": self.lines[-200:]}
 
@@ -192,3 +193,21 @@ def rebuild(settings: Settings, echo: Callable[[str], None] | None = None) -> Fi
             raise
         tracker.finish(result.snapshot is not None, result.summary())
         return tracker
+
+
+def rebuild_told(settings: Settings, echo: Callable[[str], None]) -> int:
+    """rebuild(), told through `echo` (the launcher's terminal, the prepare unit's journal). Returns 0 when rebuilt,
+    when there was nothing to do or when another run holds the directory (that run rebuilds), 1 when it failed."""
+    try:
+        done = rebuild(settings, echo=echo)
+    except lock.Busy:
+        echo(REBUILD_BUSY)
+        return 0
+    except Exception as exc:  # noqa: BLE001 — told here; the run log keeps the pipeline's own record
+        echo(f"Không dựng lại được bản dữ liệu: {type(exc).__name__}: {exc}")
+        return 1
+    if done is None:
+        echo("Bản dữ liệu đã được dựng lại bằng phiên bản này (bởi một tiến trình khác).")
+        return 0
+    echo(done.summary)
+    return 0 if done.ok else 1

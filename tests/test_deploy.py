@@ -267,7 +267,7 @@ def test_the_launchers_caddyfile_is_valid(tmp_path, https):
     text = launcher.caddy_config(8600, [8701, 8702, 8703], "127.0.0.1", tmp_path / "store", https=bool(https),
                                  cert=cert, key=key, hosts=["localhost", "10.20.30.40"])
     assert "reverse_proxy 127.0.0.1:8701 127.0.0.1:8702 127.0.0.1:8703 {" in text and "@@" not in text
-    assert ("https://localhost:8600, https://10.20.30.40:8600" if https else "http://:8600") in text
+    assert ("https://localhost:8600, https://10.20.30.40:8600 {" if https else "\n:8600 {") in text
     config = tmp_path / "Caddyfile"
     config.write_text(text, encoding="utf-8")
     caddy_validate(config, tmp_path)

@@ -104,7 +104,7 @@ def test_several_processes_start_behind_caddy_on_consecutive_internal_ports(monk
     config = proxy.args[0]
     assert config == tmp_path / "data" / "run" / "Caddyfile"
     text = config.read_text(encoding="utf-8")
-    assert "http://:8600 {" in text and "reverse_proxy 127.0.0.1:8801 127.0.0.1:8802 127.0.0.1:8803 {" in text
+    assert "\n:8600 {" in text and "reverse_proxy 127.0.0.1:8801 127.0.0.1:8802 127.0.0.1:8803 {" in text
     assert "lb_policy cookie" in text and "health_uri /_stcore/health" in text and "auto_https off" in text
     out = capsys.readouterr().out
     assert "(3 tiến trình máy chủ trên 127.0.0.1:8801–8803, sau bộ chia tải Caddy" in out

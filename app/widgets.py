@@ -15,7 +15,7 @@ from app import charts as C
 from app import figures
 from app import formatting as F
 from app import replay
-from app.replay import section  # noqa: F401  (pages call W.section)
+from app.replay import figure, section  # noqa: F401  (pages call W.figure, W.section)
 from app import textwidth as T
 
 

@@ -75,7 +75,8 @@ if shapes.empty:
 else:
     map_tab, table_tab = st.tabs(["Bản đồ", "Bảng số liệu"])
     with map_tab:
-        fig = C.choropleth(units, shapes, metric, num_label, den_label, value_label)
+        # a widget (a click opens the district), so drawn on every run, from a figure built once (W.figure)
+        fig = W.figure(C.choropleth, units, shapes, metric, num_label, den_label, value_label)
         st.plotly_chart(fig, key="cov_map", on_select="rerun", selection_mode="points",
                         config={"displaylogo": False, "scrollZoom": False})
         st.caption("Bấm vào một huyện trên bản đồ (hoặc chọn ở ô bên dưới) để xem các xã. Màu theo nhóm giá trị; "

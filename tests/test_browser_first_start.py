@@ -101,3 +101,40 @@ def test_the_launcher_builds_the_demo_first_and_the_browser_shows_its_progress(t
 
 
 # Titles and labels of plotly's mode bar and of Streamlit's table and chart toolbar: English a viewer would read.
+
+
+def test_a_server_on_an_empty_data_directory_builds_nothing_and_follows_a_build_another_process_starts(
+        tmp_path, playwright):
+    """`streamlit run dashboard.py` on a data directory with no snapshot and no build running: the page says what to
+    run and keeps watching; when another process (the launcher, `python -m etl demo`; here this test, writing the
+    progress file as they do) starts the build, the page draws its bar without a click, and then its end."""
+    from conftest_app import session_for
+    from test_browser import serve, sign_in
+
+    from etl import firststart
+    from etl.settings import load_settings
+
+    require_chromium()
+    data = tmp_path / "data"
+    settings = load_settings(data, province="26")
+    with serve(data, tmp_path / "server.log") as url:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1200}, locale="vi-VN")
+        session_for("committee", data_dir=data)
+        sign_in(page, url, data)
+        page.goto(url + "/")
+        page.get_by_text("chưa có quá trình dựng dữ liệu nào đang chạy").wait_for(timeout=30_000)
+        assert "python3 -m app.launcher" in page.inner_text("body")
+        time.sleep(2)  # the page watches: two seconds on, still nothing built by the server
+        assert not settings.inbox.exists() and firststart.read_progress(settings) is None
+        build = firststart.FileProgress(settings)  # the build of another process (this one, alive)
+        build.on_stage("load", 1 / 6)
+        build.on_line("[load] (3/4) platform/a.csv: 10 dòng")
+        build.write(force=True)
+        page.get_by_text("Chuẩn bị dữ liệu lần đầu").wait_for(timeout=10_000)
+        page.get_by_text("Kiểm tra và nạp từng tệp (3/4)").wait_for(timeout=10_000)
+        build.finish(False, "Không dựng được dữ liệu mẫu: hỏng")
+        page.get_by_text("Không dựng được dữ liệu mẫu: hỏng").wait_for(timeout=10_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        browser.close()
+    assert not settings.inbox.exists()

@@ -91,7 +91,8 @@ BENCH_PASSWORD = "mat-khau-do-toc-do"
 FINISHED = {0: "ok", 1: "lỗi biên dịch", 2: "dừng sớm để chạy lại", 3: "fragment xong"}
 EARLY_FOR_RERUN = 2
 OPENED: list = []  # the state database, then the sessions opened: ended (signed out) at the end
-THINK = 20.0  # human: seconds of thought at most before a click
+THINK = 20.0
+UPSTREAM_HEADER = "X-Bcd-May-Chu"  # deploy/Caddyfile.template: the internal port of the process that answered  # human: seconds of thought at most before a click
 TARGETS = {"burst": 3.0, "human": 1.0, "soak": 1.0}
 
 
@@ -251,6 +252,7 @@ class Viewer:
     cache: set = field(default_factory=set)  # hashes of the cacheable messages received (the browser's cache)
     ws: object = None
     visited: int = 0
+    upstream: str = ""  # behind the proxy: the process that answered its first request (UPSTREAM_HEADER)
     current: str = ""  # the page on screen
     widgets: list = field(default_factory=list)  # (id, options, value) of its radios and selectboxes
 
@@ -343,6 +345,13 @@ def make_viewers(data_dir: Path, count: int, bases: list[str], pages: list[str],
     if proxied:
         for v in viewers:
             v.cookies.update(proxy_cookies(v))
+        upstreams: dict[str, int] = {}
+        for v in viewers:
+            upstreams[v.upstream or "?"] = upstreams.get(v.upstream or "?", 0) + 1
+        if not quiet:
+            print("(bên lề) qua proxy, người xem theo tiến trình (" + UPSTREAM_HEADER + "): "
+                  + ", ".join(f"{k}: {n}" for k, n in sorted(upstreams.items()))
+                  + "; cookie giữ lại: " + (", ".join(sorted({k for v in viewers for k in v.cookies})) or "không"))
     if not quiet:
         print(f"(bên lề) tạo {count} phiên đăng nhập trên {len(all_scopes)} phạm vi: {num(seconds)} s"
               + (f"; GET / qua proxy: {num(time.perf_counter() - started - seconds)} s" if proxied else ""))
@@ -354,6 +363,7 @@ def proxy_cookies(v: Viewer) -> dict:
     req = urllib.request.Request(f"{v.base}/", headers={"Cookie": f"{COOKIE}={v.token}"})
     out = {}
     with urllib.request.urlopen(req, timeout=10) as r:
+        v.upstream = r.headers.get(UPSTREAM_HEADER, "")
         for header in r.headers.get_all("Set-Cookie") or []:
             jar = http.cookies.SimpleCookie()
             jar.load(header)
@@ -510,7 +520,7 @@ async def warm(load: Load, servers: Servers, viewers_for_warmup: list[Viewer], p
             if r.error:
                 print(f"  (làm nóng) /{page}: {r.error}")
         await load.close(v)
-    print(f"Làm nóng {len(servers.bases)} máy chủ (mỗi trang một lượt, không tính): {num(time.perf_counter() - started)} s")
+    print(f"Làm nóng {len(viewers_for_warmup)} máy chủ (mỗi trang một lượt, không tính): {num(time.perf_counter() - started)} s")
 
 
 async def scenario_cpu(args, load: Load, servers: Servers, viewers: list[Viewer], pages) -> None:
@@ -713,6 +723,13 @@ async def main_async(args, servers: Servers) -> None:
               f"{num((servers.cpu() - c0) / (len(urls) * len(viewers)) * 1000, 0)} ms một lượt")
     elif not args.no_warmup:
         warmers = make_viewers(args.data, len(servers.bases), servers.bases, urls, rng, bool(args.url), quiet=True)
+        if args.url and len(servers.pids) > 1:
+            # behind a proxy: one warming viewer per process, told apart by the process that answered its GET
+            candidates = make_viewers(args.data, 4 * len(servers.pids), servers.bases, urls, rng, True, quiet=True)
+            seen = {}
+            for v in candidates:
+                seen.setdefault(v.upstream, v)
+            warmers = list(seen.values()) if "" not in seen else candidates[:len(servers.pids)]
         await warm(load, servers, warmers, urls)
     if args.scenario == "soak":
         print(f"RSS máy chủ lúc đầu: {num(servers.rss() / 2**20, 0)} MiB", flush=True)

@@ -35,23 +35,30 @@ Scenarios:
   soak   human for --minutes, printing the servers' RSS every minute, and at the end its growth.
 
 Figures printed by every scenario:
-  runs         page runs completed (open = the first page of a websocket, click = a later page)
+  runs         page runs completed (open = the first page of a websocket, click = a later page, widget = another
+               option of a radio or selectbox), and per second
   p50/p95/max  page-run time, rerun_script sent -> script_finished (a st.switch_page in between included)
   errors       runs that ended in a timeout (--timeout), a disconnection, an exception element, a script_finished
                with an error status, or the sign-in page (the cookie was not honoured); the first few are listed
-  server CPU   CPU seconds of the server processes over the scenario, and % of all the machine's cores
+  server CPU   CPU seconds of the server processes over the scenario, % of all the machine's cores, per page run,
+               and per process
   generator    CPU seconds of this script (if it nears one core, the generator is the bottleneck, not the server)
   RSS          resident memory of the server processes (sum) at start and end
   load         os.getloadavg() at start and end: other work on the machine skews every figure
 
 By default the script starts --processes Streamlit servers on free localhost ports (COVID_DATA_DIR=--data, built with
-`python bench/benchmark.py demo` if missing), spreads viewers round-robin over them (a stand-in for cookie
-affinity), without Streamlit's file watcher (--server.fileWatcherType none; --watch keeps it: while the working
-tree is being edited, every open session is told of each change, ~50–100 ms of server CPU a second per session; a
-deployment whose files do not change pays nothing for it), warms each with one pass over every page (not counted) and stops them at the end. With --url it loads a
-running deployment (e.g. a reverse proxy with cookie affinity): each viewer first GETs / with its sign-in cookie and
-keeps what the proxy sets (Set-Cookie) for its websocket; the server processes measured are --server-pids, or those
-listening on --server-ports, or on the URL's port.
+`python bench/benchmark.py demo` if missing; the code of --app-dir, e.g. a `git archive HEAD` export while the working
+tree is being edited), spreads viewers round-robin over them (a stand-in for cookie affinity), warms each with one
+pass over every page (not counted) and stops them at the end, on Ctrl+C too. They run without Streamlit's file
+watcher (--server.fileWatcherType none); --watch keeps it: each new session then registers watches on every module of
+the app (a slower, costlier opening), and while files change every open session is told of each change (~50–100 ms
+of server CPU a second per session).
+
+With --url it loads a running deployment (e.g. `python -m app.launcher --processes 2`, Caddy with cookie affinity in
+front): each viewer first GETs / with its sign-in cookie and keeps the cookies the proxy sets (Set-Cookie) for its
+websocket; the server processes measured are --server-pids, or those listening on --server-ports, or on the URL's
+port; one viewer per process the proxy names (X-Bcd-May-Chu) warms them. The bench's sessions are signed out at the
+end.
 """
 from __future__ import annotations
 
@@ -91,8 +98,8 @@ BENCH_PASSWORD = "mat-khau-do-toc-do"
 FINISHED = {0: "ok", 1: "lỗi biên dịch", 2: "dừng sớm để chạy lại", 3: "fragment xong"}
 EARLY_FOR_RERUN = 2
 OPENED: list = []  # the state database, then the sessions opened: ended (signed out) at the end
-THINK = 20.0
-UPSTREAM_HEADER = "X-Bcd-May-Chu"  # deploy/Caddyfile.template: the internal port of the process that answered  # human: seconds of thought at most before a click
+THINK = 20.0  # human: seconds of thought at most before a click
+UPSTREAM_HEADER = "X-Bcd-May-Chu"  # deploy/Caddyfile.template: the internal port of the process that answered
 TARGETS = {"burst": 3.0, "human": 1.0, "soak": 1.0}
 
 
@@ -520,7 +527,8 @@ async def warm(load: Load, servers: Servers, viewers_for_warmup: list[Viewer], p
             if r.error:
                 print(f"  (làm nóng) /{page}: {r.error}")
         await load.close(v)
-    print(f"Làm nóng {len(viewers_for_warmup)} máy chủ (mỗi trang một lượt, không tính): {num(time.perf_counter() - started)} s")
+    print(f"Làm nóng {len(viewers_for_warmup)} máy chủ (mỗi trang một lượt, không tính): "
+          f"{num(time.perf_counter() - started)} s")
 
 
 async def scenario_cpu(args, load: Load, servers: Servers, viewers: list[Viewer], pages) -> None:
@@ -544,7 +552,9 @@ async def scenario_cpu(args, load: Load, servers: Servers, viewers: list[Viewer]
     if len(viewers) > 1:
         print("\nCPU một lượt theo phạm vi: " + "; ".join(f"{scope} {num(sum(c) / len(c) * 1000, 0)} ms"
                                                          for scope, c in by_scope.items()))
-    print(f"\nMỗi trang, {args.rounds} lượt × {len(viewers)} phạm vi (CPU máy chủ lúc rảnh: {num(idle * 1000, 1)} ms/s, đã gồm trong số đo; "
+    print(f"\nMỗi trang, {args.rounds} lượt × {len(viewers)} phạm vi "
+          f"(CPU máy chủ lúc rảnh: {num(idle * 1000, 1)} ms/s, "
+          "đã gồm trong số đo; "
           f"mục tiêu ≤ 50 ms CPU một lượt):")
     print(f"  {'trang':32} {'thời gian p50':>14} {'max':>8} {'CPU/lượt':>10} {'KB nhận':>9}")
     for page in order:
@@ -610,7 +620,8 @@ def soak_monitor(load: Load, servers: Servers, started: float):
                 break
             await asyncio.sleep(min(60.0, max(0.1, end - time.monotonic())))
             recent = [r.seconds for r in load.runs if not r.error and r.at > time.monotonic() - 60]
-            print(f"  phút {num((time.monotonic() - began) / 60, 1):>5}: RSS máy chủ {num(servers.rss() / 2**20, 0)} MiB "
+            print(f"  phút {num((time.monotonic() - began) / 60, 1):>5}: "
+                  f"RSS máy chủ {num(servers.rss() / 2**20, 0)} MiB "
                   f"(+{num((servers.rss() - rss0) / 2**20, 0)} MiB), lượt phút qua {spread(recent)}, "
                   f"lỗi tới nay {len(load.errors)}, tải {load_avg()}", flush=True)
 

@@ -159,7 +159,22 @@ def growing_warning(rows, level: str) -> None:
                    f"{', '.join(F.md(name) for name in growing['unit_name'])}.")
 
 
+# A fragment: choosing a district reruns only the commune table, not the page.
+@st.fragment
+def communes_of(names: dict, gap_day) -> None:
+    district = st.selectbox("Xem các xã của huyện", [None, *names], key="gap_district",
+                            format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
+    if district:
+        communes = q.care_gap_units(f.snapshot, scope, f.as_of, district)
+        growing_warning(communes, f"các xã của {F.md(names[district])}")
+        st.markdown(f"**Các xã, phường, thị trấn của {F.md(names[district])}**, ngày báo cáo {F.date(gap_day)}")
+        W.table(communes, gap_cols, key="care_gap_communes",
+                file_name=f"f0_chua_cham_soc_xa_{district}_{gap_day:%Y%m%d}", max_rows=20,
+                note=f"{names[district]}: F0 chưa có thuốc, chưa được theo dõi theo xã, ngày {F.date(gap_day)}")
+
+
 gaps = q.care_gap_units(f.snapshot, scope, f.as_of)
+
 if gaps.empty:
     st.info(f"Chưa có báo cáo ca bệnh đến ngày {F.date(f.as_of)}.")
 else:
@@ -170,13 +185,4 @@ else:
                f"{SRC}.")
     W.table(gaps, gap_cols, key="care_gaps", file_name=f"f0_chua_cham_soc_{gap_day:%Y%m%d}",
             note=f"F0 chưa có thuốc, chưa được theo dõi theo huyện, ngày {F.date(gap_day)}; nguồn {SRC}")
-    names = dict(zip(gaps["unit_code"], gaps["unit_name"]))
-    district = st.selectbox("Xem các xã của huyện", [None, *names], key="gap_district",
-                            format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
-    if district:
-        communes = q.care_gap_units(f.snapshot, scope, f.as_of, district)
-        growing_warning(communes, f"các xã của {F.md(names[district])}")
-        st.markdown(f"**Các xã, phường, thị trấn của {F.md(names[district])}**, ngày báo cáo {F.date(gap_day)}")
-        W.table(communes, gap_cols, key="care_gap_communes",
-                file_name=f"f0_chua_cham_soc_xa_{district}_{gap_day:%Y%m%d}", max_rows=20,
-                note=f"{names[district]}: F0 chưa có thuốc, chưa được theo dõi theo xã, ngày {F.date(gap_day)}")
+    communes_of(dict(zip(gaps["unit_code"], gaps["unit_name"])), gap_day)

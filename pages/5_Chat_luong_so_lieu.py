@@ -12,6 +12,75 @@ from app.state import LEDGER_REASONS, LEDGER_STATUS, ledger_write_allowed
 
 f = frame("Chất lượng số liệu")
 
+
+# A fragment: choosing a district reruns only its communes, not the page.
+@st.fragment
+def rec_communes(rec_cols: dict) -> None:
+    names = q.districts(f.snapshot, f.scope)
+    label = dict(zip(names["district_code"], names["district_name"]))
+    district = st.selectbox("Xem các xã của huyện", [None, *label], key="rec_district",
+                            format_func=lambda c: "— chọn huyện —" if c is None else label[c])
+    if district:
+        W.table(q.reconciliation_units(f.snapshot, f.scope, f.as_of, district), rec_cols, key="rec_communes",
+                file_name=f"doi_chieu_xa_{district}_{f.as_of:%Y%m%d}",
+                note=f"{label[district]}: đối chiếu theo xã, đến ngày {F.date(f.as_of)}")
+
+
+# A fragment: picking an item reruns only its form and history; writing it reruns the page.
+@st.fragment
+def update_item(items: dict, store) -> None:
+    picked = st.selectbox("Cập nhật một mục", list(items), key="ledger_item",
+                          format_func=lambda k: LV.label(items[k]))
+    row = items[picked]
+    st.markdown(f"{F.md(row.kind_text)}, {F.md(row.unit_name)}: {F.md(row.detail)}")
+    reasons = [None, *LEDGER_REASONS]
+    with st.form("ledger_form"):
+        status = st.selectbox("Tình trạng", list(LEDGER_STATUS), key=f"ledger_status_{picked}",
+                              index=list(LEDGER_STATUS).index(row.status or "new"), format_func=LEDGER_STATUS.get)
+        reason = st.selectbox("Lý do", reasons, key=f"ledger_reason_{picked}",
+                              index=reasons.index(row.reason) if row.reason in reasons else 0,
+                              format_func=lambda r: "— chưa chọn —" if r is None else r)
+        note = st.text_area("Ghi chú (giải trình, việc đã làm)", value=row.note or "", key=f"ledger_note_{picked}")
+        owner = st.text_input("Người phụ trách", value=row.owner or "", key=f"ledger_owner_{picked}")
+        submitted = st.form_submit_button("Ghi vào sổ", type="primary", key="ledger_submit")
+    if submitted and ledger_write_allowed(f.account, row.district_code):
+        store.ledger_write(*LV.key_from_text(picked), status=status, reason=reason, note=note.strip() or None,
+                           owner=owner.strip() or None, login=f.account.login, address=signin.address())
+        st.session_state["_ledger_saved"] = f"Đã ghi vào sổ: {row.kind_text}, {row.unit_name} — " \
+                                            f"{LEDGER_STATUS[status]}."
+        st.rerun()
+    with st.expander("Lịch sử thay đổi của mục này"):
+        history = LV.history_frame(store.ledger_history(*LV.key_from_text(picked)))
+        if history.empty:
+            st.caption("Chưa có thay đổi nào được ghi cho mục này.")
+        else:
+            W.table(history, {"at": W.Col("Lúc", "datetime"), "login": W.Col("Người sửa"),
+                              "change": W.Col("Tình trạng"), "new_reason": W.Col("Lý do"),
+                              "new_owner": W.Col("Phụ trách"), "new_note": W.Col("Ghi chú", screen=False),
+                              "address": W.Col("Địa chỉ máy", screen=False)},
+                    key="ledger_history", file_name="lich_su_so_theo_doi", download=False)
+
+
+# A fragment: choosing a check reruns only its rows, not the page.
+@st.fragment
+def check_detail(options: list, titles: dict, flagged) -> None:
+    check = st.selectbox("Xem các dòng bất thường của kiểm tra", options, key="check_rows",
+                         index=options.index(asked) if asked in titles else 0,
+                         format_func=lambda c: "— chọn kiểm tra —" if c is None else titles[c])
+    if check:
+        LIMIT = 500
+        rows = q.check_rows(f.snapshot, f.scope, check, LIMIT)
+        total = int(flagged.set_index("check_id").loc[check, "rows_flagged"])
+        st.caption(f"{F.md(titles[check])}: {W.show(W.fig('rows_flagged', total, scope=check))} dòng"
+                   + (f", hiện {W.show(W.fig('rows_shown_limit', LIMIT, scope=check))} dòng mới nhất"
+                      if total > LIMIT else "")
+                   + ". Số liệu vẫn được dùng như đã nhận; cần đơn vị gửi rà soát và gửi lại nếu sai.")
+        W.table(rows, {"unit_name": W.Col("Đơn vị"), "district_name": W.Col("Huyện"),
+                       "ref_date": W.Col("Ngày", "date"), "detail": W.Col("Chi tiết")},
+                key="check_detail", file_name=f"kiem_tra_{check}", max_rows=15,
+                note=f"{titles[check]} — các dòng bất thường")
+
+
 st.subheader("Báo cáo của huyện so với nền tảng tiêm chủng")
 rec = q.reconciliation_units(f.snapshot, f.scope, f.as_of)
 rec_cols = {"unit_name": W.Col("Đơn vị"), "report_date": W.Col("Ngày báo cáo", "date"),
@@ -38,14 +107,7 @@ else:
                "Bảng dưới: mọi dòng huyện × nhóm tuổi × mũi, lệch hay không; chọn một huyện để xem các xã.")
     W.table(rec, rec_cols, key="rec_districts", file_name=f"doi_chieu_huyen_{f.as_of:%Y%m%d}",
             note=f"Đối chiếu báo cáo huyện với nền tảng, đến ngày {F.date(f.as_of)}")
-    names = q.districts(f.snapshot, f.scope)
-    label = dict(zip(names["district_code"], names["district_name"]))
-    district = st.selectbox("Xem các xã của huyện", [None, *label], key="rec_district",
-                            format_func=lambda c: "— chọn huyện —" if c is None else label[c])
-    if district:
-        W.table(q.reconciliation_units(f.snapshot, f.scope, f.as_of, district), rec_cols, key="rec_communes",
-                file_name=f"doi_chieu_xa_{district}_{f.as_of:%Y%m%d}",
-                note=f"{label[district]}: đối chiếu theo xã, đến ngày {F.date(f.as_of)}")
+    rec_communes(rec_cols)
 
 st.subheader("Sổ theo dõi chênh lệch")
 saved = st.session_state.pop("_ledger_saved", None)
@@ -78,36 +140,7 @@ else:
         st.caption("Sở Y tế / CDC và huyện có chênh lệch được cập nhật sổ này (mỗi huyện các mục của huyện mình); "
                    "tài khoản này chỉ xem.")
     else:
-        picked = st.selectbox("Cập nhật một mục", list(items), key="ledger_item",
-                              format_func=lambda k: LV.label(items[k]))
-        row = items[picked]
-        st.markdown(f"{F.md(row.kind_text)}, {F.md(row.unit_name)}: {F.md(row.detail)}")
-        reasons = [None, *LEDGER_REASONS]
-        with st.form("ledger_form"):
-            status = st.selectbox("Tình trạng", list(LEDGER_STATUS), key=f"ledger_status_{picked}",
-                                  index=list(LEDGER_STATUS).index(row.status or "new"), format_func=LEDGER_STATUS.get)
-            reason = st.selectbox("Lý do", reasons, key=f"ledger_reason_{picked}",
-                                  index=reasons.index(row.reason) if row.reason in reasons else 0,
-                                  format_func=lambda r: "— chưa chọn —" if r is None else r)
-            note = st.text_area("Ghi chú (giải trình, việc đã làm)", value=row.note or "", key=f"ledger_note_{picked}")
-            owner = st.text_input("Người phụ trách", value=row.owner or "", key=f"ledger_owner_{picked}")
-            submitted = st.form_submit_button("Ghi vào sổ", type="primary", key="ledger_submit")
-        if submitted and ledger_write_allowed(f.account, row.district_code):
-            store.ledger_write(*LV.key_from_text(picked), status=status, reason=reason, note=note.strip() or None,
-                               owner=owner.strip() or None, login=f.account.login, address=signin.address())
-            st.session_state["_ledger_saved"] = f"Đã ghi vào sổ: {row.kind_text}, {row.unit_name} — " \
-                                                f"{LEDGER_STATUS[status]}."
-            st.rerun()
-        with st.expander("Lịch sử thay đổi của mục này"):
-            history = LV.history_frame(store.ledger_history(*LV.key_from_text(picked)))
-            if history.empty:
-                st.caption("Chưa có thay đổi nào được ghi cho mục này.")
-            else:
-                W.table(history, {"at": W.Col("Lúc", "datetime"), "login": W.Col("Người sửa"),
-                                  "change": W.Col("Tình trạng"), "new_reason": W.Col("Lý do"),
-                                  "new_owner": W.Col("Phụ trách"), "new_note": W.Col("Ghi chú", screen=False),
-                                  "address": W.Col("Địa chỉ máy", screen=False)},
-                        key="ledger_history", file_name="lich_su_so_theo_doi", download=False)
+        update_item(items, store)
 
 st.subheader("Báo cáo gửi tỉnh")
 subs = q.report_submissions(f.snapshot, f.scope, f.as_of)
@@ -157,18 +190,4 @@ if not flagged.empty:
     # a link from another page may name the check to open (?kiem_tra=<check_id>, as the overview's facility section)
     options = [None, *titles]
     asked = st.query_params.get("kiem_tra")
-    check = st.selectbox("Xem các dòng bất thường của kiểm tra", options, key="check_rows",
-                         index=options.index(asked) if asked in titles else 0,
-                         format_func=lambda c: "— chọn kiểm tra —" if c is None else titles[c])
-    if check:
-        LIMIT = 500
-        rows = q.check_rows(f.snapshot, f.scope, check, LIMIT)
-        total = int(flagged.set_index("check_id").loc[check, "rows_flagged"])
-        st.caption(f"{F.md(titles[check])}: {W.show(W.fig('rows_flagged', total, scope=check))} dòng"
-                   + (f", hiện {W.show(W.fig('rows_shown_limit', LIMIT, scope=check))} dòng mới nhất"
-                      if total > LIMIT else "")
-                   + ". Số liệu vẫn được dùng như đã nhận; cần đơn vị gửi rà soát và gửi lại nếu sai.")
-        W.table(rows, {"unit_name": W.Col("Đơn vị"), "district_name": W.Col("Huyện"),
-                       "ref_date": W.Col("Ngày", "date"), "detail": W.Col("Chi tiết")},
-                key="check_detail", file_name=f"kiem_tra_{check}", max_rows=15,
-                note=f"{titles[check]} — các dòng bất thường")
+    check_detail(options, titles, flagged)

@@ -172,21 +172,28 @@ else:
     }, key="dl_lagging", file_name=f"khong_kip_chi_tieu_{f.as_of:%Y%m%d}", max_rows=15,
         note=f"Đơn vị có nguy cơ hoặc không đạt chỉ tiêu, đến ngày {F.date(f.as_of)}")
 
+
+# A fragment: choosing a district reruns only its communes, not the page.
+@st.fragment
+def communes_needed() -> None:
+    names = dict(zip(districts["unit_code"], districts["unit_name"]))
+    district = st.selectbox("Huyện, thành phố", [None, *names], key="dl_district",
+                            format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
+    if district:
+        communes = q.deadline_communes(f.snapshot, scope, f.as_of, target, district)
+        st.caption(f"Chỉ tiêu: {F.md(F.dashed(t['title']))}. Còn thiếu = làm tròn lên (chỉ tiêu × mẫu số ÷ 100) − đã tiêm, "
+                   "không âm; "
+                   f"số liệu đến ngày {F.date(judged)}, nguồn {F.SOURCES['platform']}.")
+        W.table(communes, {"unit_name": W.Col("Xã, phường, thị trấn"), "people_needed": W.Col("Còn thiếu (người)", "int"),
+                           "achieved_pct": W.Col("Đã đạt", "pct", bar="Mức đạt"),
+                           "people_vaccinated": W.Col("Đã tiêm", "int"), "population": W.Col("Mẫu số", "int"),
+                           "target_people": W.Col("Cần đạt (người)", "int")},
+                key="dl_communes", file_name=f"xa_con_thieu_{district}_{target}_{judged:%Y%m%d}", max_rows=20,
+                note=f"{names[district]} — {note}")
+
+
 st.subheader("Các xã cần tiêm thêm bao nhiêu người")
-names = dict(zip(districts["unit_code"], districts["unit_name"]))
-district = st.selectbox("Huyện, thành phố", [None, *names], key="dl_district",
-                        format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
-if district:
-    communes = q.deadline_communes(f.snapshot, scope, f.as_of, target, district)
-    st.caption(f"Chỉ tiêu: {F.md(F.dashed(t['title']))}. Còn thiếu = làm tròn lên (chỉ tiêu × mẫu số ÷ 100) − đã tiêm, "
-               "không âm; "
-               f"số liệu đến ngày {F.date(judged)}, nguồn {F.SOURCES['platform']}.")
-    W.table(communes, {"unit_name": W.Col("Xã, phường, thị trấn"), "people_needed": W.Col("Còn thiếu (người)", "int"),
-                       "achieved_pct": W.Col("Đã đạt", "pct", bar="Mức đạt"),
-                       "people_vaccinated": W.Col("Đã tiêm", "int"), "population": W.Col("Mẫu số", "int"),
-                       "target_people": W.Col("Cần đạt (người)", "int")},
-            key="dl_communes", file_name=f"xa_con_thieu_{district}_{target}_{judged:%Y%m%d}", max_rows=20,
-            note=f"{names[district]} — {note}")
+communes_needed()
 
 st.subheader("Hạn báo cáo và mốc kế hoạch")
 summary = q.target_report_summary(f.snapshot, scope, f.as_of)

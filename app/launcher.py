@@ -255,10 +255,10 @@ _echo = functools.partial(print, flush=True)
 
 def prepare(settings, background: bool = False) -> tuple[int, threading.Thread | None]:
     """The builds the servers wait for, run here once under the ETL's lock, never in a server process (one code path
-    for the launcher and `--prepare-only`): the demo of a fresh data directory, in the foreground; or the rebuild of a
-    snapshot of an older model version, in a thread when `background` (the older snapshot keeps serving). Returns (0,
-    or 1 when a build failed; the rebuild's thread)."""
-    from etl import firststart, lock
+    for the launcher and `--prepare-only`): the demo of a fresh data directory, or the rebuild of a snapshot of an
+    older model version (the older snapshot keeps serving), in a thread named after it when `background`. Returns (0,
+    or 1 when a build failed; the build's thread)."""
+    from etl import firststart
     from etl.snapshots import current_snapshot
 
     if current_snapshot(settings) is None and firststart.needs_demo(settings):
@@ -270,30 +270,32 @@ def prepare(settings, background: bool = False) -> tuple[int, threading.Thread |
             f"(tỉnh mã {settings.province_code}). Ai mở trang lúc này sẽ thấy tiến độ. Tài khoản mẫu: "
             f"{', '.join(a.login for a in demo_accounts.demo_accounts(settings.province_code))}, mật khẩu "
             f"{demo_accounts.DEMO_PASSWORD} (README).")
-        try:
-            result = firststart.build_demo(settings, echo=_echo)
-        except lock.Busy:
-            say("Một tiến trình khác đang dựng dữ liệu cho thư mục này; các trang hiển thị tiến độ của nó.")
-            return 0, None
-        print(result.summary(), flush=True)
-        if result.snapshot is None:
-            say("Không dựng được dữ liệu mẫu; xem nhật ký ở trên. Bảng điều hành vẫn chạy và báo lỗi này.")
-            return 1, None
-        return 0, None
-    if firststart.rebuild_needed(settings):
+        build, name = functools.partial(_build_demo, settings), "demo"
+    elif firststart.rebuild_needed(settings):
         say("Bản dữ liệu đang dùng do phiên bản cũ của chương trình dựng: dựng lại từ các tệp đã lưu trữ"
             + (" trong nền; trong lúc đó bản cũ vẫn được dùng." if background else "."))
-        if background:
-            thread = threading.Thread(target=firststart.rebuild_told, args=(settings, _echo), name="rebuild",
-                                      daemon=True)
-            thread.start()
-            return 0, thread
-        return firststart.rebuild_told(settings, _echo), None
-    return 0, None
+        build, name = functools.partial(firststart.rebuild_told, settings, _echo), "rebuild"
+    else:
+        return 0, None
+    if not background:
+        return build(), None
+    thread = threading.Thread(target=build, name=name, daemon=True)
+    thread.start()
+    return 0, thread
 
 
-def _interrupt(*_) -> None:
-    raise KeyboardInterrupt  # SIGTERM (systemd, kill) ends the launcher the way Ctrl+C does: every child stopped
+def _build_demo(settings) -> int:
+    from etl import firststart, lock
+
+    try:
+        result = firststart.build_demo(settings, echo=_echo)
+    except lock.Busy:
+        say("Một tiến trình khác đang dựng dữ liệu cho thư mục này; các trang hiển thị tiến độ của nó.")
+        return 0
+    print(result.summary(), flush=True)
+    if result.snapshot is None:
+        say("Không dựng được dữ liệu mẫu; xem nhật ký ở trên. Bảng điều hành vẫn chạy và báo lỗi này.")
+    return 0 if result.snapshot else 1
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -310,23 +312,30 @@ def serve(args: argparse.Namespace) -> int:
         say(f"{CADDY_MISSING}. Tạm chạy một tiến trình máy chủ trên cổng {args.port}.")
         processes, proxied = 1, False
     started = time.monotonic()
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # SIGTERM (systemd, kill) ends the launcher the way Ctrl+C does: every child stopped
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     children: list[subprocess.Popen] = []
     try:
         return _serve(args, settings, processes, proxied, started, children)
     except KeyboardInterrupt:
-        stop_all(children)
         return 0
     finally:
+        stop_all(children)
         signal.signal(signal.SIGTERM, previous)
 
 
 def _serve(args: argparse.Namespace, settings, processes: int, proxied: bool, started: float,
            children: list[subprocess.Popen]) -> int:
     """Start the children (appended to `children`, which the caller stops), prepare, print where to open, watch."""
-    if proxied:
-        backends = [args.backend_port + i for i in range(processes)]
-        children += [start_server(settings.data_dir, p, "127.0.0.1") for p in backends]
+    backends = [args.backend_port + i for i in range(processes)] if proxied else [args.port]
+    children += [start_server(settings.data_dir, p, "127.0.0.1" if proxied else args.address) for p in backends]
+    _, build = prepare(settings, background=True)
+    for port, server in zip(backends, children):
+        if not wait_healthy(port, server):
+            say(f"Máy chủ bảng điều hành không khởi động được (cổng {port} đã bị dùng?).")
+            return 1
+    scheme = "https" if args.https or args.cert else "http"
+    if proxied:  # once every process answers: Caddy's first health check must not leave one out of the spread
         run_dir = settings.data_dir / "run"
         run_dir.mkdir(parents=True, exist_ok=True)
         config = run_dir / "Caddyfile"
@@ -335,23 +344,13 @@ def _serve(args: argparse.Namespace, settings, processes: int, proxied: bool, st
                                        https=args.https or bool(args.cert),
                                        cert=args.cert and str(Path(args.cert).resolve()),
                                        key=args.key and str(Path(args.key).resolve()), hosts=hosts), encoding="utf-8")
-        proxy = start_caddy(config, run_dir / "caddy.log")
-        children.append(proxy)
-    else:
-        backends = [args.port]
-        children.append(start_server(settings.data_dir, args.port, args.address))
-    prepare(settings, background=True)
-    for port, server in zip(backends, children):
-        if not wait_healthy(port, server):
-            say(f"Máy chủ bảng điều hành không khởi động được (cổng {port} đã bị dùng?).")
-            stop_all(children)
+        children.append(start_caddy(config, run_dir / "caddy.log"))
+        if not wait_healthy(args.port, children[-1], timeout=30, scheme=scheme):
+            say(f"Bộ chia tải Caddy không khởi động được (cổng {args.port} đã bị dùng?); nhật ký: "
+                f"{run_dir / 'caddy.log'}")
             return 1
-    scheme = "https" if args.https or args.cert else "http"
-    if proxied and not wait_healthy(args.port, proxy, timeout=30, scheme=scheme):
-        say(f"Bộ chia tải Caddy không khởi động được (cổng {args.port} đã bị dùng?); nhật ký: "
-            f"{run_dir / 'caddy.log'}")
-        stop_all(children)
-        return 1
+    while build is not None and build.name == "demo" and build.is_alive():
+        build.join(0.2)  # the demo first (its progress is on every page meanwhile); a rebuild goes on behind
     seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
     how = (f" ({processes} tiến trình máy chủ trên 127.0.0.1:{backends[0]}–{backends[-1]}, sau bộ chia tải "
            f"Caddy; cấu hình {config})") if proxied else ""
@@ -366,7 +365,6 @@ def _serve(args: argparse.Namespace, settings, processes: int, proxied: bool, st
         for child in children:
             if child.poll() is not None:
                 say(f"Một tiến trình đã dừng (mã {child.returncode}): dừng tất cả.")
-                stop_all(children)
                 return child.returncode or 1
         time.sleep(0.5)
 

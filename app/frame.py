@@ -99,7 +99,7 @@ def frame(title: str) -> Frame:
     st.set_page_config(page_title=f"{title} · BCĐ COVID-19", layout="wide", initial_sidebar_state="expanded")
     widgets.page_chrome()  # page-wide: no English toolbars, metrics that wrap, Enter applies a typed date
     settings = load_settings()
-    snapshot = q.snapshot_path(settings)
+    snapshot, lost = q.served_snapshot(settings)
     # every page, the first-start and "no snapshot" pages included
     account = signin.require(settings, served=snapshot is not None)
     if snapshot is None:
@@ -125,6 +125,10 @@ def frame(title: str) -> Frame:
     runs = q.run_log(settings)
     _sidebar_freshness(snapshot, meta, scope, as_of, runs)
     _header(title, meta, as_of, runs)
+    if lost:
+        st.warning(f"Tệp bản dữ liệu đang được chỉ định ({F.md(lost)}) không còn trên máy chủ: đang hiển thị bản dữ liệu "
+                   f"trước đó, dựng lúc {F.datetime(meta['built_at'])}. Lần chạy nạp số liệu tiếp theo sẽ công bố bản "
+                   "mới; hãy báo quản trị hệ thống.")
     # every Excel download of this run is audited with who, from where, of which snapshot and scope
     st.session_state[widgets.DOWNLOAD_AUDIT] = {
         "state": str(signin.state_path(settings)), "login": account.login, "address": signin.address(),

@@ -275,6 +275,7 @@ class Run:
     error: str | None = None
     at: float = 0.0
     base: str = ""
+    texts: list = field(default_factory=list)  # markdown, captions and alerts drawn (Load(keep_texts=True))
 
 
 def url_pathname(path: str) -> str:
@@ -381,8 +382,9 @@ def proxy_cookies(v: Viewer) -> dict:
 # ---------------------------------------------------------------- the protocol
 
 class Load:
-    def __init__(self, timeout: float, deflate: bool = True):
+    def __init__(self, timeout: float, deflate: bool = True, keep_texts: bool = False):
         self.timeout = timeout
+        self.keep_texts = keep_texts  # tests read what a run drew (app.frame's snapshot id, its warnings)
         self.deflate = deflate  # permessage-deflate, as browsers ask for it
         self.runs: list[Run] = []
         self.connects: list[float] = []
@@ -447,6 +449,7 @@ class Load:
         started = time.perf_counter()
         size = 0
         error = None
+        texts = []
         try:
             await v.ws.send(self.message(v, page, first, widget))
             v.current, widgets = page, []
@@ -471,6 +474,8 @@ class Load:
                             value = w.raw_value if w.HasField("raw_value") else w.options[w.default] \
                                 if 0 <= w.default < len(w.options) else w.options[0]
                             widgets.append((w.id, list(w.options), value))
+                    elif self.keep_texts and what in ("markdown", "alert"):
+                        texts.append(getattr(el, what).body)
                     elif what == "exception" and error is None:
                         error = f"exception {el.exception.type}: {el.exception.message[:160]}"
                     elif what == "text_input" and el.text_input.label == "Tên đăng nhập" and error is None:
@@ -495,7 +500,7 @@ class Load:
             error = f"mất kết nối: {type(e).__name__} {e}"
             await self.close(v)
         return self.record(Run(v.n, v.scope, page, kind, time.perf_counter() - started, size / 1024, error,
-                               time.monotonic(), v.base))
+                               time.monotonic(), v.base, texts))
 
     def record(self, run: Run) -> Run:
         if run.kind != "warm":

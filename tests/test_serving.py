@@ -5,12 +5,15 @@ click, sees the last good data with a Vietnamese explanation when the file is go
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import subprocess
+import sys
 
 import duckdb
 import pytest
 from conftest_app import VINH_YEN, read, session_for
-from test_browser import serve
+from test_browser import PROJECT, serve
 
 from app import queries as q
 from app.frame import PAGES
@@ -97,3 +100,82 @@ def test_with_every_snapshot_file_gone_the_page_says_so_in_vietnamese(app_copy, 
     at = open_page()
     assert [t.value for t in at.title] == ["Chưa có bản dữ liệu"]
     assert not at.exception
+
+
+def etl(data_dir, *args: str, failpoint: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "ETL_FAILPOINT"}
+    if failpoint:
+        env["ETL_FAILPOINT"] = failpoint
+    return subprocess.run([sys.executable, "-m", "etl", "run", "--data-dir", str(data_dir), *args], cwd=PROJECT,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_viewers_clicking_through_kills_a_full_disk_and_a_lost_file_never_see_an_error(app_copy, tmp_path,
+                                                                                         monkeypatch):
+    """Fifty sessions click at their own pace (every 1–4 s) while the nightly run is killed (SIGKILL) as each of its
+    stages starts, runs out of disk while writing the snapshot, publishes, and loses the file CURRENT names; then a
+    good run. Every page run shows a snapshot that was served (or the previous one, said so), never an error, and
+    the good run's snapshot reaches every viewer without a hand."""
+    from test_etl_disk_full import full_disk_under
+
+    from etl.pipeline import STAGES, Progress, run
+
+    settings = load_settings(app_copy)
+    tokens = [session_for("committee", data_dir=app_copy) for _ in range(VIEWERS // 2)] + \
+        [session_for("district", "kiemthu.vinhyen", VINH_YEN, data_dir=app_copy) for _ in range(VIEWERS // 2)]
+    pages = [url_pathname(path) for path, _ in PAGES]
+    events = []
+
+    def ids_of(snapshot) -> str:
+        with duckdb.connect(str(snapshot), read_only=True) as con:
+            return con.execute("SELECT run_id FROM meta.snapshot").fetchone()[0]
+
+    def disrupt() -> None:
+        for stage in STAGES:
+            killed = etl(app_copy, "--rebuild", failpoint=stage)
+            events.append((f"killed at {stage}", killed.returncode))
+        with full_disk_under(S.building_dir(settings), monkeypatch):
+            events.append(("disk full", run(settings, Progress(sink=lambda line: None), rebuild=True).exit_code))
+        published = etl(app_copy, "--rebuild")
+        events.append(("published", published.returncode))
+        S.current_snapshot(settings).unlink()
+        events.append(("file lost", 0))
+
+    with serve(app_copy, tmp_path / "server.log") as url:
+        viewers = [Viewer(n, "committee" if n < VIEWERS // 2 else "district", "", token, url)
+                   for n, token in enumerate(tokens)]
+        load = Load(timeout=120, keep_texts=True)
+
+        async def scenario():
+            done = asyncio.Event()
+
+            async def viewer(v: Viewer, n: int):
+                clicks = 0
+                while not done.is_set() or clicks < 2:
+                    await load.page(v, pages[(n + clicks) % len(pages)], "click")
+                    clicks += 1
+                    await asyncio.sleep(1 + (n * 7 + clicks * 3) % 4)
+
+            try:
+                clicking = [asyncio.create_task(viewer(v, n)) for n, v in enumerate(viewers)]
+                await asyncio.to_thread(disrupt)
+                done.set()
+                await asyncio.gather(*clicking)
+                before = len(load.runs)
+                await asyncio.to_thread(etl, app_copy, "--rebuild")  # the next good run
+                final = await asyncio.gather(*(load.page(v, pages[0], "click") for v in viewers))
+                return load.runs[:before], final
+            finally:
+                await asyncio.gather(*(load.close(v) for v in viewers))
+
+        during, final = asyncio.run(scenario())
+
+    assert events == [*((f"killed at {stage}", -9) for stage in STAGES), ("disk full", 1), ("published", 0),
+                      ("file lost", 0)]
+    assert load.errors == []
+    assert len(during) >= 2 * VIEWERS
+    # every run drew the id of a snapshot (the one served, or the previous one after the loss): never a trace
+    assert all(snapshot_ids([r]) for r in during)
+    served = {ids_of(p) for p in S.list_snapshots(settings)}
+    assert snapshot_ids(final) == {ids_of(S.current_snapshot(settings))} and snapshot_ids(final) <= served
+    assert not any(LOST in read(t) for r in final for t in r.texts)

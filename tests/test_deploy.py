@@ -117,9 +117,9 @@ def test_clients_without_a_cookie_are_spread_and_one_with_its_cookie_stays(proxi
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
 def test_a_browser_through_the_proxy_reruns_on_a_click_and_downloads_an_excel_file(proxied, playwright):
-    """Debian's chromium, signed in, through Caddy: the page draws over its websocket, a toggle reruns it (the
-    process holding the session answers), and a table's Excel file, written by that process when the button is
-    clicked, arrives through the proxy as a workbook."""
+    """Debian's chromium, signed in, through Caddy: the page draws over its websocket, the toggle of the lots at risk
+    reruns its fragment (in the process that holds the session), and that table's Excel file, written by that process
+    when the button is clicked, arrives through the proxy as a workbook."""
     import openpyxl
 
     require_chromium()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from etl import contracts as C
 from etl import values
@@ -185,10 +186,10 @@ def _load_frame(con: duckdb.DuckDBPyConnection, raw: RawTable, source: C.Source,
             (file_id, raw.sheet, row_numbers[i], _where(raw, column.name), value, column.minimum,
              by_out[unit][i] if unit else None, str(by_out[day][i])[:10] if day and by_out[day][i] else None)
             for i, column, value in flags if not skip[i]])
-    table = pd.DataFrame({_out(c): pd.Series([None if v is None else str(v) for v in typed[c.name]], dtype="object")
-                          for c in source.columns})
-    table["_row"] = row_numbers
-    table["_skip"] = skip
+    # Arrow, not pandas: DuckDB scans an Arrow table of strings without looking at each Python object
+    table = pa.table({**{_out(c): pa.array([None if v is None else str(v) for v in typed[c.name]], type=pa.string())
+                         for c in source.columns},
+                      "_row": pa.array(row_numbers, type=pa.int64()), "_skip": pa.array(skip, type=pa.bool_())})
     casts = ", ".join(f"CAST({_out(c)} AS {SQL_TYPE[c.kind]}) AS {_out(c)}" for c in source.columns)
     meta_cols = "".join(f", CAST(? AS {'DATE' if k.endswith('date') else 'VARCHAR'}) AS {k}" for k in meta)
     con.register("_frame", table)
@@ -199,22 +200,27 @@ def _load_frame(con: duckdb.DuckDBPyConnection, raw: RawTable, source: C.Source,
         con.unregister("_frame")
 
 
-def _land(con: duckdb.DuckDBPyConnection, source: C.Source, typed_sql: str, params: list | None = None,
+def _land(con: duckdb.DuckDBPyConnection, source: C.Source, typed_sql: str | None, params: list | None = None,
           checks: _SqlChecks | None = None) -> int:
     """The one way the typed rows of a file, workbook or CSV, reach raw.*; returns how many rows the file holds.
 
     checks: the rules still to apply in SQL (a CSV's rows never come into Python); None when already applied.
+    typed_sql None: the rows are already in the temporary table _typed, with its column _bad (a CSV's).
     """
     if source is C.PLATFORM:
         return _land_platform(con, typed_sql, params or [], checks)
     if checks is None:
         return con.execute(f"INSERT INTO raw.{source.name} BY NAME {typed_sql}", params or []).fetchone()[0]
-    con.execute("DROP TABLE IF EXISTS _typed")
-    con.execute(f"CREATE TEMP TABLE _typed AS {typed_sql}", params or [])
+    typed = "SELECT * FROM _typed"
+    if typed_sql is None:
+        typed = "SELECT * EXCLUDE (_bad) FROM _typed"
+    else:
+        con.execute("DROP TABLE IF EXISTS _typed")
+        con.execute(f"CREATE TEMP TABLE _typed AS {typed_sql}", params or [])
     try:
         checks.duplicates(con, "_typed")
         checks.flags(con, "_typed")
-        return con.execute(f"INSERT INTO raw.{source.name} BY NAME SELECT * FROM _typed").fetchone()[0]
+        return con.execute(f"INSERT INTO raw.{source.name} BY NAME {typed}").fetchone()[0]
     finally:
         con.execute("DROP TABLE IF EXISTS _typed")
 
@@ -281,16 +287,18 @@ def _int_sql(col: str) -> str:
     )
 
 
-def _land_platform(con: duckdb.DuckDBPyConnection, typed_sql: str, params: list, checks: _SqlChecks | None) -> int:
+def _land_platform(con: duckdb.DuckDBPyConnection, typed_sql: str | None, params: list, checks: _SqlChecks | None
+                   ) -> int:
     """A platform export is kept summed, one file at a time: per commune without products (what coverage needs) and
     per district with products (what stock and allocation need); the file itself stays in the archive. At national
     scale (≈ 93 M rows) this keeps the build linear instead of one huge GROUP BY over every row ever received.
 
     The sum per commune also tells, without another pass, whether the file may repeat a line (a commune-day whose rows
     hash to fewer products than it has rows) or hold a negative count; only then are the rows read again."""
-    con.execute("DROP TABLE IF EXISTS _typed")
     con.execute("DROP TABLE IF EXISTS _daily")
-    con.execute(f"CREATE TEMP TABLE _typed AS {typed_sql}", params)
+    if typed_sql is not None:  # else already in _typed
+        con.execute("DROP TABLE IF EXISTS _typed")
+        con.execute(f"CREATE TEMP TABLE _typed AS {typed_sql}", params)
     try:
         con.execute(
             "CREATE TEMP TABLE _daily AS SELECT file_id, vaccination_date, commune_code, cohort, dose, "
@@ -378,6 +386,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
     selects: list[str] = []
     joins: list[str] = []
     error_sql: list[str] = []
+    bad_sql: list[str] = []  # the same conditions as error_sql, on one row: whether it holds any error
     skip_rows: str | None = None  # the totals lines, when there are any: not data, so never an error
     hint = source.district_column if source.district_column and source.district_column.name in raw.headers else None
     present = [c for c in source.columns if c.name in raw.headers and c is not hint]
@@ -393,6 +402,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
                 f"SELECT _row, '{where}' AS col, '\"' || _raw.{name} || '\" không phải là số nguyên' AS msg "
                 f"FROM _raw WHERE _raw.{name} IS NOT NULL AND {expr} IS NULL"
             )
+            bad_sql.append(f"(_raw.{name} IS NOT NULL AND {expr} IS NULL)")
             continue
         parser = Parser(column, registry, meta.get("district_code"), anchor=(column is source.anchor))
         if kind == C.COMMUNE and hint is not None:
@@ -431,27 +441,36 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
         if any(m[3] is not None for m in mapped):  # else no row can fail: spare the join
             error_sql.append(f"SELECT _row, _map{n}.col AS col, _map{n}.err AS msg FROM _raw {joins[-1]} "
                              f"WHERE _map{n}.err IS NOT NULL")
+            bad_sql.append(f"_map{n}.err IS NOT NULL")
         if not blank_ok:
             error_sql.append(f"SELECT _row, '{where}' AS col, 'ô trống' AS msg FROM _raw WHERE _raw.{name} IS NULL")
+            bad_sql.append(f"_raw.{name} IS NULL")
     for column in source.columns:
         if column.name not in raw.headers:  # only optional columns can be absent (readers refuses the rest)
             selects.append(f"CAST(NULL AS {SQL_TYPE[column.kind]}) AS {_out(column)}")
     not_skipped = f" WHERE _row NOT IN ({skip_rows})" if skip_rows else ""
-    errors = con.execute(
-        f"SELECT _row, col, msg FROM ({' UNION ALL '.join(error_sql)}){not_skipped} ORDER BY _row, col "
-        f"LIMIT {MAX_ERRORS_LISTED + 1}"
-    ).fetchall() if error_sql else []
-    _raise_errors(errors, raw.sheet)
     meta_cols = "".join(f", CAST('{v}' AS {'DATE' if k.endswith('date') else 'VARCHAR'}) AS {k}" for k, v in meta.items())
+    bad = " OR ".join(bad_sql) or "false"
     typed = (
-        f"SELECT '{file_id}' AS file_id, _raw._row AS source_row{meta_cols}, {', '.join(selects)} "
+        f"SELECT '{file_id}' AS file_id, _raw._row AS source_row{meta_cols}, {', '.join(selects)}, ({bad}) AS _bad "
         f"FROM _raw {' '.join(joins)}"
     )
     skip_filter = " WHERE NOT _skip" if source.anchor.kind != C.INT and source.anchor.name in raw.headers else ""
     cols_sql = f"SELECT * EXCLUDE (_skip) FROM ({typed}){skip_filter}" if skip_filter else f"SELECT * FROM ({typed})"
     try:
-        rows = _land(con, source, cols_sql, checks=_SqlChecks(source, raw, registry, meta))
+        # The rows are typed once, each marked when it holds an error; only a file with such a row is read again, by
+        # the queries that name each error (a national export: one pass over its millions of rows, not one a rule).
+        con.execute("DROP TABLE IF EXISTS _typed")
+        con.execute(f"CREATE TEMP TABLE _typed AS {cols_sql}")
+        if con.execute("SELECT count(*) FROM _typed WHERE _bad").fetchone()[0]:
+            errors = con.execute(
+                f"SELECT _row, col, msg FROM ({' UNION ALL '.join(error_sql)}){not_skipped} ORDER BY _row, col "
+                f"LIMIT {MAX_ERRORS_LISTED + 1}"
+            ).fetchall()
+            _raise_errors(errors, raw.sheet)
+        rows = _land(con, source, None, checks=_SqlChecks(source, raw, registry, meta))
     finally:
+        con.execute("DROP TABLE IF EXISTS _typed")
         con.execute("DROP VIEW IF EXISTS _raw")
         con.execute("DROP TABLE IF EXISTS _raw_t")
     return LoadResult(rows=rows, meta=meta, legacy_cells=raw.legacy_cells)

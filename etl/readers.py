@@ -10,6 +10,7 @@ Typing and unit matching happen in etl.convert, on distinct values, so large exp
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +18,12 @@ import duckdb
 import pandas as pd
 
 from etl.contracts import INT, TOTAL_ROW_KEYS, Column, Source
-from etl.textnorm import norm_key
+from etl.textnorm import norm_key as _norm_key
 from etl.vnencoding import fix_column, fix_text
 
 HEADER_SEARCH_ROWS = 30
+# Headers, labels and title cells repeat from file to file (a national inbox holds a workbook per district and week)
+norm_key = functools.lru_cache(maxsize=1 << 16)(_norm_key)
 SEP = " › "
 
 
@@ -74,6 +77,7 @@ def col_letter(index: int) -> str:
     return letters
 
 
+@functools.lru_cache(maxsize=32)
 def _alias_index(source: Source) -> dict[str, Column]:
     index: dict[str, Column] = {}
     for column in source.readable_columns:
@@ -270,9 +274,11 @@ def read_xlsx(path: Path, source: Source) -> RawTable:
         row = rows[r]
         for name, (pos, _) in found.items():
             data[name].append(row[pos] if pos < len(row) else None)
-    frame = pd.DataFrame({name: pd.Series(values, dtype="object") for name, values in data.items()})
-    frame["_row"] = pd.Series([r + 1 for r in body], dtype="int64")
-    frame["_trailing"] = pd.Series([r in trailing for r in body], dtype="bool")
+    # One object block built at once: a Series per column cost more than reading the workbook (a national inbox holds
+    # a report workbook per district and week). _row and _trailing are read back as lists of int and bool.
+    data["_row"] = [r + 1 for r in body]
+    data["_trailing"] = [r in trailing for r in body]
+    frame = pd.DataFrame(data, dtype="object", columns=list(data))
     headers = {name: (col_letter(pos), header) for name, (pos, header) in found.items()}
     title = [(i + 1, rows[i]) for i in range(header_idx)]
     return RawTable(frame=frame, relation_sql=None, sheet=sheet, headers=headers, title_cells=title,

@@ -4,6 +4,7 @@ row and column)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -19,6 +20,13 @@ _DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TIME = re.compile(r"(\d{1,2})\s*[:hg]\s*(\d{2})")
 _VN_THOUSANDS = re.compile(r"^-?[0-9]{1,3}([.][0-9]{3})+(,[0-9]+)?$")
 _VN_DECIMAL = re.compile(r"^-?[0-9]+,[0-9]+$")
+_DIGITS = re.compile(r"^\s*(\d+)(?:\.0*)?\s*$")  # a code as text, or as an Excel float ("8707.0"), as etl.units reads it
+
+
+@functools.lru_cache(maxsize=8)
+def _district_by_commune(registry: UnitRegistry) -> dict[str, str]:
+    """Commune code -> its district's code, for the registry's province (registries are shared and read-only)."""
+    return dict(zip(registry.communes["commune_code"], registry.communes["district_code"]))
 
 
 def parse_date(text: str) -> dt.date:
@@ -84,7 +92,16 @@ class Parser:
         if self.anchor and norm_key(text) in C.TOTAL_ROW_KEYS:
             return SKIP
         if kind == C.COMMUNE:
-            return self.registry.match_commune(fix_text(text), district_code=district_code or self.district_code)
+            district = district_code or self.district_code
+            m = _DIGITS.match(text)
+            if m is not None and (district is None or len(district) == 3):
+                # A code of the province (of the district when one is named) is itself: the registry's search, which
+                # walks every commune for each value, is kept for names and for codes that are not (their messages).
+                code = m.group(1).zfill(5)
+                found = _district_by_commune(self.registry).get(code)
+                if found is not None and (district is None or found == district):
+                    return code
+            return self.registry.match_commune(fix_text(text), district_code=district)
         if kind in (C.DISTRICT, C.COMMUNE_DISTRICT):
             return self.registry.match_district(fix_text(text))
         if kind in (C.STORE, C.UNIT_ANY):

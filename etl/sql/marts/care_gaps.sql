@@ -25,6 +25,15 @@ commune_change AS (
     FROM commune
     WINDOW w AS (PARTITION BY unit_code ORDER BY report_date)
 ),
+district AS (
+    SELECT report_date, district_code, province_code,
+           sum(communes_reporting) AS communes_reporting, sum(communes_expected) AS communes_expected,
+           sum(active_total) AS active_total, sum(active_with_antiviral) AS active_with_antiviral,
+           sum(active_monitored) AS active_monitored, sum(without_antiviral) AS without_antiviral,
+           sum(not_monitored) AS not_monitored, sum(without_antiviral_change) AS without_antiviral_change,
+           sum(not_monitored_change) AS not_monitored_change
+    FROM commune_change GROUP BY report_date, district_code, province_code
+),
 levels AS (
     SELECT report_date, unit_code, 'commune' AS unit_level, district_code, province_code,
            district_code AS parent_code, communes_reporting, communes_expected, active_total, active_with_antiviral,
@@ -32,16 +41,16 @@ levels AS (
     FROM commune_change
     UNION ALL
     SELECT report_date, district_code, 'district', district_code, province_code, province_code,
-           sum(communes_reporting), sum(communes_expected), sum(active_total), sum(active_with_antiviral),
-           sum(active_monitored), sum(without_antiviral), sum(not_monitored), sum(without_antiviral_change),
-           sum(not_monitored_change)
-    FROM commune_change GROUP BY report_date, district_code, province_code
+           communes_reporting, communes_expected, active_total, active_with_antiviral, active_monitored,
+           without_antiviral, not_monitored, without_antiviral_change, not_monitored_change
+    FROM district
     UNION ALL
+    -- the province sums its districts (the same sums as over its communes, from ≈ 700 rows a day instead of ≈ 10,600)
     SELECT report_date, province_code, 'province', NULL, province_code, NULL,
            sum(communes_reporting), sum(communes_expected), sum(active_total), sum(active_with_antiviral),
            sum(active_monitored), sum(without_antiviral), sum(not_monitored), sum(without_antiviral_change),
            sum(not_monitored_change)
-    FROM commune_change GROUP BY report_date, province_code
+    FROM district GROUP BY report_date, province_code
 )
 SELECT report_date, unit_code, unit_level, district_code, province_code,
        communes_reporting::INTEGER AS communes_reporting, communes_expected::INTEGER AS communes_expected,

@@ -8,22 +8,31 @@ commune AS (
            coalesce(c.active_home, 0) AS active_home, coalesce(c.active_facility, 0) AS active_facility,
            coalesce(c.recovered, 0) AS recovered, coalesce(c.new_severe, 0) AS new_severe, coalesce(c.deaths, 0) AS deaths,
            coalesce(c.active_with_antiviral, 0) AS active_with_antiviral, coalesce(c.active_monitored, 0) AS active_monitored,
-           (c.commune_code IS NOT NULL)::INTEGER AS communes_reporting, 1 AS communes_expected
+           (c.commune_code IS NOT NULL)::INTEGER AS communes_reporting, 1 AS communes_expected,
+           sum(coalesce(c.new_f0, 0)) OVER w AS cumulative_f0, sum(coalesce(c.deaths, 0)) OVER w AS cumulative_deaths
     FROM ref.units u CROSS JOIN dates t
     LEFT JOIN staging.cases c ON c.commune_code = u.unit_code AND c.report_date = t.report_date
     WHERE u.unit_level = 'commune'
+    WINDOW w AS (PARTITION BY u.unit_code ORDER BY t.report_date ROWS UNBOUNDED PRECEDING)
 ),
+-- Every commune has a row every day, so a district's running totals are the sums of its communes' (no second window
+-- over the districts), and the province sums the ≈ 700 districts of a national build instead of its ≈ 10,600 communes.
 district AS (
     SELECT report_date, district_code AS unit_code, district_code, province_code,
-           sum(new_f0), sum(new_f0_from_f1), sum(active_home), sum(active_facility), sum(recovered), sum(new_severe),
-           sum(deaths), sum(active_with_antiviral), sum(active_monitored), sum(communes_reporting), sum(communes_expected)
+           sum(new_f0) AS new_f0, sum(new_f0_from_f1) AS new_f0_from_f1, sum(active_home) AS active_home,
+           sum(active_facility) AS active_facility, sum(recovered) AS recovered, sum(new_severe) AS new_severe,
+           sum(deaths) AS deaths, sum(active_with_antiviral) AS active_with_antiviral,
+           sum(active_monitored) AS active_monitored, sum(communes_reporting) AS communes_reporting,
+           sum(communes_expected) AS communes_expected, sum(cumulative_f0) AS cumulative_f0,
+           sum(cumulative_deaths) AS cumulative_deaths
     FROM commune GROUP BY ALL
 ),
 province AS (
     SELECT report_date, province_code, NULL::VARCHAR, province_code,
            sum(new_f0), sum(new_f0_from_f1), sum(active_home), sum(active_facility), sum(recovered), sum(new_severe),
-           sum(deaths), sum(active_with_antiviral), sum(active_monitored), sum(communes_reporting), sum(communes_expected)
-    FROM commune GROUP BY ALL
+           sum(deaths), sum(active_with_antiviral), sum(active_monitored), sum(communes_reporting), sum(communes_expected),
+           sum(cumulative_f0), sum(cumulative_deaths)
+    FROM district GROUP BY ALL
 ),
 all_levels AS (
     SELECT *, 'commune' AS unit_level FROM commune
@@ -37,8 +46,7 @@ SELECT a.report_date, a.unit_code, a.unit_level, a.district_code, a.province_cod
        a.active_with_antiviral::BIGINT AS active_with_antiviral, a.active_monitored::BIGINT AS active_monitored,
        p.total_start AS population_total,
        a.communes_reporting::INTEGER AS communes_reporting, a.communes_expected::INTEGER AS communes_expected,
-       sum(a.new_f0) OVER (PARTITION BY a.unit_code ORDER BY a.report_date ROWS UNBOUNDED PRECEDING)::BIGINT AS cumulative_f0,
-       sum(a.deaths) OVER (PARTITION BY a.unit_code ORDER BY a.report_date ROWS UNBOUNDED PRECEDING)::BIGINT AS cumulative_deaths
+       a.cumulative_f0::BIGINT AS cumulative_f0, a.cumulative_deaths::BIGINT AS cumulative_deaths
 FROM all_levels a
 LEFT JOIN (SELECT DISTINCT unit_code, total_start FROM marts.population) p ON p.unit_code = a.unit_code
 ORDER BY a.report_date, a.unit_level DESC, a.unit_code

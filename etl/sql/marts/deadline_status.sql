@@ -35,7 +35,9 @@ series AS (
            coalesce(lag(people_vaccinated, 14) OVER w, 0) AS pv_14,
            coalesce(lag(people_vaccinated, 21) OVER w, 0) AS pv_21,
            coalesce(lag(people_vaccinated, 28) OVER w, 0) AS pv_28
-    FROM marts.coverage_district
+    FROM marts.coverage_district d
+    -- only the series a target reads (whole series, so the lags are the same): a third of a national build's rows
+    WHERE EXISTS (SELECT 1 FROM targets t WHERE t.cohort = d.cohort AND t.dose = d.dose)
     WINDOW w AS (PARTITION BY unit_code, cohort, dose ORDER BY as_of_date)
 ),
 bounds AS (SELECT min(as_of_date) AS d0, max(as_of_date) AS d1 FROM marts.coverage_district),

@@ -1,5 +1,8 @@
 -- grain: vaccination_date × commune_code × cohort × dose (products summed); per vaccination date only the latest
 -- file containing that date counts (a platform export is complete for every date it contains)
+-- materialized: view
+-- A view: only marts.coverage_commune reads the rows (source_freshness their latest date), and a stored copy of the
+-- ≈ 93 M national rows cost a minute of the build for nothing.
 WITH file_dates AS (
     SELECT DISTINCT vaccination_date, file_id FROM raw.platform_daily
 ),

@@ -17,10 +17,9 @@ import streamlit as st
 
 from app import formatting as F
 from app.memo import cached
-from app.runlog import run_log
+from app.published import run_log, served_snapshot, snapshot_path  # noqa: F401  (q.* for pages)
 from etl import version
 from etl.settings import Settings
-from etl.snapshots import current_snapshot, list_snapshots
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 Scope = tuple[str, ...]
@@ -68,26 +67,6 @@ def _missing_table(error: duckdb.Error) -> str:
         if start >= 0:
             return text[start + len(marker):].split()[0].strip('"')
     return "không rõ"
-
-
-def snapshot_path(settings: Settings) -> str | None:
-    """The snapshot served, read on every run so a new publication is seen at once (served_snapshot)."""
-    return served_snapshot(settings)[0]
-
-
-def served_snapshot(settings: Settings) -> tuple[str | None, str | None]:
-    """(the snapshot served, the name CURRENT gives when that file is missing). The snapshot CURRENT points at; when
-    its file is gone (deleted by hand, a disk fault), the newest snapshot that remains, so that the last good data
-    keeps serving until the next run publishes (the frame says so)."""
-    path = current_snapshot(settings)
-    if path:
-        return str(path), None
-    try:
-        named = (settings.warehouse / "CURRENT").read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None, None
-    remaining = [p for p in list_snapshots(settings) if p.name != named]
-    return (str(remaining[-1]) if remaining else None), (named or None)
 
 
 def rejected_files(settings: Settings, snapshot: str, scope: Scope) -> pd.DataFrame:

@@ -103,7 +103,7 @@ def frame(title: str) -> Frame:
     # every page, the first-start and "no snapshot" pages included
     account = signin.require(settings, served=snapshot is not None)
     if snapshot is None:
-        _no_snapshot(settings)
+        _no_snapshot(settings, lost)
     if q.snapshot_version(snapshot) != MODEL_VERSION:
         # first, so that it shows even if a query of this version fails on the older snapshot
         with st.sidebar:
@@ -172,14 +172,20 @@ def _rebuild_progress(data_dir: str) -> None:
                    "Chạy `python -m etl run --rebuild`.")
 
 
-def _no_snapshot(settings: Settings) -> None:
+def _no_snapshot(settings: Settings, lost: str | None = None) -> None:
     """No snapshot served: a fresh data directory watches the demo build the launcher runs (or says what to run);
-    one whose runs published nothing says so. Either keeps watching and continues when a snapshot is published."""
-    if firststart.needs_demo(settings):
+    one whose runs published nothing, or whose snapshot files are all gone, says so. Either keeps watching and
+    continues when a snapshot is published."""
+    if lost is None and firststart.needs_demo(settings):
         bootstrap.show_build(settings)
     st.title("Chưa có bản dữ liệu")
-    st.error(f"Thư mục dữ liệu {F.md(settings.data_dir)} chưa có bản dữ liệu nào được công bố, và quy trình nạp số liệu "
-             "đã từng chạy ở đây nên hệ thống không tự tạo dữ liệu mẫu.")
+    if lost:
+        st.error(f"Tệp bản dữ liệu đang được chỉ định ({F.md(lost)}) không còn trên máy chủ, và không còn bản dữ liệu "
+                 "nào khác trong thư mục dữ liệu. Lần chạy nạp số liệu tiếp theo sẽ dựng lại từ các tệp đã lưu trữ; "
+                 "hãy báo quản trị hệ thống.")
+    else:
+        st.error(f"Thư mục dữ liệu {F.md(settings.data_dir)} chưa có bản dữ liệu nào được công bố, và quy trình nạp số "
+                 "liệu đã từng chạy ở đây nên hệ thống không tự tạo dữ liệu mẫu.")
     runs = q.run_log(settings)
     if runs:
         last = runs[-1]

@@ -12,7 +12,7 @@ import sys
 
 import duckdb
 import pytest
-from conftest_app import VINH_YEN, read, session_for
+from conftest_app import VINH_YEN, read, session_for, texts
 from test_browser import PROJECT, serve
 
 from app import queries as q
@@ -99,7 +99,9 @@ def test_with_every_snapshot_file_gone_the_page_says_so_in_vietnamese(app_copy, 
     assert q.served_snapshot(settings) == (None, named)
     at = open_page()
     assert [t.value for t in at.title] == ["Chưa có bản dữ liệu"]
-    assert not at.exception
+    (error,) = at.error
+    assert f"({named}) không còn trên máy chủ, và không còn bản dữ liệu nào khác" in read(error.value)
+    assert "python -m etl run" in read(texts(at))
 
 
 def etl(data_dir, *args: str, failpoint: str | None = None) -> subprocess.CompletedProcess:

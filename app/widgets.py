@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app import charts as C
+from app import chrome
 from app import figures
 from app import formatting as F
 from app import replay
@@ -38,44 +39,8 @@ class Col:
 
 ROW_PX = 35  # st.dataframe's row height, header included
 SCROLLBAR_PX = 12  # a sideways-scrolling table's scroll bar, under its last row
-# Streamlit's toolbar over tables and charts ("Download as CSV", "Search", "Fullscreen") and plotly's mode bar
-# ("Zoom", "Autoscale", "Download plot as a png") speak English, and st.dataframe takes no option to hide its
-# toolbar: hidden, page-wide. Every table has its Excel download (or a link to the full table), every chart its table
-# twin. A metric's label, value and delta wrap rather than end in "…" where a column is too narrow for them (a
-# briefing screen must show all of a label; labels are kept short so that they rarely need to). A style-only st.html goes to
-# the event container: it takes no space.
-PAGE_STYLE = ('<style>[data-testid="stElementToolbar"], .modebar-container {display: none !important;}\n'
-              '[data-testid="stMetricLabel"] *, [data-testid="stMetricValue"], [data-testid="stMetricValue"] *, '
-              '[data-testid="stMetricDelta"] * '
-              '{white-space: normal !important; overflow: visible !important; text-overflow: clip !important;}'
-              '</style>')
-
-# Streamlit 1.67's date field applies a typed date only when it loses focus to a click outside (its calendar stays
-# open while one types): Enter in a date field does the same. Installed once per browser page (scripts of st.html
-# run in the page itself; the listener outlives the element).
-ENTER_APPLIES_DATE = """<script>
-if (!window.__enterAppliesDate) {
-  window.__enterAppliesDate = true;
-  document.addEventListener('keydown', (event) => {
-    const field = event.target instanceof Element && event.target.closest('[data-testid="stDateInputField"]');
-    if (event.key !== 'Enter' || !field) return;
-    for (const type of ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click']) {
-      const Kind = type.startsWith('pointer') ? PointerEvent : MouseEvent;
-      document.body.dispatchEvent(new Kind(type, {bubbles: true}));
-    }
-    event.target.blur();
-  }, true);
-}
-</script>"""
-
-
-def page_chrome() -> None:
-    """Once per page run, from app.frame.frame() (every page calls it first): the page-wide style (PAGE_STYLE: no
-    English toolbars, metric labels that wrap) and the script that lets Enter apply a date typed into the sidebar's
-    picker (ENTER_APPLIES_DATE). The script is drawn on every run: a run that switches page at once (dashboard.py
-    lands on the overview) may never reach the browser, and the script itself installs its listener only once."""
-    st.html(PAGE_STYLE)
-    st.sidebar.html(ENTER_APPLIES_DATE, unsafe_allow_javascript=True)
+# The page-wide style and scripts every page run draws first (app.chrome).
+page_chrome = chrome.draw
 
 
 

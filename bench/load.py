@@ -5,6 +5,7 @@ tiến trình (hay K tiến trình) phục vụ được. Prints its figures; it
     python bench/load.py burst [--viewers 50] [--clicks 2]
     python bench/load.py human [--viewers 50] [--duration 120]
     python bench/load.py soak  [--viewers 50] [--minutes 60]
+    python bench/load.py sessions [--viewers 50]
   common: [--processes K] [--data DIR] [--app-dir DIR] [--timeout 60] [--seed 1] [--no-warmup] [--no-deflate] [--watch]
           [--url http://127.0.0.1:PORT [--server-pids PID,PID | --server-ports P,P]]
 
@@ -33,6 +34,8 @@ Scenarios:
          page, for --duration seconds; a --widgets share of the clicks picks another option of a radio or selectbox
          of the page on screen instead (a rerun of the same page). Target p95 ≤ 1 s.
   soak   human for --minutes, printing the servers' RSS every minute, and at the end its growth.
+  sessions  memory per open session: every viewer's pages drawn once (the caches full), then --viewers sessions
+         open a page each and stay; the servers' RSS before and after, per session.
 
 Figures printed by every scenario:
   runs         page runs completed (open = the first page of a websocket, click = a later page, widget = another
@@ -573,6 +576,24 @@ async def scenario_cpu(args, load: Load, servers: Servers, viewers: list[Viewer]
     print(f"  {'mọi trang':32} CPU trung bình {num(sum(all_cpu) / len(all_cpu) * 1000, 0)} ms một lượt")
 
 
+async def scenario_sessions(load: Load, servers: Servers, viewers: list[Viewer]) -> None:
+    """Memory per open session: every page of every viewer's scope drawn once first (the caches full for what the
+    viewers will open), then the viewers connect and each opens its first page and stays; the servers' RSS before and
+    after, over the viewers."""
+    for v in viewers:  # the caches: every page of every scope, on short-lived sessions
+        for page in v.pages:
+            await load.page(v, page, "warm")
+        await load.close(v)
+    await asyncio.sleep(2.0)
+    before = servers.rss()
+    await asyncio.gather(*(load.page(v, v.pages[0], "open") for v in viewers))
+    await asyncio.sleep(2.0)
+    after = servers.rss()
+    print(f"  RSS máy chủ với bộ đệm đầy: {num(before / 2**20, 0)} MiB; với {len(viewers)} phiên mở thêm: "
+          f"{num(after / 2**20, 0)} MiB, tức {num((after - before) / 2**20 / len(viewers), 2)} MiB một phiên")
+    await asyncio.gather(*(load.close(v) for v in viewers))
+
+
 async def scenario_burst(args, load: Load, servers: Servers, viewers: list[Viewer], pages) -> None:
     start = time.monotonic() + 1.0
     rng = random.Random(args.seed)
@@ -678,7 +699,7 @@ def report(args, load: Load, servers: Servers, wall: float, cpu_server: float, c
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="Tải thử bảng điều hành qua websocket của Streamlit (xem docstring).")
-    p.add_argument("scenario", choices=("cpu", "burst", "human", "soak"))
+    p.add_argument("scenario", choices=("cpu", "burst", "human", "soak", "sessions"))
     p.add_argument("--viewers", type=int, default=50, help="số người xem (burst, human, soak; mặc định 50)")
     p.add_argument("--rounds", type=int, default=5, help="cpu: số vòng qua mọi trang (mặc định 5)")
     p.add_argument("--all-scopes", action="store_true",
@@ -759,6 +780,8 @@ async def main_async(args, servers: Servers) -> None:
     elif args.scenario == "burst":
         budget = (args.clicks + 2) * args.timeout + 30
         await asyncio.wait_for(scenario_burst(args, load, servers, viewers, pages), budget)
+    elif args.scenario == "sessions":
+        await asyncio.wait_for(scenario_sessions(load, servers, viewers), 4 * args.timeout + 60)
     else:
         seconds = args.duration if args.scenario == "human" else args.minutes * 60
         monitor = soak_monitor(load, servers, t0) if args.scenario == "soak" else None

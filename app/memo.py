@@ -6,8 +6,9 @@ on the overview: about a quarter of a warm run). Query arguments here are plain 
 scope tuple, dates, codes), so Python's own hash is the key; a frame is handed out as a shallow copy, which pandas'
 copy-on-write keeps from ever changing the stored one (a page may add a column to what it gets).
 
-Bounded: at most MAX_ENTRIES results (least recently used go first), none kept longer than TTL_SECONDS, so a room of
-viewers flipping through dates, and the snapshots replaced night after night, cannot grow a process without limit.
+Bounded: at most MAX_ENTRIES results and MAX_BYTES of frames (least recently used go first), none kept longer than
+TTL_SECONDS, so a room of viewers flipping through dates, and the snapshots replaced night after night, cannot grow a
+process without limit (`python bench/load.py soak` prints the servers' memory for an hour).
 """
 from __future__ import annotations
 
@@ -21,20 +22,36 @@ from typing import TypeVar
 import pandas as pd
 
 MAX_ENTRIES = 4096
+MAX_BYTES = 512 * 2**20
 TTL_SECONDS = 3600
 
 T = TypeVar("T")
 _MISSING = object()
 
 
-class Memo:
-    """A thread-safe LRU map with a time to live (server sessions run their scripts in threads of one process)."""
+_STORES: list[Memo] = []  # every store of the process, cleared together by clear()
 
-    def __init__(self, max_entries: int = MAX_ENTRIES, ttl: float = TTL_SECONDS,
+
+def size_of(value: object) -> int:
+    """Bytes a cached value holds, roughly: a frame's columns and index (Arrow strings counted by their buffers), else a
+    small constant (a dict of figures, a tuple of codes)."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        usage = value.memory_usage(index=True, deep=False)
+        return int(usage.sum() if isinstance(usage, pd.Series) else usage)
+    return int(getattr(value, "nbytes", 1024))
+
+
+class Memo:
+    """A thread-safe LRU map with a time to live and a budget of bytes (server sessions run their scripts in threads
+    of one process)."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, ttl: float = TTL_SECONDS, max_bytes: int = MAX_BYTES,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_entries, self.ttl, self.clock = max_entries, ttl, clock
+        self.max_entries, self.ttl, self.max_bytes, self.clock = max_entries, ttl, max_bytes, clock
         self._lock = threading.Lock()
-        self._entries: OrderedDict[object, tuple[float, object]] = OrderedDict()
+        self._entries: OrderedDict[object, tuple[float, object, int]] = OrderedDict()
+        self.bytes = 0
+        _STORES.append(self)
 
     def get(self, key: object) -> object:
         with self._lock:
@@ -42,21 +59,28 @@ class Memo:
             if found is None:
                 return _MISSING
             if found[0] <= self.clock():
-                del self._entries[key]
+                self._drop(key)
                 return _MISSING
             self._entries.move_to_end(key)
             return found[1]
 
     def put(self, key: object, value: object) -> None:
+        size = size_of(value)
         with self._lock:
-            self._entries[key] = (self.clock() + self.ttl, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (self.clock() + self.ttl, value, size)
+            self.bytes += size
+            while len(self._entries) > self.max_entries or (self.bytes > self.max_bytes and len(self._entries) > 1):
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: object) -> None:
+        self.bytes -= self._entries.pop(key)[2]
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -94,5 +118,6 @@ def cached(func: Callable[..., T]) -> Callable[..., T]:
 
 
 def clear() -> None:
-    """Forget every cached result (tests, and the benchmarks, between data directories)."""
-    MEMO.clear()
+    """Forget every cached result, in every store (tests, and the benchmarks, between data directories)."""
+    for store in _STORES:
+        store.clear()

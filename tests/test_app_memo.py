@@ -100,3 +100,20 @@ def test_a_replayed_table_shows_the_rows_it_was_given_and_is_built_once_per_dist
         shown.append(at.dataframe[0].value["Số người"].tolist())
     assert built == [[1500, 20], [1500, 21]]
     assert shown == [[1500, 20], [1500, 20], [1500, 21]]
+
+
+def test_the_store_keeps_within_its_bytes_dropping_the_least_recently_used_frames():
+    frame = pd.DataFrame({"people": range(1000)})  # 8.000 bytes of int64, 132 of its RangeIndex
+    size = memo.size_of(frame)
+    assert size == 8000 + frame.index.memory_usage()
+    store = memo.Memo(max_entries=100, max_bytes=2 * size + 10)
+    store.put("a", frame)
+    store.put("b", frame)
+    assert store.bytes == 2 * size
+    store.get("a")  # "b" is now the least recent
+    store.put("c", frame)
+    assert (store.get("b") is memo._MISSING, len(store), store.bytes) == (True, 2, 2 * size)
+    store.put("c", frame)  # the same key again replaces, never counts twice
+    assert store.bytes == 2 * size
+    store.clear()
+    assert (len(store), store.bytes) == (0, 0)

@@ -261,10 +261,11 @@ def f0_small_multiples(series: pd.DataFrame, columns: int = 3, panel_height: int
         x0 = col * (width + h_gap)
         y1 = 1 - row * (height + v_gap)
         bottom = i + columns >= len(names)  # nothing below this panel: it shows the dates
-        layout[f"xaxis{n}"] = {"domain": [x0, x0 + width], "anchor": f"y{n}", "tickformat": "%d/%m", "nticks": 4,
+        # clamped: the sums of many gaps and heights drift past 0 and 1 by 1e-16, which plotly refuses
+        layout[f"xaxis{n}"] = {"domain": [max(x0, 0.0), min(x0 + width, 1.0)], "anchor": f"y{n}", "tickformat": "%d/%m", "nticks": 4,
                                "showticklabels": bottom, **({"matches": "x"} if i else {}),
                                **({"title": {"text": "Ngày báo cáo", "font": {"size": 12}}} if bottom else {})}
-        layout[f"yaxis{n}"] = {"domain": [y1 - height, y1], "anchor": f"x{n}", "range": y_range, "tickformat": ",d",
+        layout[f"yaxis{n}"] = {"domain": [max(y1 - height, 0.0), min(y1, 1.0)], "anchor": f"x{n}", "range": y_range, "tickformat": ",d",
                                "showticklabels": col == 0, **({"matches": "y"} if i else {})}
         layout["annotations"].append({"text": short[name], "x": x0 + width / 2, "y": y1, "xref": "paper",
                                       "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,

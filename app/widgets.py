@@ -194,6 +194,7 @@ def extract_caption(frame: pd.DataFrame, extract: Extract) -> str:
 
 
 ROW_KEYS = ("unit_code", "facility_code", "district_code")
+LONG_TABLE_ROWS = 2000  # rows shown of a table too long for the screen (its Excel file has them all)
 
 
 def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, note: str | None = None,
@@ -203,9 +204,15 @@ def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, n
     its rows up to max_rows, then scrolls. download=False for extracts whose full, downloadable table is a link
     away. extract: only part of the rows is drawn, under a caption saying how many of how many (extract_caption); the
     Excel file keeps every row of `frame`."""
+    # pandas' Styler refuses more cells than styler.render.max_elements (a national warehouse's ledger has 190.000
+    # rows): beyond it the screen shows the first rows, and says so; the Excel file keeps every row
+    screen_cols = sum(1 + bool(c.bar) for c in cols.values() if c.screen)
+    too_many = extract is None and len(frame) * screen_cols > pd.get_option("styler.render.max_elements")
+    if too_many:
+        extract = Extract("dòng", "các dòng đầu theo thứ tự của bảng; tệp Excel có mọi dòng", limit=LONG_TABLE_ROWS)
     if extract is not None:
         st.caption(extract_caption(frame, extract))
-        if extract.whole is None:
+        if extract.whole is None and not too_many:
             max_rows = max(max_rows, extract.rows)
     rows = frame if extract is None else extract.shown(frame)
     # every figure column, by the unit of its row (row_key, else the first of ROW_KEYS the frame has)

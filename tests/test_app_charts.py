@@ -121,3 +121,14 @@ def test_the_deadline_gauge_and_bullets_carry_percent_on_their_axes():
     units = pd.DataFrame({"unit_name": ["Huyện Tam Đảo"], "status": ["at_risk"], "achieved_pct": [71.43],
                           "people_needed": [120], "threshold_pct": [95.0], "max_achievable_pct": [90.0]})
     assert C.target_bullets(units).layout.xaxis.ticksuffix == "%"
+
+
+def test_small_multiples_of_the_63_provinces_stay_inside_the_figure():
+    """The whole country has 63 panels in 21 rows: the last row's domain summed to -1e-16, which plotly refused (the F0
+    page failed on the national warehouse)."""
+    rows = [{"report_date": pd.Timestamp(DAYS[0]), "unit_code": f"{i:02d}", "unit_name": f"Tỉnh {i}",
+             "short_name": f"T{i}", "new_f0_7d_per_100k_by_report_date": 1.0, "is_complete": True,
+             "province_new_f0_7d_per_100k_by_report_date": 1.0} for i in range(63)]
+    fig = C.f0_small_multiples(pd.DataFrame(rows), columns=3)  # plotly validates every domain here
+    domains = [fig.layout[f"yaxis{n}"].domain for n in ["", *map(str, range(2, 64))]]
+    assert min(d[0] for d in domains) == 0.0 and max(d[1] for d in domains) == 1.0

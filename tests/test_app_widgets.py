@@ -137,3 +137,27 @@ def test_an_extract_says_how_much_of_the_whole_it_shows():
                                                           "trên tổng 127.067 liều.")
     # every row fits: said too, so that a short table never reads as a cut one
     assert W.extract_caption(lots.head(2), extract) == "Cả 2 dòng (lô × kho); tổng 23.000 liều có nguy cơ hủy."
+
+
+def test_a_table_too_long_for_the_screen_shows_its_first_rows_and_says_so():
+    """pandas' Styler refuses more cells than styler.render.max_elements: the data-quality page failed on the national
+    warehouse's ledger (190.000 rows). The screen shows the first rows, under a caption; the Excel file has them all."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import pandas as pd
+
+        from app import widgets as W
+
+        shown, W.LONG_TABLE_ROWS = W.LONG_TABLE_ROWS, 25
+        try:
+            with pd.option_context("styler.render.max_elements", 100):  # 60 rows × 2 columns = 120 cells
+                W.table(pd.DataFrame({"unit_code": [f"{i:05d}" for i in range(60)], "people": range(60)}),
+                        {"unit_code": W.Col("Mã"), "people": W.Col("Số người", "int")}, key="long", file_name="long")
+        finally:
+            W.LONG_TABLE_ROWS = shown
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [c.value for c in at.caption] == ["25 dòng trên 60, các dòng đầu theo thứ tự của bảng; tệp Excel có mọi dòng."]
+    assert at.dataframe[0].value["Số người"].tolist() == list(range(25))

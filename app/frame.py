@@ -99,7 +99,7 @@ def frame(title: str) -> Frame:
     st.set_page_config(page_title=f"{title} · BCĐ COVID-19", layout="wide", initial_sidebar_state="expanded")
     widgets.page_chrome()  # page-wide: no English toolbars, metrics that wrap, Enter applies a typed date
     settings = load_settings()
-    snapshot, lost = q.served_snapshot(settings)
+    snapshot, lost = q.open_snapshot(settings)
     # every page, the first-start and "no snapshot" pages included
     account = signin.require(settings, served=snapshot is not None)
     if snapshot is None:

@@ -96,7 +96,23 @@ def snapshot_meta(snapshot: str, scope: Scope) -> dict:
 @cached
 def snapshot_version(snapshot: str) -> str | None:
     """The model version the snapshot was built with (None: built before versions were recorded)."""
-    return version.snapshot_version(snapshot)
+    return version.snapshot_version(snapshot, _connection(snapshot))
+
+
+def open_snapshot(settings: Settings) -> tuple[str | None, str | None]:
+    """served_snapshot(), its file open for the process (an open file stays readable when it is removed): a file
+    removed between being found and being opened (a publication and its pruning, a file deleted by hand) is looked for
+    again."""
+    for _ in range(3):
+        snapshot, lost = served_snapshot(settings)
+        try:
+            if snapshot is not None:
+                _connection(snapshot)
+            return snapshot, lost
+        except duckdb.IOException:
+            if Path(snapshot).exists():
+                raise  # not a file gone: a real fault, it surfaces
+    return served_snapshot(settings)
 
 
 @cached

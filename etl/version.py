@@ -34,16 +34,17 @@ def _digest() -> str:
 MODEL_VERSION = _digest()
 
 
-def snapshot_version(snapshot: Path | str | None) -> str | None:
-    """The model version a snapshot was built with; None when it has none (built before versions were recorded)."""
+def snapshot_version(snapshot: Path | str | None, con=None) -> str | None:
+    """The model version a snapshot was built with; None when it has none (built before versions were recorded).
+    con: a connection to it already open (the dashboard's), else one is opened for the question."""
     if snapshot is None:
         return None
     import duckdb
 
-    with duckdb.connect(str(snapshot), read_only=True) as con:
-        cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+    with (duckdb.connect(str(snapshot), read_only=True) if con is None else con.cursor()) as cur:
+        cols = {r[0] for r in cur.execute("SELECT column_name FROM information_schema.columns "
                                           "WHERE table_schema = 'meta' AND table_name = 'snapshot'").fetchall()}
         if "model_version" not in cols:
             return None
-        row = con.execute("SELECT model_version FROM meta.snapshot").fetchone()
+        row = cur.execute("SELECT model_version FROM meta.snapshot").fetchone()
     return row[0] if row else None

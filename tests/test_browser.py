@@ -43,6 +43,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_ports(n: int) -> int:
+    """The first of `n` consecutive free ports (the launcher's internal ports are consecutive)."""
+    for _ in range(50):
+        first = free_port()
+        try:
+            for port in range(first + 1, first + n):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise AssertionError("no consecutive free ports")
+
+
 def require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         # Never a skip: a check that did not run would pass for one that did.

@@ -11,29 +11,14 @@ import threading
 import time
 
 import pytest
-from test_browser import ARGS, CHROMIUM, PROJECT, SHOTS, free_port, playwright, require_chromium, stop, wait_healthy
+from test_browser import (ARGS, CHROMIUM, PROJECT, SHOTS, free_port, free_ports, playwright, require_chromium, stop,
+                          wait_healthy)
 
 from app import launcher  # noqa: E402
 from app.demo_accounts import DEMO_PASSWORD  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 __all__ = ["playwright"]  # the module's one Playwright driver, as in test_browser
-
-
-def free_ports(n: int) -> int:
-    """The first of `n` consecutive free ports (the launcher's internal ports are consecutive)."""
-    import socket
-
-    for _ in range(50):
-        first = free_port()
-        try:
-            for port in range(first + 1, first + n):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-    raise AssertionError("no consecutive free ports")
 
 
 def test_the_launcher_builds_the_demo_first_and_the_browser_shows_its_progress(tmp_path, playwright):

@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, CHROMIUM, DRAWN, PROJECT, free_port, require_chromium, sign_in, stop
+from test_browser import ARGS, CHROMIUM, DRAWN, PROJECT, free_port, free_ports, require_chromium, sign_in, stop
 
 from app import launcher
 
@@ -35,21 +35,6 @@ def require_caddy() -> str:
     return path
 
 
-def consecutive_free_ports(n: int) -> int:
-    import socket
-
-    for _ in range(50):
-        first = free_port()
-        try:
-            for port in range(first + 1, first + n):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-    raise AssertionError("no consecutive free ports")
-
-
 @pytest.fixture(scope="module")
 def proxied(app_data, tmp_path_factory):
     """`python3 -m app.launcher --processes 2` (from the project's .venv) on a copy of the hand-made warehouse: two
@@ -57,7 +42,7 @@ def proxied(app_data, tmp_path_factory):
     require_caddy()
     data = tmp_path_factory.mktemp("deploy") / "data"
     shutil.copytree(app_data, data)
-    port, backend = free_port(), consecutive_free_ports(2)
+    port, backend = free_port(), free_ports(2)
     env = {k: v for k, v in os.environ.items() if k not in ("COVID_DATA_DIR", "COVID_PROVINCE")}
     proc = subprocess.Popen([sys.executable, "-m", "app.launcher", "--data-dir", str(data), "--port", str(port),
                              "--address", "127.0.0.1", "--processes", "2", "--backend-port", str(backend)],

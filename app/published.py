@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.memo import cached
 from etl.settings import Settings
-from etl.snapshots import RunLog, current_snapshot, list_snapshots, process_alive
+from etl.snapshots import RunLog, current_name, list_snapshots, process_alive, snapshots_dir
 
 
 def run_log(settings: Settings) -> list[dict]:
@@ -39,12 +39,9 @@ def served_snapshot(settings: Settings) -> tuple[str | None, str | None]:
     """(the snapshot served, the name CURRENT gives when that file is missing). The snapshot CURRENT points at; when
     its file is gone (deleted by hand, a disk fault), the newest snapshot that remains, so that the last good data
     keeps serving until the next run publishes (the frame says so)."""
-    path = current_snapshot(settings)
-    if path:
-        return str(path), None
-    try:
-        named = (settings.warehouse / "CURRENT").read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None, None
+    named = current_name(settings)
+    path = snapshots_dir(settings) / named if named else None
+    if path is None or path.exists():
+        return (str(path) if path else None), None
     remaining = [p for p in list_snapshots(settings) if p.name != named]
-    return (str(remaining[-1]) if remaining else None), (named or None)
+    return (str(remaining[-1]) if remaining else None), named

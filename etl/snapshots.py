@@ -28,14 +28,18 @@ def new_snapshot_name(now: dt.datetime | None = None) -> str:
     return now.strftime("%Y-%m-%dT%H%M%S_%f") + ".duckdb"
 
 
-def current_snapshot(settings: Settings) -> Path | None:
-    pointer = settings.warehouse / "CURRENT"
+def current_name(settings: Settings) -> str | None:
+    """The file name CURRENT gives (None: nothing was ever published), whether or not that file still exists."""
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
+        return (settings.warehouse / "CURRENT").read_text(encoding="utf-8").strip() or None
     except FileNotFoundError:
         return None
-    path = snapshots_dir(settings) / name
-    return path if name and path.exists() else None
+
+
+def current_snapshot(settings: Settings) -> Path | None:
+    name = current_name(settings)
+    path = snapshots_dir(settings) / name if name else None
+    return path if path and path.exists() else None
 
 
 def snapshot_province(snapshot: Path) -> str | None:

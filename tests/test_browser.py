@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from ports import free_port, free_ports  # noqa: F401  (the other browser tests import them from here)
 
 pytest_plugins = ["conftest_app"]
 VINH_YEN = "243"
@@ -35,26 +35,6 @@ PAGES = [
     ("/Tien_do_chi_tieu", "Hạn báo cáo và mốc kế hoạch", "6_tien_do_chi_tieu"),
     ("/Co_so_dieu_tri", "Giường sẵn sàng so với định mức theo huyện", "7_co_so_dieu_tri"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def free_ports(n: int) -> int:
-    """The first of `n` consecutive free ports (the launcher's internal ports are consecutive)."""
-    for _ in range(50):
-        first = free_port()
-        try:
-            for port in range(first + 1, first + n):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-    raise AssertionError("no consecutive free ports")
 
 
 def require_chromium() -> None:

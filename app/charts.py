@@ -1,180 +1,20 @@
-"""Pure DataFrame -> Figure functions. Offline by construction: go.Choroplethmap with the "white-bg" style (no tile
-server, no glyph server: no text layers on the map), plotly.js bundled by Streamlit. Numbers use Vietnamese
-separators (layout.separators) and hover texts come preformatted from app.formatting."""
+"""Pure DataFrame -> Figure functions (charts; the maps are app.maps). Offline by construction: plotly.js bundled by
+Streamlit. Numbers use Vietnamese separators (layout.separators) and hover texts come preformatted from app.formatting."""
 from __future__ import annotations
 
-import functools
-import json
 import math
-from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 
 from app import formatting as F
 
-FLAG_COLOUR = "#cc79a7"   # Okabe–Ito reddish purple: apart from every cividis shade, for data problems
 NO_DATA_COLOUR = "#d9d9d9"
 # Okabe–Ito: distinguishable with every common colour-vision deficiency.
 CATEGORY_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#d55e00", "#56b4e9", "#f0e442", "#cc79a7", "#000000")
 SEPARATORS = ",."  # decimal comma, dot thousands
 DATE_FORMAT = "%d/%m/%Y"
-
-
-@dataclass(frozen=True)
-class Bins:
-    index: np.ndarray      # bin of each row, an index into labels and colours
-    labels: list[str]
-    colours: list[str]
-
-
-def _cividis(n: int) -> list[str]:
-    return sample_colorscale("cividis", [i / max(n - 1, 1) for i in range(n)])
-
-
-def _burden(n: int) -> list[str]:
-    """Light yellow to dark red for measures where more is worse (F0 rate, bed occupancy): lightness carries the
-    order, so it reads with any colour-vision deficiency, and its palest shade stays apart from the no-data grey."""
-    return sample_colorscale("YlOrRd", [0.08 + 0.92 * i / max(n - 1, 1) for i in range(n)])
-
-
-def _nice_step(span: float, parts: int) -> float:
-    raw = max(span / parts, 1.0)
-    power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-
-
-def bins_for(values: pd.Series, metric: str) -> Bins:
-    """Labelled bins: fixed thresholds the committee uses for percentages; round steps for people counts.
-    Values that are a data problem (coverage over 100%, negative drop-out or unvaccinated) get their own bin."""
-    v = pd.to_numeric(values, errors="coerce").astype("Float64")
-    if metric == "coverage":
-        edges = [0, 50, 80, 90, 95, 99, 100.0001]
-        labels = ["dưới 50%", "50–80%", "80–90%", "90–95%", "95–99%", "99–100%"]
-        flag_label, flagged = "trên 100% (cần rà soát)", v > 100
-    elif metric == "dropout":
-        edges = [0, 5, 10, 20, 1e9]
-        labels = ["dưới 5%", "5–10%", "10–20%", "từ 20% trở lên"]
-        flag_label, flagged = "âm (cần rà soát)", v < 0
-    elif metric == "occupancy":
-        # patients ÷ beds ready: from 100% on, more patients than beds ready (a real overload, not a data problem)
-        edges = [0, 50, 80, 90, 100, 1e9]
-        labels = ["dưới 50%", "50–80%", "80–90%", "90–100%", "từ 100% trở lên (quá tải)"]
-        flag_label, flagged = None, None
-    else:
-        top = float(v.max()) if v.notna().any() and float(v.max()) > 0 else 1.0
-        step = _nice_step(top, 5)
-        edges = [i * step for i in range(math.ceil(top / step) + 1)]
-        edges[-1] += 1e-9
-        labels = [f"{F.num(a)}–{F.num(b)}" for a, b in pairwise(edges)]
-        # a rate per 100.000 of cases cannot be negative: no "to review" bin that nothing can fall into
-        flag_label, flagged = (None, None) if metric == "rate" else (
-            "âm: đã tiêm nhiều hơn dân số (cần rà soát)", v < 0)
-    index = np.full(len(v), -1)
-    arr = v.to_numpy(dtype=float, na_value=np.nan)
-    ok = ~np.isnan(arr)
-    index[ok] = np.clip(np.searchsorted(edges, arr[ok], side="right") - 1, 0, len(labels) - 1)
-    colours = _burden(len(labels)) if metric in ("rate", "occupancy") else _cividis(len(labels))
-    if flag_label is not None:
-        flagged_arr = flagged.fillna(False).to_numpy(dtype=bool)
-        index[flagged_arr] = len(labels)
-        labels, colours = labels + [flag_label], colours + [FLAG_COLOUR]
-    if (index < 0).any():  # a district with no population figure is drawn grey, not left blank
-        index[index < 0] = len(labels)
-        labels, colours = labels + ["chưa có số liệu"], colours + [NO_DATA_COLOUR]
-    return Bins(index=index, labels=labels, colours=colours)
-
-
-def _polygonal(geometry: dict) -> dict:
-    """The polygons of a geometry as Polygon or MultiPolygon: the shipped national file has a few GeometryCollections
-    (a polygon plus a stray line left by simplification), which the map would not draw and has no coordinates."""
-    kind = geometry.get("type")
-    if kind in ("Polygon", "MultiPolygon"):
-        return geometry
-    parts = []
-    for part in geometry.get("geometries", []) if kind == "GeometryCollection" else []:
-        part = _polygonal(part)
-        if part.get("type") == "Polygon":
-            parts.append(part["coordinates"])
-        elif part.get("type") == "MultiPolygon":
-            parts += part["coordinates"]
-    return {"type": "MultiPolygon", "coordinates": parts}
-
-
-def _centre_zoom(features: list[dict], width: float, height: float) -> tuple[dict, float]:
-    lons, lats = [], []
-
-    def walk(coords):
-        if isinstance(coords[0], (int, float)):
-            lons.append(coords[0])
-            lats.append(coords[1])
-        else:
-            for c in coords:
-                walk(c)
-
-    for f in features:
-        for polygon in f["geometry"]["coordinates"]:
-            walk(polygon)
-    if not lons:
-        return {"lon": 105.8, "lat": 21.0}, 6.0
-    mid_lat = (min(lats) + max(lats)) / 2
-    lon_span = max(max(lons) - min(lons), 0.01)
-    # Mercator stretches latitude by 1/cos(lat); at zoom z MapLibre draws the world 512·2^z pixels wide.
-    lat_span = max((max(lats) - min(lats)) / math.cos(math.radians(mid_lat)), 0.01)
-    zoom = min(math.log2(width * 360 / (512 * lon_span)), math.log2(height * 360 / (512 * lat_span))) - 0.25
-    return {"lon": (min(lons) + max(lons)) / 2, "lat": mid_lat}, zoom
-
-
-@functools.lru_cache(maxsize=16)
-def _features(shapes: tuple[tuple[str, str, str], ...]) -> list[dict]:
-    """GeoJSON features of (code, name, geometry text) rows, parsed once per set of districts: every map redraw would
-    otherwise parse the same polygons again. Read-only: plotly copies what it is given."""
-    return [{"type": "Feature", "id": code, "properties": {"name": name}, "geometry": _polygonal(json.loads(text))}
-            for code, name, text in shapes]
-
-
-def choropleth(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, numerator_label: str,
-               denominator_label: str, value_label: str, height: int = 520) -> go.Figure:
-    """Districts coloured by labelled bins of `value`; hover shows name, numerator, denominator and value."""
-    features = _features(tuple(zip(shapes["district_code"], shapes["district_name"], shapes["geometry_geojson"],
-                                   strict=True)))
-    data = units[units["unit_code"].isin(shapes["district_code"])]
-    # every district is drawn: one without a row (no facility, no report) is grey, "chưa có số liệu", not a hole
-    absent = shapes[~shapes["district_code"].isin(data["unit_code"])]
-    if len(absent):
-        data = pd.concat([data, pd.DataFrame({"unit_code": absent["district_code"],
-                                              "unit_name": absent["district_name"]})], ignore_index=True)
-    data = data.reset_index(drop=True)
-    bins = bins_for(data["value"], metric)
-    value_text = [F.pct(v) if metric in ("coverage", "dropout", "occupancy") else F.num(v, 1 if metric == "rate" else 0)
-                  for v in data["value"]]
-    flags = ["<br><b>Cần rà soát số liệu</b>" if bins.colours[b] == FLAG_COLOUR else "" for b in bins.index]
-    custom = np.stack([data["unit_code"], data["unit_name"], [F.num(v) for v in data["numerator"]],
-                       [F.num(v) for v in data["denominator"]], value_text, flags], axis=-1) if len(data) else None
-    n = len(bins.labels)
-    colours = bins.colours
-    scale = []
-    for i, colour in enumerate(colours):
-        scale += [[i / n, colour], [(i + 1) / n, colour]]
-    z = bins.index.astype(float)
-    # The map is drawn about 1.5 times as wide as high in the page's main column, minus the colour bar.
-    centre, zoom = _centre_zoom(features, width=height * 1.3, height=height)
-    fig = go.Figure(go.Choroplethmap(
-        geojson={"type": "FeatureCollection", "features": features}, locations=data["unit_code"], z=z,
-        zmin=-0.5, zmax=n - 0.5, colorscale=scale, customdata=custom, marker={"line": {"color": "white", "width": 1.2}},
-        colorbar={"title": {"text": value_label}, "tickvals": list(range(n)), "ticktext": bins.labels,
-                  "len": 0.9, "thickness": 16},
-        hovertemplate=(f"<b>%{{customdata[1]}}</b><br>{numerator_label}: %{{customdata[2]}}<br>"
-                       f"{denominator_label}: %{{customdata[3]}}<br>{value_label}: %{{customdata[4]}}"
-                       "%{customdata[5]}<extra></extra>"),
-    ))
-    fig.update_layout(map={"style": "white-bg", "center": centre, "zoom": zoom}, height=height,
-                      margin={"l": 0, "r": 0, "t": 0, "b": 0}, separators=SEPARATORS, clickmode="event+select",
-                      hoverlabel={"font": {"size": 14}})
-    return fig
 
 
 INCOMPLETE_NOTE = "chưa đủ xã báo cáo"

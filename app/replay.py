@@ -22,10 +22,9 @@ import threading
 from collections.abc import Callable
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from app import figures, memo
+from app import figures
 
 # Enough for every table and chart of every page for a room of scopes, dates and selections; an entry unused for an
 # hour goes (a snapshot replaced the night before is not kept for long).
@@ -96,32 +95,3 @@ def section(parts: tuple, draw: Callable[[], None]) -> None:
         draw()
     else:
         drawn(("section", *parts), draw)
-
-
-class _Built(go.Figure):
-    """A figure built once and handed to st.plotly_chart on every run. st.plotly_chart turns a figure into a dict on
-    every call, and plotly deep-copies the whole figure to do it (about 10 ms for a map); this one holds only that
-    dict, made once (a tenth of the memory of the figure it came from: 0,3 against 2,5 MB for a map)."""
-
-    def __init__(self, figure: go.Figure) -> None:
-        super().__init__()
-        self._as_dict = figure.to_dict()
-
-    def to_dict(self) -> dict:
-        return self._as_dict
-
-
-# Built figures of widget charts: a map's is a few hundred KB, so a few hundred at the most.
-FIGURES = memo.Memo(max_entries=256)
-
-
-def figure(build: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
-    """`build(*args, **kwargs)` (a function of app.charts), built once per distinct arguments, for a chart that must be
-    drawn on every run because it is a widget (a map one clicks on). Never changed after: st.plotly_chart only reads
-    it."""
-    key = digest(build, args, kwargs)
-    found = FIGURES.get(key)
-    if found is memo._MISSING:
-        found = _Built(build(*args, **kwargs))
-        FIGURES.put(key, found)
-    return found

@@ -11,12 +11,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import charts as C
 from app import chrome
 from app import figures
 from app import formatting as F
+from app import maps
 from app import replay
-from app.replay import figure, section  # noqa: F401  (pages call W.figure, W.section)
+from app.replay import section  # noqa: F401  (pages call W.section)
 from app import textwidth as T
 
 
@@ -275,20 +275,11 @@ def _download(frame: pd.DataFrame, cols: dict[str, Col], note: str | None, file_
     return data
 
 
-# No mode bar (its buttons are titled in English): the map is framed on the province, and a click opens a district.
-MAP_CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": False}
-
-
 def district_map(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, labels: tuple[str, str, str], key: str,
-                 caption: str, missing_reason: str | None, height: int = 440) -> None:
-    """The offline district map of `units` (unit_code, unit_name, numerator, denominator, value), labelled by
-    (numerator, denominator, value) names, with its caption; where the snapshot has no polygons, the reason instead.
-    Its table twin is the caller's."""
-    if shapes.empty:
-        st.info(F.md(missing_reason) if missing_reason else "Bản dữ liệu không có ranh giới các huyện.")
-        return
-    chart(C.choropleth, units, shapes, metric, *labels, height=height, key=key, config=MAP_CONFIG)
-    st.caption(caption)
+                 caption: str, missing_reason: str | None, **options) -> None:
+    """The offline district map (app.maps.district_map: named districts, one colour language); where the snapshot
+    has no polygons, the reason instead. Its table twin is the caller's."""
+    maps.district_map(units, shapes, metric, labels, key, caption, missing_reason, **options)
 
 
 # Charts have no mode bar: its buttons are titled in English, and every chart has its table twin.
@@ -346,20 +337,3 @@ def metric(label: str, value: Fig, help: str, delta: str | None = None, delta_co
     plain = note or (bool(delta) and delta.startswith("±"))
     st.metric(label, value.text(), delta=delta, delta_color="off" if plain else delta_color, help=help, border=True,
               delta_arrow="off" if plain else "auto")
-
-
-def sync_selection(map_key: str, select_key: str, codes: list[str]) -> None:
-    """A district clicked on the map becomes the selectbox's choice; the selectbox then drives the commune table.
-
-    Runs before the selectbox is drawn: the map's selection is already in session state at the start of the rerun.
-    """
-    state = st.session_state.get(map_key)
-    points = (state or {}).get("selection", {}).get("points", []) if state else []
-    if not points:
-        return
-    point = points[0]
-    code = point.get("location") or (point.get("customdata") or [None])[0]
-    seen = f"{map_key}__seen"
-    if code in codes and st.session_state.get(seen) != code:
-        st.session_state[select_key] = code
-        st.session_state[seen] = code

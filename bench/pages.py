@@ -5,11 +5,12 @@
 1. Server time of a warm rerun of the entry and of every page (AppTest: open the page once, then time `at.run()`
    --runs times; AppTest polls for the end of the script every 1 ms): median and p95. Targets: p95 ≤ 150 ms on the
    demo (Vĩnh Phúc), ≤ 500 ms on the national-scale warehouse (province 00).
-2. Size of the plotly JSON the coverage page sends for its map (the figure of app.charts.choropleth, serialised the
-   way st.plotly_chart does): the demo province, and every province of the national warehouse through the same
-   query and chart function (largest, and Hà Nội). Target ≤ 300 KB.
+2. Size of the SVG the coverage page sends for its map (app.maps.district_svg): the demo province, and every
+   province of the national warehouse through the same query and map function (largest, and Hà Nội), and the time
+   to build it the first time. Target ≤ 300 KB.
 3. Browser time from navigation to the map drawn: `streamlit run dashboard.py` on the demo, a fresh Chromium context
-   per navigation, goto the coverage page, wait until MapLibre has rendered every district polygon. Target ≤ 3 s.
+   per navigation, goto the coverage page, wait until every district's polygon and label is in the page, laid out
+   (its label has a size). Targets: ≤ 2 s, ≤ 3 s on the first navigation after a start.
 
 Defaults: bench/out/demo/data (`python bench/benchmark.py demo` builds it) and bench/out/national/data (read only).
 """
@@ -36,10 +37,10 @@ ENTRY = str(PROJECT / "dashboard.py")
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-MAP_DRAWN = """(n) => { const el = document.querySelector('.js-plotly-plot');
-    const m = el && el._fullLayout && el._fullLayout.map && el._fullLayout.map._subplot
-        && el._fullLayout.map._subplot.map;
-    return !!m && m.loaded() && new Set(m.queryRenderedFeatures().map(f => f.id)).size >= n; }"""
+MAP_DRAWN = """(n) => { const svg = document.querySelector('svg#bd-cov_map');
+    const labels = svg ? Array.from(svg.querySelectorAll('text[data-nhan]')) : [];
+    return !!svg && svg.querySelectorAll('path[data-code]').length >= n && labels.length >= n
+        && labels.every(t => t.getBoundingClientRect().width > 0); }"""
 
 
 def quiet_streamlit() -> None:
@@ -145,12 +146,10 @@ def server_reruns(data_dir: Path, runs: int, target_ms: float, viewers=VIEWERS) 
 
 
 def map_payloads(data_dir: Path) -> list[tuple[str, int, int]]:
-    """(province, districts drawn, bytes of the figure JSON) for each province of the warehouse."""
+    """(province, districts drawn, bytes of the map's SVG) for each province of the warehouse."""
     import pandas as pd
-    import plotly.io as pio
-    import plotly.tools
 
-    from app import charts as C
+    from app import maps
     from app import formatting as F
     from app import queries as q
     from etl.settings import load_settings
@@ -171,22 +170,27 @@ def map_payloads(data_dir: Path) -> list[tuple[str, int, int]]:
         units, shapes = q.coverage_units(snapshot, area, as_of, *args), q.district_shapes(snapshot, area)
         if shapes.empty:
             continue
-        fig = C.choropleth(units, shapes, "coverage", *labels)
-        # what st.plotly_chart puts in its message: the validated figure as JSON
-        spec = pio.to_json(plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True), validate=False)
-        sizes.append((name, len(shapes), len(spec.encode())))
+        started = time.perf_counter()
+        svg = maps.district_svg(units, shapes, "coverage", *labels, uid="bd-cov_map")
+        BUILD_SECONDS.append(time.perf_counter() - started)
+        sizes.append((name, len(shapes), len(svg.encode())))
     return sizes
 
 
+BUILD_SECONDS: list[float] = []  # time to build each map's SVG (projection, labels), the first time
+
+
 def payloads(demo: Path, national: Path | None) -> None:
-    print("\n== Map figure JSON sent by the coverage page (target ≤ 300 KB)")
+    print("\n== Map SVG sent by the coverage page (target ≤ 300 KB)")
     for name, n, size in map_payloads(demo):
-        print(f"   demo, {name}: {n} huyện, {size / 1024:.1f} KB")
+        print(f"   demo, {name}: {n} huyện, {size / 1024:.1f} KB, built in {BUILD_SECONDS[-1] * 1000:.0f} ms "
+              "(geopandas imported on the first map)")
     if national:
         sizes = sorted(map_payloads(national), key=lambda s: -s[2])
         for name, n, size in sizes[:3] + [s for s in sizes if s[0] == "Thành phố Hà Nội"]:
             print(f"   national warehouse, {name}: {n} huyện, {size / 1024:.1f} KB")
         median = statistics.median(s[2] for s in sizes) / 1024
+        print(f"   national warehouse: build per province {stats(BUILD_SECONDS[1:])}")
         print(f"   national warehouse: {len(sizes)} provinces with polygons, median {median:.1f} KB, "
               f"over 300 KB: {sum(s[2] > 300 * 1024 for s in sizes)}")
 
@@ -233,7 +237,8 @@ def browser_navigations(data_dir: Path, navigations: int) -> None:
     polygons = len(q.district_shapes(snapshot, q.all_districts(snapshot)))
     port = free_port()
     url = f"http://127.0.0.1:{port}/Bao_phu_tiem_chung"
-    print(f"\n== Navigation to the map drawn in Chromium, {data_dir} ({polygons} polygons; target ≤ 3 s)")
+    print(f"\n== Navigation to the map drawn in Chromium, {data_dir} ({polygons} polygons; targets ≤ 2 s, ≤ 3 s "
+          "on the first navigation after a start)")
     with tempfile.TemporaryFile("w+") as log:
         server = start_server(data_dir, port, log)
         try:
@@ -269,9 +274,9 @@ def browser_navigations(data_dir: Path, navigations: int) -> None:
             log.seek(0)
             text = log.read()
     print(f"   fresh browser (empty cache), warm server: {stats(fresh)}  "
-          f"{'ok' if statistics.median(fresh) <= 3 else 'OVER TARGET'}")
+          f"{'ok' if max(fresh) <= 2 else 'OVER TARGET'}")
     print(f"   returning browser (cached files, new session): {stats(again)}  "
-          f"{'ok' if statistics.median(again) <= 3 else 'OVER TARGET'}")
+          f"{'ok' if max(again) <= 2 else 'OVER TARGET'}")
     if "Traceback" in text:
         print(text)
 

@@ -75,16 +75,14 @@ if shapes.empty:
 else:
     map_tab, table_tab = st.tabs(["Bản đồ", "Bảng số liệu"])
     with map_tab:
-        # a widget (a click opens the district), so drawn on every run, from a figure built once (W.figure)
-        fig = W.figure(C.choropleth, units, shapes, metric, num_label, den_label, value_label)
-        st.plotly_chart(fig, key="cov_map", on_select="rerun", selection_mode="points",
-                        config={"displaylogo": False, "scrollZoom": False})
-        st.caption("Bấm vào một huyện trên bản đồ (hoặc chọn ở ô bên dưới) để xem các xã. Màu theo nhóm giá trị; "
-                   "màu tím hồng là số liệu cần rà soát.")
+        # a click on a district opens its communes below (the selectbox "Xem các xã của huyện")
+        W.district_map(units, shapes, metric, (num_label, den_label, value_label), "cov_map",
+                       "Bấm vào một huyện trên bản đồ (hoặc chọn ở ô bên dưới) để xem các xã; rê chuột lên huyện để "
+                       "xem tử số, mẫu số. Màu càng đậm càng kém; ô gạch tím là số liệu cần rà soát.",
+                       f.meta["geo_missing_reason"], select_key="cov_district")
     with table_tab:
         W.table(units, unit_cols, key="cov_table", file_name=f"bao_phu_huyen_{vax_date:%Y%m%d}", note=note)
 
-W.sync_selection("cov_map", "cov_district", codes)
 district = st.selectbox("Xem các xã của huyện", [None, *codes], key="cov_district",
                         format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
 if district:

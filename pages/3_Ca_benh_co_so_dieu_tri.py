@@ -131,8 +131,9 @@ shapes = q.district_shapes(f.snapshot, scope)
 map_tab, table_tab = st.tabs(["Bản đồ", "Bảng số liệu"])
 with map_tab:
     W.district_map(dist, shapes, "rate", ("F0 mới 7 ngày", "Dân số đầu kỳ", "F0 7 ngày /100.000 dân"), "f0_map",
-                   f"F0 mới 7 ngày đến ngày báo cáo {F.date(day)} trên 100.000 dân (dân số đầu kỳ).",
-                   f.meta["geo_missing_reason"])
+                   f"F0 mới 7 ngày đến ngày báo cáo {F.date(day)} trên 100.000 dân (dân số đầu kỳ); mũi tên: xu "
+                   "hướng so với 7 ngày trước đó (ngày chưa đủ xã báo cáo không tính). Màu càng đậm càng nhiều F0.",
+                   f.meta["geo_missing_reason"], trend="trend_direction")
 with table_tab:
     W.table(cases, case_cols, key="f0_units", file_name=f"f0_huyen_{day:%Y%m%d}",
             note=f"F0 theo huyện, 7 ngày đến ngày báo cáo {F.date(day)}; nguồn {SRC}")

@@ -33,7 +33,7 @@ else:
         W.district_map(dist, q.district_shapes(f.snapshot, scope), "occupancy",
                        ("Đang điều trị", "Giường sẵn sàng", "Công suất sử dụng giường"), "occupancy_map",
                        f"Công suất = người bệnh đang điều trị ÷ giường sẵn sàng của các cơ sở tỉnh, huyện đóng trên "
-                       f"địa bàn huyện, ngày {F.date(day)}. Huyện màu xám: không có cơ sở đang hoạt động hoặc chưa "
+                       f"địa bàn huyện, ngày {F.date(day)}. Màu càng đậm càng đầy; huyện gạch xám: không có cơ sở đang hoạt động hoặc chưa "
                        "báo cáo.", f.meta["geo_missing_reason"])
     with chart_tab:
         W.chart(C.stacked_bars, dist, "unit_name", {"beds_ready": "Giường sẵn sàng", "bed_quota": "Định mức được giao",

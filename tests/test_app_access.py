@@ -12,6 +12,7 @@ import duckdb
 import openpyxl
 import pytest
 from conftest_app import app_test, clear_caches, texts
+from svgmaps import drawn_maps
 
 from app import figures
 from app import queries as q
@@ -62,6 +63,9 @@ def drawn(at, recording: figures.Recording) -> tuple[str, set[str]]:
         spec = json.dumps(json.loads(chart.proto.spec), ensure_ascii=False)
         parts.append(spec)
         codes |= set(re.findall(r'"(\d{3}|\d{5})"', spec))
+    for drawn_map in drawn_maps(at).values():  # names on the map, hover texts, and the codes its units carry
+        parts.append(drawn_map.svg)
+        codes |= set(re.findall(r'data-(?:code|nhan)="(\d{3}|\d{5})"', drawn_map.svg))
     return "\n".join(parts), codes
 
 

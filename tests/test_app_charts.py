@@ -1,6 +1,5 @@
 """The F0 and facility charts, on frames made by hand: what is drawn where, checked trace by trace."""
 import datetime as dt
-import json
 
 import numpy as np
 import pandas as pd
@@ -82,30 +81,6 @@ def test_active_split_stacks_home_and_facility():
     assert (home.name, facility.name) == ("Điều trị tại nhà", "Điều trị tại cơ sở")
     assert home.stackgroup == facility.stackgroup == "active"
     assert list(facility.y) == [5, 5, 4, 4, 4] and "%{y:,d}" in facility.hovertemplate
-
-
-def test_occupancy_bins_and_no_review_bin_for_a_rate():
-    bins = C.bins_for(pd.Series([30.0, 85.0, 100.0, 250.0, None]), "occupancy")
-    assert [bins.labels[i] for i in bins.index] == ["dưới 50%", "80–90%", "từ 100% trở lên (quá tải)",
-                                                    "từ 100% trở lên (quá tải)", "chưa có số liệu"]
-    rate = C.bins_for(pd.Series([0.0, 466.7]), "rate")
-    assert not any("rà soát" in label for label in rate.labels), rate.labels
-
-
-def test_a_district_without_a_row_is_drawn_grey_not_left_out():
-    square = {"type": "Polygon", "coordinates": [[[105.5, 21.2], [105.7, 21.2], [105.7, 21.4], [105.5, 21.4],
-                                                  [105.5, 21.2]]]}
-    shapes = pd.DataFrame({"district_code": ["243", "248"], "district_name": ["Thành phố Vĩnh Yên", "Huyện Tam Đảo"],
-                           "geometry_geojson": [json.dumps(square)] * 2})
-    units = pd.DataFrame({"unit_code": ["243"], "unit_name": ["Thành phố Vĩnh Yên"], "numerator": [120],
-                          "denominator": [150], "value": [80.0]})
-    fig = C.choropleth(units, shapes, "occupancy", "Đang điều trị", "Giường sẵn sàng", "Công suất")
-    trace = fig.data[0]
-    assert list(trace.locations) == ["243", "248"]
-    assert list(trace.customdata[0][1:5]) == ["Thành phố Vĩnh Yên", "120", "150", "80,00%"]
-    assert list(trace.customdata[1][1:5]) == ["Huyện Tam Đảo", "–", "–", "–"]
-    ticks = list(fig.data[0].colorbar.ticktext)
-    assert ticks[int(trace.z[0])] == "80–90%" and ticks[int(trace.z[1])] == "chưa có số liệu"
 
 
 def test_the_deadline_gauge_and_bullets_carry_percent_on_their_axes():

@@ -226,12 +226,14 @@ def test_nothing_is_fetched_from_the_internet():
     assert config["logger"]["hideWelcomeMessage"] is True  # else the server asks the internet for its public IP
     for path in [ENTRY, *PAGES, *APP]:
         text = path.read_text(encoding="utf-8")
-        # only this machine's own addresses (the launcher prints them and polls its server's health)
-        assert not re.search(r"https?://(?!localhost\b|127\.0\.0\.1\b|\{)", text), f"{path.name} names a URL"
+        # only this machine's own addresses (the launcher prints them and polls its server's health), and SVG's
+        # namespace name (an identifier that is never fetched)
+        assert not re.search(r"https?://(?!localhost\b|127\.0\.0\.1\b|\{|www\.w3\.org/2000/svg\")", text), \
+            f"{path.name} names a URL"
         assert "px.choropleth(" not in text and "go.Choropleth(" not in text, "fetches a CDN topojson"
         assert "mapbox" not in text.lower() and ":material/" not in text, "tile server or icon font"
-    charts = (PROJECT / "app/charts.py").read_text(encoding="utf-8")
-    assert '"style": "white-bg"' in charts
+    # maps are drawn by the server as SVG (app/svgmap.py): no map library, no tiles, no glyphs
+    assert not re.search(r"Choroplethmap|Scattermap|map_style", (PROJECT / "app/charts.py").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("path", [ENTRY, *PAGES, *APP, *sorted((PROJECT / "tests").glob("test_app_*.py")),

@@ -1,15 +1,13 @@
 """The facilities page (pages/7_Co_so_dieu_tri.py) through AppTest, its figures checked against queries of our own on
 the hand-made warehouse of conftest_app (F01 Vĩnh Yên: quota 100, 150 beds ready, 120 occupied; F02 Tam Đảo: quota 50,
 60 beds ready, 20 occupied, both on 14/03/2022)."""
-import base64
-import json
 
 import duckdb
-import numpy as np
 import pytest
 
 pytest.register_assert_rewrite("conftest_app")
 from conftest_app import TAM_DAO, VINH_YEN, excel, open_page, table, texts
+from svgmaps import drawn_maps
 
 from etl.settings import load_settings
 from etl.snapshots import current_snapshot
@@ -84,26 +82,17 @@ def test_days_until_full_wording():
     assert F.days_until_full(90) == "90,0 ngày"
 
 
-def plotly_array(value) -> list:
-    """A figure's array as plotly writes it to JSON: a list, or base64 bytes with their dtype."""
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
-    return list(value)
-
-
 def test_occupancy_map_of_the_districts(app):
-    at = open_page(PAGE)
-    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    (spec,) = [c for c in charts if c["data"][0]["type"] == "choroplethmap"]
-    trace = spec["data"][0]
-    ticks = trace["colorbar"]["ticktext"]
-    bin_of = {code: ticks[int(z)] for code, z in zip(trace["locations"], plotly_array(trace["z"]), strict=True)}
-    # Vĩnh Yên 120 ÷ 150 = 80%; Tam Đảo 20 ÷ 60 = 33,33%; the 7 districts without a facility are grey, not holes
-    assert bin_of[VINH_YEN] == "80–90%" and bin_of[TAM_DAO] == "dưới 50%"
-    assert len(bin_of) == 9 and sum(b == "chưa có số liệu" for b in bin_of.values()) == 7
-    hover = {row[0]: row[2:5] for row in trace["customdata"]}
-    assert hover[VINH_YEN] == ["120", "150", "80,00%"]
-    assert trace["colorbar"]["title"]["text"] == "Công suất sử dụng giường"
+    drawn = drawn_maps(open_page(PAGE))["occupancy_map"]
+    # Vĩnh Yên 120 ÷ 150 = 80%; Tam Đảo 20 ÷ 60 = 33,33%; the 7 districts without a facility are hatched, not holes
+    assert drawn.bin_of(VINH_YEN) == "80–90%" and drawn.bin_of(TAM_DAO) == "dưới 50%"
+    assert len(drawn.fills) == 9 and sum(drawn.bin_of(c) == "chưa có số liệu" for c in drawn.fills) == 7
+    assert drawn.labels[VINH_YEN] == ["TP. Vĩnh Yên", "80,00%"] and drawn.labels[TAM_DAO] == ["Tam Đảo", "33,33%"]
+    assert drawn.hovers[VINH_YEN] == ("Thành phố Vĩnh Yên\nĐang điều trị: 120\nGiường sẵn sàng: 150\n"
+                                      "Công suất sử dụng giường: 80,00%")
+    assert drawn.title == "Công suất sử dụng giường"
+    # fuller is darker: 80–90% is the third of five shades, below 50% the palest
+    assert (drawn.fills[VINH_YEN], drawn.fills[TAM_DAO]) == ("#fc8d59", "#fef0d9")
 
 
 def test_a_snapshot_older_than_the_facility_marts_says_how_to_rebuild(use_data, app_copy):

@@ -1,12 +1,10 @@
 """Formatting, charts and the Excel twin of every table: pure functions, checked by hand."""
 import datetime as dt
 import io
-import json
 
 import openpyxl
 import pandas as pd
 
-from app import charts as C
 from app import formatting as F
 from app import widgets as W
 
@@ -57,47 +55,6 @@ def test_excel_twin_keeps_numbers_dates_headers_and_the_note():
     assert row[1].value == 7100 and row[1].number_format == "#,##0"
     assert row[2].value == 101.43 and row[3].value == "trên 100%"
     assert row[4].value.date() == dt.date(2022, 3, 10) and row[4].number_format == "dd/mm/yyyy"
-
-
-def test_bins_are_labelled_and_data_problems_get_their_own():
-    bins = C.bins_for(pd.Series([45.0, 96.0, 101.2, None]), "coverage")
-    labels = [bins.labels[i] for i in bins.index]
-    assert labels == ["dưới 50%", "95–99%", "trên 100% (cần rà soát)", "chưa có số liệu"]
-    assert bins.colours[bins.index[2]] == C.FLAG_COLOUR and bins.colours[bins.index[3]] == C.NO_DATA_COLOUR
-    counts = C.bins_for(pd.Series([120, 2600, -50]), "unvaccinated")
-    assert counts.labels[counts.index[2]].startswith("âm") and counts.labels[0] == "0–1.000"
-
-
-def test_choropleth_is_offline_and_hover_carries_numerator_and_denominator():
-    square = {"type": "Polygon", "coordinates": [[[105.5, 21.2], [105.7, 21.2], [105.7, 21.4], [105.5, 21.4],
-                                                  [105.5, 21.2]]]}
-    shapes = pd.DataFrame({"district_code": ["243"], "district_name": ["Thành phố Vĩnh Yên"],
-                           "geometry_geojson": [json.dumps(square)]})
-    units = pd.DataFrame({"unit_code": ["243"], "unit_name": ["Thành phố Vĩnh Yên"], "numerator": [19100],
-                          "denominator": [21000], "value": [90.95]})
-    fig = C.choropleth(units, shapes, "coverage", "Người đã tiêm ≥ mũi 1", "Dân số đầu kỳ", "Tỷ lệ bao phủ")
-    trace = fig.data[0]
-    assert trace.type == "choroplethmap" and fig.layout.map.style == "white-bg"
-    assert list(trace.customdata[0]) == ["243", "Thành phố Vĩnh Yên", "19.100", "21.000", "90,95%", ""]
-    assert "Người đã tiêm ≥ mũi 1" in trace.hovertemplate and "Dân số đầu kỳ" in trace.hovertemplate
-    assert fig.layout.separators == ",."
-    assert abs(fig.layout.map.center.lon - 105.6) < 1e-9 and 8 < fig.layout.map.zoom < 12
-
-
-def test_a_geometry_collection_is_drawn_by_its_polygons():
-    """The shipped national boundary file has GeometryCollections (a polygon and a stray line left by
-    simplification): the map keeps the polygon instead of failing on the missing coordinates."""
-    square = [[[105.5, 21.2], [105.7, 21.2], [105.7, 21.4], [105.5, 21.4], [105.5, 21.2]]]
-    collection = {"type": "GeometryCollection", "geometries": [
-        {"type": "Polygon", "coordinates": square}, {"type": "LineString", "coordinates": [[105.7, 21.2], [105.8, 21.3]]}]}
-    shapes = pd.DataFrame({"district_code": ["184"], "district_name": ["Huyện A"],
-                           "geometry_geojson": [json.dumps(collection)]})
-    units = pd.DataFrame({"unit_code": ["184"], "unit_name": ["Huyện A"], "numerator": [1], "denominator": [2],
-                          "value": [50.0]})
-    fig = C.choropleth(units, shapes, "coverage", "Tử số", "Mẫu số", "Tỷ lệ")
-    geometry = fig.data[0].geojson["features"][0]["geometry"]
-    assert geometry == {"type": "MultiPolygon", "coordinates": [square]}
-    assert abs(fig.layout.map.center.lon - 105.6) < 1e-9  # the stray line does not move the map
 
 
 def test_detail_columns_go_to_the_excel_file_only():

@@ -3,7 +3,6 @@ request outside this machine blocked (provincial networks are closed). Screensho
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import subprocess
@@ -13,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_maps import ink, map_units, pixel
 from ports import free_port, free_ports  # noqa: F401  (the other browser tests import them from here)
 
 pytest_plugins = ["conftest_app"]
@@ -153,23 +153,6 @@ def assert_no_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def inside_point(data_dir: Path, district: str) -> tuple[float, float]:
-    import duckdb
-    from shapely.geometry import shape
-
-    from etl.settings import load_settings
-    from etl.snapshots import current_snapshot
-
-    con = duckdb.connect(str(current_snapshot(load_settings(data_dir))), read_only=True)
-    try:
-        text = con.execute("SELECT geometry_geojson FROM ref.district_shapes WHERE district_code = ?",
-                           [district]).fetchone()[0]
-    finally:
-        con.close()
-    point = shape(json.loads(text)).representative_point()
-    return point.x, point.y
-
-
 def test_the_overview_is_what_the_root_url_opens(server, browser_page):
     page, _ = browser_page
     page.goto(server + "/")
@@ -179,55 +162,46 @@ def test_the_overview_is_what_the_root_url_opens(server, browser_page):
     assert "14/03/2022" in body
 
 
-def test_the_map_draws_offline_and_a_click_opens_the_district(server, browser_page, app_data):
+def test_the_map_names_every_district_offline_and_a_click_opens_the_district(server, browser_page):
     page, blocked = browser_page
     page.goto(server + "/Bao_phu_tiem_chung")
     wait_drawn(page, "Người chưa tiêm theo nhóm ưu tiên và lý do")
-    plot = page.locator(".js-plotly-plot").first
-    plot.locator("canvas").first.wait_for(timeout=30_000)
-    page.wait_for_function(
-        "() => { const el = document.querySelector('.js-plotly-plot'); return el && el._fullLayout"
-        " && el._fullLayout.map && el._fullLayout.map._subplot && el._fullLayout.map._subplot.map"
-        " && el._fullLayout.map._subplot.map.loaded(); }", timeout=30_000)
-    # Polygons the map actually rendered on its canvas (MapLibre's own count), one per district.
-    drawn = page.evaluate("() => new Set(document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map"
-                          ".queryRenderedFeatures().map(f => f.id)).size")
-    assert drawn >= 9, f"the map drew {drawn} district polygons"
+    units = map_units(page, "cov_map")
+    assert len(units) == 9
+    # every district has its own drawn label: its name and figure, with ink where the text is
+    for code, unit in units.items():
+        assert unit["label"] and unit["box"][2] > 20 and ink(page, unit["box"]) > 30, (code, unit)
+    assert units[VINH_YEN]["label"] == ["TP. Vĩnh Yên", "90,95%"]
+    # 90,95% is in the 90–95% bin, OrRd's second shade, on the screen's pixels as in the document
+    assert units[VINH_YEN]["fill"] == "rgb(253, 204, 138)"
+    assert pixel(page, *units[VINH_YEN]["inside"]) == (253, 204, 138)
     page.screenshot(path=str(SHOTS / "2_bao_phu_ban_do.png"))
-    # Click inside Thành phố Vĩnh Yên: a point surely inside its polygon, projected to pixels by the map itself.
-    lon, lat = inside_point(app_data, VINH_YEN)
-    x, y = page.evaluate("([lon, lat]) => { const p = document.querySelector('.js-plotly-plot')._fullLayout.map"
-                         "._subplot.map.project([lon, lat]); return [p.x, p.y]; }", [lon, lat])
-    box = plot.locator(".maplibregl-canvas, canvas").first.bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.mouse.click(*units[VINH_YEN]["inside"])
     wait_drawn(page, "Các xã, phường, thị trấn của Thành phố Vĩnh Yên")
+    page.wait_for_selector('svg#bd-cov_map path[data-code="243"][data-chon]', timeout=10_000)  # outlined
     assert_no_exception(page)
     page.screenshot(path=str(SHOTS / "2_bao_phu_cac_xa.png"))
     assert blocked == []
 
 
-MAP_POLYGONS = """() => { for (const el of document.querySelectorAll('.js-plotly-plot')) {
-        const map = el._fullLayout && el._fullLayout.map && el._fullLayout.map._subplot
-            && el._fullLayout.map._subplot.map;
-        if (map && map.loaded()) return new Set(map.queryRenderedFeatures().map(f => f.id)).size; }
-    return 0; }"""
-
-
-@pytest.mark.parametrize(("path", "text", "name"), [
-    ("/Ca_benh_co_so_dieu_tri", "F0 chưa được cấp thuốc, chưa được theo dõi", "3_f0_ban_do"),
-    ("/Co_so_dieu_tri", "Trạm y tế xã không có người trực khi kiểm tra", "7_cong_suat_ban_do"),
+@pytest.mark.parametrize(("path", "text", "key", "name", "colour"), [
+    # Vĩnh Yên: 466,7 F0 per 100.000, the darkest of 5 shades; 120 ÷ 150 = 80% of beds, the third
+    ("/Ca_benh_co_so_dieu_tri", "F0 chưa được cấp thuốc, chưa được theo dõi", "f0_map", "3_f0_ban_do",
+     (179, 0, 0)),
+    ("/Co_so_dieu_tri", "Trạm y tế xã không có người trực khi kiểm tra", "occupancy_map", "7_cong_suat_ban_do",
+     (252, 141, 89)),
 ])
-def test_the_f0_and_occupancy_maps_draw_every_district_offline(server, browser_page, path, text, name):
-    """The F0 rate map (page 3) and the occupancy map (page 7): the same offline component as the coverage map,
-    every district polygon drawn, districts without figures included (grey)."""
+def test_the_f0_and_occupancy_maps_name_every_district_offline(server, browser_page, path, text, key, name, colour):
+    """The F0 rate map (page 3) and the occupancy map (page 7): every district drawn and named, those without
+    figures hatched; a district at a known figure in its bin's colour."""
     page, blocked = browser_page
     page.goto(server + path)
     wait_drawn(page, text)
-    # MapLibre draws its polygons a few frames after it reports loaded, and Streamlit may mount the chart again
-    # while the page settles: the count is taken the moment it is complete
-    drawn = page.wait_for_function(f"() => {{ const n = ({MAP_POLYGONS})(); return n >= 9 ? n : false; }}",
-                                   timeout=30_000).json_value()
-    assert drawn >= 9, f"the map drew {drawn} district polygons"
+    page.get_by_role("tab", name=re.compile("Bản đồ")).first.click()
+    units = map_units(page, key)
+    assert len(units) == 9 and all(u["label"] and u["box"][2] > 20 for u in units.values())
+    assert pixel(page, *units[VINH_YEN]["inside"]) == colour
+    assert sum(u["fill"].startswith("url(") for u in units.values()) == 7  # hatched: no figure
     assert_no_exception(page)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     assert blocked == []

@@ -9,11 +9,8 @@ tiến trình (hay K tiến trình) phục vụ được. Prints its figures; it
   common: [--processes K] [--data DIR] [--app-dir DIR] [--timeout 60] [--seed 1] [--no-warmup] [--no-deflate] [--watch]
           [--url http://127.0.0.1:PORT [--server-pids PID,PID | --server-ports P,P]]
 
-Each viewer is a real Streamlit session: a websocket on ws://HOST:PORT/_stcore/stream (subprotocol "streamlit", the
-sign-in cookie bcd_phien in the handshake), BackMsg rerun_script messages as the browser sends them (the URL's page
-name on opening, the page's page_script_hash learnt from the server's `navigation` message on a click, the hashes of
-the messages already received as cached_message_hashes, the browser's context_info), and ForwardMsg read until the
-run's script_finished. Every viewer comes from 127.0.0.1 (one room behind one NAT).
+Each viewer is a real Streamlit session over the websocket protocol as the browser speaks it (app/wsclient.py, which
+the dashboard's own warm-up, app/warm.py, uses too). Every viewer comes from 127.0.0.1 (one room behind one NAT).
 
 Viewers are spread over 16 scopes: the committee (bench.bcd), health (bench.syt), the demo's standing-committee
 members that the snapshot's assignments give districts to (uv.*: a member's districts come from the assignments, so
@@ -80,7 +77,6 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -89,17 +85,11 @@ sys.path.insert(0, str(PROJECT))
 os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 
 import psutil  # noqa: E402  (comes with Streamlit)
-from websockets.asyncio.client import connect  # noqa: E402  (comes with Streamlit's server, uvicorn)
-from websockets.exceptions import ConnectionClosed, WebSocketException  # noqa: E402
 
-from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+from app.wsclient import COOKIE, Client, Viewer, url_pathname  # noqa: E402,F401  (the protocol, shared with app.warm)
 
-COOKIE = "bcd_phien"
 DEFAULT_DATA = PROJECT / "bench" / "out" / "demo" / "data"
 BENCH_PASSWORD = "mat-khau-do-toc-do"
-FINISHED = {0: "ok", 1: "lỗi biên dịch", 2: "dừng sớm để chạy lại", 3: "fragment xong"}
-EARLY_FOR_RERUN = 2
 OPENED: list = []  # the state database, then the sessions opened: ended (signed out) at the end
 THINK = 20.0  # human: seconds of thought at most before a click
 UPSTREAM_HEADER = "X-Bcd-May-Chu"  # deploy/Caddyfile.template: the internal port of the process that answered
@@ -249,45 +239,6 @@ def listening_pids(ports: list[int]) -> list[int]:
 
 # ---------------------------------------------------------------- viewers and their sessions
 
-@dataclass
-class Viewer:
-    n: int
-    login: str
-    scope: str
-    token: str
-    base: str
-    cookies: dict = field(default_factory=dict)
-    pages: list = field(default_factory=list)  # url pathnames, in this viewer's order of visit
-    hashes: dict = field(default_factory=dict)  # url pathname -> page_script_hash (from `navigation`)
-    cache: set = field(default_factory=set)  # hashes of the cacheable messages received (the browser's cache)
-    ws: object = None
-    visited: int = 0
-    upstream: str = ""  # behind the proxy: the process that answered its first request (UPSTREAM_HEADER)
-    current: str = ""  # the page on screen
-    widgets: list = field(default_factory=list)  # (id, options, value) of its radios and selectboxes
-
-
-@dataclass
-class Run:
-    viewer: int
-    scope: str
-    page: str
-    kind: str  # open | click | widget | warm
-    seconds: float
-    kbytes: float
-    error: str | None = None
-    at: float = 0.0
-    base: str = ""
-    texts: list = field(default_factory=list)  # markdown, captions and alerts drawn (Load(keep_texts=True))
-
-
-def url_pathname(path: str) -> str:
-    """The URL of a page under pages/ as Streamlit names it: '1_Tong_quan.py' -> 'Tong_quan'."""
-    stem = Path(path).stem
-    head, _, rest = stem.partition("_")
-    return rest if head.isdigit() and rest else stem
-
-
 def quiet_streamlit() -> None:
     """Outside a server Streamlit warns on every cached call ('No runtime found'): errors only."""
     import logging
@@ -382,152 +333,9 @@ def proxy_cookies(v: Viewer) -> dict:
     return out
 
 
-# ---------------------------------------------------------------- the protocol
-
-class Load:
-    def __init__(self, timeout: float, deflate: bool = True, keep_texts: bool = False):
-        self.timeout = timeout
-        self.keep_texts = keep_texts  # tests read what a run drew (app.frame's snapshot id, its warnings)
-        self.deflate = deflate  # permessage-deflate, as browsers ask for it
-        self.runs: list[Run] = []
-        self.connects: list[float] = []
-        self.errors: list[str] = []
-
-    async def open(self, v: Viewer) -> None:
-        cookies = {COOKIE: v.token, **v.cookies}
-        ws_url = "ws" + v.base[len("http"):] + "/_stcore/stream"
-        started = time.perf_counter()
-        v.ws = await connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout,
-                             compression="deflate" if self.deflate else None,
-                             additional_headers={"Cookie": "; ".join(f"{k}={x}" for k, x in cookies.items()),
-                                                 "Origin": v.base, "User-Agent": "bench/load.py"})
-        self.connects.append(time.perf_counter() - started)
-        v.cache.clear()
-
-    async def close(self, v: Viewer) -> None:
-        if v.ws is not None:
-            ws, v.ws = v.ws, None
-            try:
-                await asyncio.wait_for(ws.close(), 5)
-            except (OSError, asyncio.TimeoutError, WebSocketException):
-                pass
-
-    def message(self, v: Viewer, page: str, first: bool, widget: tuple | None = None) -> bytes:
-        b = BackMsg()
-        r = b.rerun_script
-        page_hash = None if first else v.hashes.get(page)
-        if page_hash:
-            r.page_script_hash = page_hash  # a click on a page link
-        else:
-            r.page_name = page  # the URL typed or reloaded: /<page>
-        r.query_string = ""
-        r.widget_states.SetInParent()
-        if widget is not None:  # another option of a radio or a selectbox: the page's widgets as they are, one changed
-            for wid, options, value in v.widgets:
-                w = r.widget_states.widgets.add()
-                w.id = wid
-                w.string_value = widget[1] if wid == widget[0] else value
-        r.cached_message_hashes.extend(sorted(v.cache))
-        c = r.context_info
-        c.timezone = "Asia/Ho_Chi_Minh"
-        c.timezone_offset = -420
-        c.locale = "vi-VN"
-        c.url = f"{v.base}/{page}"
-        c.is_embedded = False
-        c.color_scheme = "light"
-        return b.SerializeToString()
-
-    async def page(self, v: Viewer, page: str, kind: str, widget: tuple | None = None) -> Run:
-        """Open `page` (a new websocket when the viewer has none), or change `widget` (id, new value) on it, and read
-        until its run has finished."""
-        first = v.ws is None
-        if first:
-            widget = None
-        if first:
-            try:
-                await self.open(v)
-            except (OSError, asyncio.TimeoutError, WebSocketException) as e:
-                return self.record(Run(v.n, v.scope, page, kind, 0.0, 0.0, f"kết nối: {type(e).__name__} {e}"))
-            kind = "open" if kind != "warm" else kind
-        started = time.perf_counter()
-        size = 0
-        error = None
-        texts = []
-        try:
-            await v.ws.send(self.message(v, page, first, widget))
-            v.current, widgets = page, []
-            deadline = started + self.timeout
-            while True:
-                left = deadline - time.perf_counter()
-                if left <= 0:
-                    raise asyncio.TimeoutError
-                data = await asyncio.wait_for(v.ws.recv(), left)
-                size += len(data)
-                m = ForwardMsg()
-                m.ParseFromString(data)
-                kind_of = m.WhichOneof("type")
-                if m.metadata.cacheable and m.hash:
-                    v.cache.add(m.hash)
-                if kind_of == "delta":
-                    el = m.delta.new_element if m.delta.WhichOneof("type") == "new_element" else None
-                    what = el.WhichOneof("type") if el is not None else None
-                    if what in ("radio", "selectbox"):
-                        w = getattr(el, what)
-                        if len(w.options) > 1 and not w.form_id and not w.disabled:
-                            value = w.raw_value if w.HasField("raw_value") else w.options[w.default] \
-                                if 0 <= w.default < len(w.options) else w.options[0]
-                            widgets.append((w.id, list(w.options), value))
-                    elif self.keep_texts and what in ("markdown", "alert"):
-                        texts.append(getattr(el, what).body)
-                    elif what == "exception" and error is None:
-                        error = f"exception {el.exception.type}: {el.exception.message[:160]}"
-                    elif what == "text_input" and el.text_input.label == "Tên đăng nhập" and error is None:
-                        error = "trang đăng nhập (cookie không được nhận)"
-                elif kind_of == "navigation":
-                    for p in m.navigation.app_pages:
-                        v.hashes[p.url_pathname] = p.page_script_hash
-                elif kind_of == "page_not_found" and error is None:
-                    error = f"không có trang {page}"
-                elif kind_of == "script_finished":
-                    status = m.script_finished
-                    if status == EARLY_FOR_RERUN:
-                        continue  # st.switch_page or st.rerun: the run goes on
-                    if status == 1 and error is None:
-                        error = f"script_finished: {FINISHED.get(status, status)}"
-                    v.widgets = widgets
-                    break
-        except asyncio.TimeoutError:
-            error = f"quá {num(self.timeout, 0)} s không xong"
-            await self.close(v)  # its script_finished could be mistaken for the next run's
-        except (ConnectionClosed, OSError, WebSocketException) as e:
-            error = f"mất kết nối: {type(e).__name__} {e}"
-            await self.close(v)
-        return self.record(Run(v.n, v.scope, page, kind, time.perf_counter() - started, size / 1024, error,
-                               time.monotonic(), v.base, texts))
-
-    def record(self, run: Run) -> Run:
-        if run.kind != "warm":
-            self.runs.append(run)
-            if run.error:
-                self.errors.append(f"{run.scope} /{run.page}: {run.error}")
-        return run
-
-    def some_widget(self, v: Viewer, rng: random.Random) -> tuple | None:
-        """(id, another option) of a radio or selectbox of the page on screen; None when it has none."""
-        if not v.widgets or v.ws is None:
-            return None
-        wid, options, value = rng.choice(v.widgets)
-        return wid, rng.choice([o for o in options if o != value] or options)
-
-    def next_page(self, v: Viewer) -> str:
-        page = v.pages[v.visited % len(v.pages)]
-        v.visited += 1
-        return page
-
-
 # ---------------------------------------------------------------- scenarios
 
-async def warm(load: Load, servers: Servers, viewers_for_warmup: list[Viewer], pages: list[str]) -> None:
+async def warm(load: Client, servers: Servers, viewers_for_warmup: list[Viewer], pages: list[str]) -> None:
     started = time.perf_counter()
     for v in viewers_for_warmup:
         for page in pages:
@@ -539,7 +347,7 @@ async def warm(load: Load, servers: Servers, viewers_for_warmup: list[Viewer], p
           f"{num(time.perf_counter() - started)} s")
 
 
-async def scenario_cpu(args, load: Load, servers: Servers, viewers: list[Viewer], pages) -> None:
+async def scenario_cpu(args, load: Client, servers: Servers, viewers: list[Viewer], pages) -> None:
     labels = dict(pages)
     order = [p for p, _ in pages]
     idle0, t0 = servers.cpu(), time.perf_counter()
@@ -576,7 +384,7 @@ async def scenario_cpu(args, load: Load, servers: Servers, viewers: list[Viewer]
     print(f"  {'mọi trang':32} CPU trung bình {num(sum(all_cpu) / len(all_cpu) * 1000, 0)} ms một lượt")
 
 
-async def scenario_sessions(load: Load, servers: Servers, viewers: list[Viewer]) -> None:
+async def scenario_sessions(load: Client, servers: Servers, viewers: list[Viewer]) -> None:
     """Memory per open session: every page of every viewer's scope drawn once first (the caches full for what the
     viewers will open), then the viewers connect and each opens its first page and stays; the servers' RSS before and
     after, over the viewers."""
@@ -594,7 +402,7 @@ async def scenario_sessions(load: Load, servers: Servers, viewers: list[Viewer])
     await asyncio.gather(*(load.close(v) for v in viewers))
 
 
-async def scenario_burst(args, load: Load, servers: Servers, viewers: list[Viewer], pages) -> None:
+async def scenario_burst(args, load: Client, servers: Servers, viewers: list[Viewer], pages) -> None:
     start = time.monotonic() + 1.0
     rng = random.Random(args.seed)
     offsets = [rng.uniform(0, 1) for _ in viewers]
@@ -609,7 +417,7 @@ async def scenario_burst(args, load: Load, servers: Servers, viewers: list[Viewe
     await asyncio.gather(*(one(v, o) for v, o in zip(viewers, offsets)))
 
 
-async def scenario_human(args, load: Load, servers: Servers, viewers: list[Viewer], pages, seconds: float,
+async def scenario_human(args, load: Client, servers: Servers, viewers: list[Viewer], pages, seconds: float,
                          every_minute=None) -> None:
     rng = random.Random(args.seed)
     end = time.monotonic() + seconds
@@ -636,7 +444,7 @@ async def scenario_human(args, load: Load, servers: Servers, viewers: list[Viewe
         monitor.cancel()
 
 
-def soak_monitor(load: Load, servers: Servers, started: float):
+def soak_monitor(load: Client, servers: Servers, started: float):
     rss0 = servers.rss()
 
     async def every_minute(end: float) -> None:
@@ -656,7 +464,7 @@ def soak_monitor(load: Load, servers: Servers, started: float):
 
 # ---------------------------------------------------------------- report
 
-def report(args, load: Load, servers: Servers, wall: float, cpu_server: float, cpu_gen: float, rss0: int,
+def report(args, load: Client, servers: Servers, wall: float, cpu_server: float, cpu_gen: float, rss0: int,
            rss1: int, load0: str, cpu_each: dict[int, float]) -> None:
     cores = os.cpu_count() or 1
     ok = [r for r in load.runs if not r.error]
@@ -748,7 +556,7 @@ async def main_async(args, servers: Servers) -> None:
     urls = [p for p, _ in pages]
     count = (0 if args.all_scopes else 1) if args.scenario == "cpu" else args.viewers
     viewers = make_viewers(args.data, count, servers.bases, urls, rng, proxied=bool(args.url))
-    load = Load(args.timeout, deflate=not args.no_deflate)
+    load = Client(args.timeout, deflate=not args.no_deflate)
     if args.scenario == "cpu":  # the first pass, discarded; the viewers stay on their websockets
         started, c0 = time.perf_counter(), servers.cpu()
         for v in viewers:

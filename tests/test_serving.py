@@ -1,5 +1,5 @@
 """A briefing room on one server while the data changes under it: fifty real Streamlit sessions (the websocket
-protocol of bench/load.py, no browser) on `streamlit run dashboard.py`, while a new snapshot is published, the file
+protocol of app/wsclient.py, no browser) on `streamlit run dashboard.py`, while a new snapshot is published, the file
 CURRENT names disappears, and the next run publishes again. Every viewer moves onto what is served at their next
 click, sees the last good data with a Vietnamese explanation when the file is gone, and never an error."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ from test_browser import PROJECT, serve
 
 from app import queries as q
 from app.frame import PAGES
-from bench.load import Load, Viewer, url_pathname
+from app.wsclient import Client, Viewer, url_pathname
 from etl import snapshots as S
 from etl.settings import load_settings
 
@@ -56,7 +56,7 @@ def test_fifty_viewers_follow_every_publication_and_keep_the_last_good_data_when
     with serve(app_copy, tmp_path / "server.log") as url:
         viewers = [Viewer(n, roles[n * len(roles) // VIEWERS][0], roles[n * len(roles) // VIEWERS][0], token, url)
                    for n, token in enumerate(tokens)]
-        load = Load(timeout=120, keep_texts=True)
+        load = Client(timeout=120, keep_texts=True)
 
         async def everyone(page: str):
             return await asyncio.gather(*(load.page(v, page, "click") for v in viewers))
@@ -146,7 +146,7 @@ def test_viewers_clicking_through_kills_a_full_disk_and_a_lost_file_never_see_an
     with serve(app_copy, tmp_path / "server.log") as url:
         viewers = [Viewer(n, "committee" if n < VIEWERS // 2 else "district", "", token, url)
                    for n, token in enumerate(tokens)]
-        load = Load(timeout=120, keep_texts=True)
+        load = Client(timeout=120, keep_texts=True)
 
         async def scenario():
             done = asyncio.Event()

@@ -326,6 +326,12 @@ class State(Ledger):
             con.execute("DELETE FROM sessions WHERE token_hash = ?", (key,))
             self._audit(con, "sign_out", row["login"], address, None)
 
+    def end_system_sessions(self, address: str) -> int:
+        """Delete every session a system process opened under `address` (the warm-up of the caches, app/warm.py:
+        no one signed in, so no one signs out and nothing is audited); how many."""
+        with self._transaction() as con:
+            return con.execute("DELETE FROM sessions WHERE address = ?", (address,)).rowcount
+
     def audit(self, event: str, login: str | None, address: str | None, detail: dict | None = None) -> None:
         with self._transaction() as con:
             self._audit(con, event, login, address, detail)

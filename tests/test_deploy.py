@@ -5,6 +5,7 @@ from __future__ import annotations
 import configparser
 import io
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -40,8 +41,11 @@ def proxied(app_data, tmp_path_factory):
     """`python3 -m app.launcher --processes 2` (from the project's .venv) on a copy of the hand-made warehouse: two
     Streamlit processes on 127.0.0.1 behind Caddy. Yields (proxy URL, the two internal ports, data directory)."""
     require_caddy()
+    from conftest_app import session_for
+
     data = tmp_path_factory.mktemp("deploy") / "data"
     shutil.copytree(app_data, data)
+    session_for("committee", data_dir=data)  # an account, whose scope the launcher's warm-up draws
     port, backend = free_port(), free_ports(2)
     env = {k: v for k, v in os.environ.items() if k not in ("COVID_DATA_DIR", "COVID_PROVINCE")}
     proc = subprocess.Popen([sys.executable, "-m", "app.launcher", "--data-dir", str(data), "--port", str(port),
@@ -59,7 +63,7 @@ def proxied(app_data, tmp_path_factory):
 
     children = psutil.Process(proc.pid).children(recursive=True)
     try:
-        yield f"http://127.0.0.1:{port}", (backend, backend + 1), data
+        yield f"http://127.0.0.1:{port}", (backend, backend + 1), data, lines
     finally:
         stop(proc)  # SIGTERM, as systemd or kill sends it
         out = "".join(lines)
@@ -86,7 +90,7 @@ def get(url: str, cookie: str | None = None) -> tuple[int, str | None]:
 def test_clients_without_a_cookie_are_spread_and_one_with_its_cookie_stays(proxied):
     """Cookie affinity, not IP hash: clients from one address (a briefing room behind one NAT) are spread over both
     processes; each gets Caddy's cookie, and a client that sends it back always reaches the same process."""
-    url, backends, _ = proxied
+    url, backends, _, _ = proxied
     health = f"{url}/_stcore/health"
     first = [get(health) for _ in range(16)]  # 16 clients, each with no cookie yet
     assert all(cookie for _, cookie in first)
@@ -108,7 +112,7 @@ def test_a_browser_through_the_proxy_reruns_on_a_click_and_downloads_an_excel_fi
     import openpyxl
 
     require_chromium()
-    url, backends, data = proxied
+    url, backends, data, _ = proxied
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     try:
         page = chromium.new_page(viewport={"width": 1440, "height": 2600}, locale="vi-VN", accept_downloads=True)
@@ -131,6 +135,37 @@ def test_a_browser_through_the_proxy_reruns_on_a_click_and_downloads_an_excel_fi
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         chromium.close()
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_the_launcher_warms_every_process_and_leaves_no_session_behind(proxied):
+    """After the start, the launcher draws every page in both processes for the scope that has an account, says how
+    far it is in Vietnamese, then sums it up in one line; the warm-up's sessions are gone, and nothing is audited."""
+    from app import warm
+    from app.frame import PAGES
+
+    _, _, data, lines = proxied
+    deadline = time.monotonic() + 120
+    while not (done := [line for line in lines if line.startswith("[làm nóng] Đã làm nóng bộ nhớ đệm")]):
+        assert time.monotonic() < deadline, "".join(lines)
+        time.sleep(0.2)
+    out = "".join(lines)
+    assert re.search(r"\[làm nóng\] làm nóng bộ nhớ đệm … \d+/\d+ trang\n", out), out
+    found = re.search(r": (\d+)/(\d+) trang \((\d+) trang × (\d+) phạm vi × 2 tiến trình\) trong [\d,]+ giây, "
+                      r"không lỗi\.", done[0])
+    assert found, out
+    runs, total, pages, scopes = map(int, found.groups())
+    assert runs == total == pages * scopes * 2 and pages == len(PAGES) and scopes >= 1
+    store = launcher_state(data)
+    assert store.end_system_sessions(warm.WARM_ADDRESS) == 0  # none left to end
+    assert [r for r in store.audit_log() if r["address"] == warm.WARM_ADDRESS or r["event"].startswith("sign")] == []
+
+
+def launcher_state(data: Path):
+    from app.state import State
+
+    return State(data / "state" / "state.sqlite3")
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +231,14 @@ def test_the_units_run_modules_and_options_that_exist():
     etl = exec_start("covid-etl.service")
     assert etl[:3] == [python, "-m", "etl"] and etl_parser().parse_args(etl[3:]).command == "run"
     assert unit("covid-etl.timer")["Timer"]["OnCalendar"]
-    for name in ("covid-dashboard@.service", "covid-dashboard-prepare.service", "covid-etl.service"):
+    warmer = exec_start("covid-dashboard-warm.service")
+    assert warmer[:5] == [python, "-m", "app.warm", "--ports", "8701,8702"] and len(warmer) == 5
+    # the processes it warms are those Caddy spreads viewers over
+    upstreams = re.search(r"reverse_proxy ([^{]+)\{", (DEPLOY / "Caddyfile").read_text(encoding="utf-8")).group(1)
+    assert upstreams.split() == [f"127.0.0.1:{p}" for p in warmer[4].split(",")]
+    assert "covid-dashboard-warm.service" in unit("covid-dashboard.target")["Unit"]["Wants"]
+    for name in ("covid-dashboard@.service", "covid-dashboard-prepare.service", "covid-etl.service",
+                 "covid-dashboard-warm.service"):
         service = unit(name)["Service"]
         assert service["WorkingDirectory"] == "/opt/covid-dashboard"
         assert service["Environment"] == "COVID_DATA_DIR=/srv/covid-dashboard/data"

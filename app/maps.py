@@ -88,9 +88,10 @@ def bins_for(values: pd.Series, metric: str) -> Bins:
 
 
 def map_name(name: str) -> str:
-    """A unit's name as maps print it: "TP. Vĩnh Yên", "TX. Sơn Tây", "Tam Dương", "P. Tích Sơn", "TT. Hợp Hòa"."""
-    for prefix, short in (("Thành phố ", "TP. "), ("Thị xã ", "TX. "), ("Huyện ", ""), ("Phường ", "P. "),
-                          ("Thị trấn ", "TT. "), ("Xã ", "")):
+    """A unit's name as maps print it: "TP. Vĩnh Yên", "TX. Sơn Tây", "Q. Ba Đình", "Tam Dương", "P. Tích Sơn",
+    "TT. Hợp Hòa"."""
+    for prefix, short in (("Thành phố ", "TP. "), ("Thị xã ", "TX. "), ("Quận ", "Q. "), ("Huyện ", ""),
+                          ("Phường ", "P. "), ("Thị trấn ", "TT. "), ("Xã ", "")):
         if name.startswith(prefix):
             return short + name[len(prefix):]
     return name

@@ -10,9 +10,16 @@ from app.frame import frame
 
 f = frame("Bao phủ tiêm chủng")
 
+# The page opens on the cohort and dose of the nearest target still ahead (a map of a dose everyone has had is one
+# colour and says nothing); the viewer's own choice then stays.
+ahead = q.deadline_targets(f.snapshot, f.scope, f.as_of)
+ahead = ahead[(ahead["deadline"].dt.date >= f.as_of) & ahead["cohort"].isin(F.COHORTS)]
+nearest = ahead.iloc[0] if len(ahead) else None
 c1, c2, c3, c4 = st.columns([1.2, 0.8, 1.2, 1.6])
-cohort = c1.selectbox("Nhóm tuổi", F.COHORTS, format_func=lambda c: F.COHORT_LONG[c], key="cov_cohort")
-dose = c2.selectbox("Mũi", (1, 2, 3, 4), format_func=F.dose_label, key="cov_dose")
+cohort = c1.selectbox("Nhóm tuổi", F.COHORTS, format_func=lambda c: F.COHORT_LONG[c], key="cov_cohort",
+                      index=F.COHORTS.index(nearest.cohort) if nearest is not None else 0)
+dose = c2.selectbox("Mũi", (1, 2, 3, 4), format_func=F.dose_label, key="cov_dose",
+                    index=int(nearest.dose) - 1 if nearest is not None and 1 <= nearest.dose <= 4 else 0)
 population = c3.radio("Mẫu số", ("start", "current"), format_func=lambda p: F.POPULATION[p].capitalize(),
                       key="cov_population", horizontal=True,
                       help="Dân số đầu kỳ: theo kế hoạch đầu kỳ. Dân số hiện có: người thường trú, tạm trú đang có "
@@ -26,7 +33,10 @@ vax_date = top["as_of_date"].iloc[0] if not top.empty else f.as_of
 interval = top["interval_days"].dropna()
 num_label, den_label, value_label, definition = F.coverage_labels(
     metric, cohort, dose, population, interval.iloc[0] if len(interval) else None)
-st.caption(f"{definition} Nguồn: {F.SOURCES['platform']}, số liệu đến ngày {F.date(vax_date)}.")
+st.caption(f"{definition} Nguồn: {F.SOURCES['platform']}, số liệu đến ngày {F.date(vax_date)}."
+           + (f" Trang mở theo chỉ tiêu gần nhất còn hạn: {F.md(F.dashed(nearest.title))} "
+              f"({F.deadline_text(nearest.deadline, nearest.original_deadline)}, {F.md(nearest.source_document)})."
+              if nearest is not None else ""))
 if metric == "dropout" and interval.empty:
     st.info(f"Chưa có khoảng cách tối thiểu từ {F.dose_label(dose)} sang mũi sau cho nhóm "
             f"{F.COHORT_LONG[cohort].lower()} đang áp dụng ngày {F.date(vax_date)}: không tính được tỷ lệ bỏ mũi.")

@@ -35,6 +35,8 @@ from etl.settings import load_settings, save_province
 PROJECT = Path(__file__).resolve().parent.parent
 ENTRY = str(PROJECT / "dashboard.py")
 VINH_YEN, TAM_DAO = "243", "248"
+# The coverage page opens on the nearest target's cohort and dose; tests of its sums choose 18+ dose 1 as a viewer would
+DOSE1_18 = {"cov_cohort": "18+", "cov_dose": 1}
 HA_KHANH = "06649"  # Quảng Ninh (22): a province whose districts have no polygons in the shipped boundary file
 
 
@@ -229,10 +231,12 @@ def app_test(timeout: float = 30, role: str = "committee", login: str | None = N
 
 
 def open_page(page: str | None = None, timeout: float = 30, role: str = "committee", login: str | None = None,
-              district: str | None = None) -> AppTest:
+              district: str | None = None, state: dict | None = None) -> AppTest:
     """Run the entry script (which runs the frame and lands on the overview), then the page, as a browser would, for a
-    signed-in viewer (see app_test)."""
+    signed-in viewer (see app_test), with the widgets of `state` (key: value) already set as a viewer left them."""
     at = app_test(timeout, role, login, district).run()
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     if page:
         at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]

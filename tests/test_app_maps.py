@@ -63,8 +63,8 @@ def test_occupancy_bins_and_no_review_bin_for_a_rate():
 
 def test_map_names_are_the_short_forms_maps_print():
     assert [M.map_name(n) for n in ("Thành phố Vĩnh Yên", "Thị xã Sơn Tây", "Huyện Tam Dương", "Phường Tích Sơn",
-                                    "Thị trấn Hợp Hòa", "Xã Đạo Trù", "Quận 1")] == \
-        ["TP. Vĩnh Yên", "TX. Sơn Tây", "Tam Dương", "P. Tích Sơn", "TT. Hợp Hòa", "Đạo Trù", "Quận 1"]
+                                    "Thị trấn Hợp Hòa", "Xã Đạo Trù", "Quận Ba Đình")] == \
+        ["TP. Vĩnh Yên", "TX. Sơn Tây", "Tam Dương", "P. Tích Sơn", "TT. Hợp Hòa", "Đạo Trù", "Q. Ba Đình"]
 
 
 def test_a_district_is_named_with_its_figure_and_hover_carries_numerator_and_denominator():

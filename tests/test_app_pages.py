@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 pytest.register_assert_rewrite("conftest_app")
-from conftest_app import TAM_DAO, VINH_YEN, open_page, read, table, texts
+from conftest_app import DOSE1_18, TAM_DAO, VINH_YEN, open_page, read, table, texts
 from svgmaps import drawn_maps
 
 pytest_plugins = ["conftest_app"]
@@ -147,7 +147,7 @@ def test_overview_extracts_say_how_much_of_the_whole_they_show(app, monkeypatch)
 
 
 def test_coverage_page_map_table_and_communes(app):
-    at = open_page(COVERAGE)
+    at = open_page(COVERAGE, state=DOSE1_18)
     shown = table(at, "cov_table").set_index("Đơn vị")
     # Vĩnh Yên: (7.100 + 12.000) / (7.000 + 14.000) = 90,95%; Tam Đảo 3.000 / 3.500 = 85,71%
     assert shown.loc["Thành phố Vĩnh Yên", "Bao phủ (dân số đầu kỳ)"] == 90.95
@@ -171,7 +171,7 @@ def test_coverage_page_map_table_and_communes(app):
 
 
 def test_coverage_selectors_change_denominator_and_metric(app):
-    at = open_page(COVERAGE)
+    at = open_page(COVERAGE, state=DOSE1_18)
     at.radio(key="cov_population").set_value("current").run()
     shown = table(at, "cov_table").set_index("Đơn vị")
     assert shown.loc["Thành phố Vĩnh Yên", "Bao phủ (dân số hiện có)"] == 91.83  # 19.100 / (7.300 + 13.500)
@@ -188,7 +188,7 @@ def test_coverage_selectors_change_denominator_and_metric(app):
 
 
 def test_coverage_page_unvaccinated_by_reason_and_priority_group(app):
-    at = open_page(COVERAGE)
+    at = open_page(COVERAGE, state=DOSE1_18)
     unvax = table(at, "unvax_table").set_index("Đơn vị")
     # report_numbers gives each commune refused 1, deferred 2, contraindicated 3, unknown 4, over-50 5, comorbid 6
     row = unvax.loc["Thành phố Vĩnh Yên"]
@@ -201,7 +201,7 @@ def test_coverage_page_unvaccinated_by_reason_and_priority_group(app):
 
 def test_coverage_page_without_polygons_shows_tables_and_the_reason(use_data, qn_data):
     use_data(qn_data)
-    at = open_page(COVERAGE)
+    at = open_page(COVERAGE, state=DOSE1_18)
     assert "không có ranh giới các huyện của tỉnh này" in texts(at)
     assert not drawn_maps(at)
     shown = table(at, "cov_table").set_index("Đơn vị")
@@ -252,6 +252,7 @@ def test_the_as_of_date_moves_every_number_and_stays_across_pages(app):
     # on 07/03: 6.000 + 12.000 + 3.000 = 21.000 / 24.500 = 85,71%
     assert metric(at, "18+ mũi 1").value == "85,71%"
     assert metric(at, "F0 mới ngày 07/03/2022").value == "10"
+    at.session_state["cov_cohort"], at.session_state["cov_dose"] = "18+", 1
     at.switch_page(COVERAGE).run()
     assert at.sidebar.date_input(key="as_of").value == dt.date(2022, 3, 7)
     shown = table(at, "cov_table").set_index("Đơn vị")
@@ -293,3 +294,15 @@ def test_an_older_snapshot_without_the_deadline_mart_is_explained_not_a_trace(us
     assert "phiên bản cũ" in error.value and "(deadline_status)" in error.value
     assert "python -m etl run --rebuild" in error.value
     assert metric(at, "18+ mũi 1").value == "90,20%"  # what the snapshot has is still shown above it
+
+
+def test_the_coverage_page_opens_on_the_nearest_target_still_ahead(app):
+    """On 14/03/2022 the nearest deadlines ahead are 31/03/2022 (the first by id: 12–17 dose 2 to 99%, the
+    province's directive for the first quarter): the map opens on that cohort and dose, says why, and a viewer's own
+    choice then stays."""
+    at = open_page(COVERAGE)
+    assert (at.selectbox(key="cov_cohort").value, at.selectbox(key="cov_dose").value) == ("12-17", 2)
+    assert "Trang mở theo chỉ tiêu gần nhất còn hạn:" in texts(at) and "hạn 31/03/2022" in texts(at)
+    at.selectbox(key="cov_cohort").select("18+").run()
+    at.selectbox(key="cov_dose").select(1).run()
+    assert (at.selectbox(key="cov_cohort").value, at.selectbox(key="cov_dose").value) == ("18+", 1)

@@ -37,7 +37,7 @@ ENTRY = str(PROJECT / "dashboard.py")
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-MAP_DRAWN = """(n) => { const svg = document.querySelector('svg#bd-cov_map');
+MAP_DRAWN = """(n) => { const svg = document.querySelector('svg.ban-do');
     const labels = svg ? Array.from(svg.querySelectorAll('text[data-nhan]')) : [];
     return !!svg && svg.querySelectorAll('path[data-code]').length >= n && labels.length >= n
         && labels.every(t => t.getBoundingClientRect().width > 0); }"""

@@ -10,7 +10,6 @@ coverage map and saves the page with its communes. Requests leaving the machine 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import tempfile
@@ -34,22 +33,19 @@ HEIGHT = """() => { const bottom = (sel) => { const el = document.querySelector(
     return Math.ceil(Math.max(bottom('[data-testid="stMainBlockContainer"]'),
                               bottom('[data-testid="stSidebarUserContent"]'))); }"""
 TALL = 2600  # the map must be inside the window to be clicked
-# (URL path, screenshot name, the page's title, whether the page has the coverage map)
+# (URL path, screenshot name, the page's title, whether the page has a district map)
 PAGES = [("/", "1_tong_quan", "Tổng quan", False),
          ("/Bao_phu_tiem_chung", "2_bao_phu_tiem_chung", "Bao phủ tiêm chủng", True),
-         ("/Ca_benh_co_so_dieu_tri", "3_ca_benh_co_so_dieu_tri", "Ca bệnh F0", False),
+         ("/Ca_benh_co_so_dieu_tri", "3_ca_benh_co_so_dieu_tri", "Ca bệnh F0", True),
          ("/Vac_xin_ton_kho", "4_vac_xin_ton_kho", "Vắc xin tồn kho", False),
          ("/Chat_luong_so_lieu", "5_chat_luong_so_lieu", "Chất lượng số liệu", False),
          ("/Tien_do_chi_tieu", "6_tien_do_chi_tieu", "Tiến độ thực hiện chỉ tiêu", False),
-         ("/Co_so_dieu_tri", "7_co_so_dieu_tri", "Cơ sở thu dung, điều trị", False)]
+         ("/Co_so_dieu_tri", "7_co_so_dieu_tri", "Cơ sở thu dung, điều trị", True)]
 
 
-def map_facts(data_dir: Path) -> tuple[int, str, str, tuple[float, float]]:
-    """Polygons the map draws, and a district to click (the first) with a point surely inside it."""
+def map_facts(data_dir: Path) -> tuple[int, str, str]:
+    """Polygons the map draws, and a district to click (the first)."""
     quiet_streamlit()
-    from shapely.geometry import shape
-
-    from app import charts as C
     from app import queries as q
     from etl.settings import load_settings
 
@@ -61,8 +57,21 @@ def map_facts(data_dir: Path) -> tuple[int, str, str, tuple[float, float]]:
         scope = q.province_scope(snapshot, scope, provinces["unit_code"].iloc[0])
     shapes = q.district_shapes(snapshot, scope)
     first = shapes.iloc[0]
-    point = shape(C._polygonal(json.loads(first["geometry_geojson"]))).representative_point()
-    return len(shapes), first["district_code"], first["district_name"], (point.x, point.y)
+    return len(shapes), first["district_code"], first["district_name"]
+
+
+# A point of a district's polygon on the screen, well inside it and not under a label: where a viewer would click.
+INSIDE = """(code) => { const path = document.querySelector('svg.ban-do path[data-code="' + code + '"]');
+    const box = path.getBBox(), ctm = path.getScreenCTM();
+    for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
+        const p = new DOMPoint(box.x + box.width * i / 20, box.y + box.height * j / 20);
+        if ([[0, 0], [5, 0], [-5, 0], [0, 5], [0, -5]].every(([dx, dy]) => path.isPointInFill(new DOMPoint(p.x + dx,
+                                                                                                        p.y + dy)))) {
+            const s = p.matrixTransform(ctm);
+            if (document.elementFromPoint(s.x, s.y) === path) return [s.x, s.y];
+        }
+    }
+    return null; }"""
 
 
 def settle(page, with_map: bool, polygons: int, title: str | None = None) -> None:
@@ -94,7 +103,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
-    polygons, code, name, (lon, lat) = map_facts(args.data_dir)
+    polygons, code, name = map_facts(args.data_dir)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     blocked: list[str] = []
@@ -112,14 +121,10 @@ def main() -> None:
                 for path, shot, title, with_map in PAGES:
                     page.goto(url + path)
                     shoot(page, args.out / f"{shot}.png", with_map, polygons, title, args.width)
-                # Click the first district on the map: a point inside its polygon, projected by the map itself.
+                # Click the first district on the map, at a point inside its polygon.
                 page.goto(url + "/Bao_phu_tiem_chung")
                 settle(page, True, polygons, "Bao phủ tiêm chủng")
-                x, y = page.evaluate("([lon, lat]) => { const p = document.querySelector('.js-plotly-plot')"
-                                     "._fullLayout.map._subplot.map.project([lon, lat]); return [p.x, p.y]; }",
-                                     [lon, lat])
-                box = page.locator(".js-plotly-plot canvas").first.bounding_box()
-                page.mouse.click(box["x"] + x, box["y"] + y)
+                page.mouse.click(*page.evaluate(INSIDE, code))
                 page.get_by_text(f"Các xã, phường, thị trấn của {name}").first.wait_for(timeout=60_000)
                 page.mouse.move(0, 0)
                 shoot(page, args.out / "2_bao_phu_chon_huyen.png", True, polygons, width=args.width)

@@ -136,7 +136,17 @@ unit_cols = {
 }
 note = (f"{F.dashed(t['title'])} ({F.deadline_text(t['deadline'], t['original_deadline'])}), số liệu đến ngày "
         f"{F.date(judged)}")
-chart_tab, table_tab = st.tabs(["Biểu đồ", "Bảng số liệu"])
+map_tab, chart_tab, table_tab = st.tabs(["Bản đồ", "Biểu đồ", "Bảng số liệu"])
+with map_tab:
+    W.district_map(districts.rename(columns={"people_vaccinated": "numerator", "population": "denominator",
+                                             "achieved_pct": "value"}),
+                   q.district_shapes(f.snapshot, scope), "coverage",
+                   ("Đã tiêm", f"{F.POPULATION[t['population_version']].capitalize()} "
+                               f"{F.COHORT_LONG[t['cohort']].lower()}", "Tỷ lệ đã đạt"), "dl_map",
+                   f"Tỷ lệ đã đạt của mỗi huyện ngày {F.date(judged)}, chỉ tiêu "
+                   f"{W.show(W.fig('threshold_pct', t['threshold_pct'], 'pct', scope=t['target_id']))}; màu theo tỷ lệ "
+                   "đã đạt, càng đậm càng thấp. Tình trạng (đạt, đúng tiến độ, có nguy cơ, trễ hạn) ở biểu đồ và "
+                   "bảng số liệu.", f.meta["geo_missing_reason"])
 with chart_tab:
     W.chart(C.target_bullets, districts, key="dl_bullets")
     st.caption(f"Tỷ lệ đạt ngày {F.date(judged)} (ngày tiêm); vạch đen: chỉ tiêu; hình thoi: tối đa có thể đạt "

@@ -12,6 +12,7 @@ from test_etl_deadlines import TARGETS
 
 pytest.register_assert_rewrite("conftest_app")
 from conftest_app import VINH_YEN, build, excel, open_page, table, texts
+from svgmaps import drawn_maps
 
 from etl import contracts as C
 
@@ -84,6 +85,11 @@ def test_a_revised_deadline_keeps_the_original_and_a_one_person_miss_is_told(pag
     units = table(at, "dl_units")
     assert list(units["Đơn vị"]) == ["Tỉnh Vĩnh Phúc", "Thành phố Vĩnh Yên"]  # no other district has people
     assert list(units["Tình trạng"]) == ["trễ hạn", "trễ hạn"]
+    # on the map: Vĩnh Yên at 95 ÷ 100 = 95,00% (in 95–100%, the palest shade); the districts without people hatched
+    drawn = drawn_maps(at)["dl_map"]
+    assert drawn.labels[VINH_YEN] == ["TP. Vĩnh Yên", "95,00%"] and drawn.bin_of(VINH_YEN) == "95–100%"
+    assert "Đã tiêm: 95" in drawn.hovers[VINH_YEN] and len(drawn.fills) == 9
+    assert sum(fill == "none" for fill in drawn.fills.values()) == 8
     # on 09/03 the same target is still open: 1 person in 2 days against 45 in the last 7 days
     at.sidebar.date_input(key="as_of").set_value(dt.date(2022, 3, 9)).run()
     assert "**đúng tiến độ** — còn thiếu **1 người**, còn 2 ngày" in texts(at)

@@ -18,8 +18,9 @@ nearest = ahead.iloc[0] if len(ahead) else None
 c1, c2, c3, c4 = st.columns([1.2, 0.8, 1.2, 1.6])
 cohort = c1.selectbox("Nhóm tuổi", F.COHORTS, format_func=lambda c: F.COHORT_LONG[c], key="cov_cohort",
                       index=F.COHORTS.index(nearest.cohort) if nearest is not None else 0)
-dose = c2.selectbox("Mũi", (1, 2, 3, 4), format_func=F.dose_label, key="cov_dose",
-                    index=int(nearest.dose) - 1 if nearest is not None and 1 <= nearest.dose <= 4 else 0)
+DOSES = (1, 2, 3, 4)
+dose = c2.selectbox("Mũi", DOSES, format_func=F.dose_label, key="cov_dose",
+                    index=DOSES.index(nearest.dose) if nearest is not None and nearest.dose in DOSES else 0)
 population = c3.radio("Mẫu số", ("start", "current"), format_func=lambda p: F.POPULATION[p].capitalize(),
                       key="cov_population", horizontal=True,
                       help="Dân số đầu kỳ: theo kế hoạch đầu kỳ. Dân số hiện có: người thường trú, tạm trú đang có "

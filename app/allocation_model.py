@@ -81,7 +81,7 @@ class Built:
 
 
 def usable_rows(pre: Prepared, district: str, product: str) -> list[tuple[str, int]]:
-    """The (cohort, dose) rows of a district a product may serve: approved for it, and with people still to vaccinate."""
+    """The (cohort, dose) rows of a district a product may serve: approved, with people still to vaccinate."""
     return sorted((c, k) for (c, k) in pre.approved(product) if (district, c, k) in pre.need)
 
 

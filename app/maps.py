@@ -92,7 +92,7 @@ def map_name(name: str) -> str:
     "TT. Hợp Hòa"."""
     for prefix, short in (("Thành phố ", "TP. "), ("Thị xã ", "TX. "), ("Quận ", "Q. "), ("Huyện ", ""),
                           ("Phường ", "P. "), ("Thị trấn ", "TT. "), ("Xã ", "")):
-        if name.startswith(prefix):
+        if name.lower().startswith(prefix.lower()):  # the GSO list also writes "Thị Trấn Thổ Tang"
             return short + name[len(prefix):]
     return name
 

@@ -30,7 +30,10 @@ from app.textwidth import text_px
 WIDTH = 760          # the drawing's width in px: the page's main column at 1440 px, so 13 px text reads as 13 px
 MAX_HEIGHT = 620
 PAD = 8              # margin around the polygons, px
-NAME_PX, FIGURE_PX, LINE_PX = 13, 12, 15
+NAME_PX, FIGURE_PX, LINE_PX = 13, 12, 15      # a district map's labels
+DENSE = 30                                    # more units than this (a commune map): smaller labels, a key in columns
+DENSE_PX = (11, 10, 12)
+LEADER_PX = 90       # how far from its unit a label may be set, with a leader line, before it becomes a number
 LEGEND_SWATCH, LEGEND_ROW = 14, 22
 FONT = "'Source Sans', 'Noto Sans', 'DejaVu Sans', sans-serif"
 _BASE_PX = 14        # app.textwidth measures the table font at 14 px
@@ -103,6 +106,11 @@ def _text_width(text: str, size: int, bold: bool = False) -> float:
     return text_px(text) * size / _BASE_PX * (1.06 if bold else 1.0)
 
 
+def sizes(units: int) -> tuple[int, int, int]:
+    """(name, figure, line) sizes in px of the labels of a map of so many units."""
+    return (NAME_PX, FIGURE_PX, LINE_PX) if units <= DENSE else DENSE_PX
+
+
 @dataclass(frozen=True)
 class Label:
     code: str
@@ -114,14 +122,18 @@ class Label:
     number: int | None = None                                 # set in the key instead
 
 
-def _block(lines: tuple[str, ...]) -> tuple[float, float]:
-    widths = [_text_width(lines[0], NAME_PX, True), *(_text_width(t, FIGURE_PX) for t in lines[1:])]
-    return max(widths) + 4, LINE_PX * len(lines) + 2
+def _block(lines: tuple[str, ...], size: tuple[int, int, int]) -> tuple[float, float]:
+    name_px, figure_px, line_px = size
+    widths = [_text_width(lines[0], name_px, True), *(_text_width(t, figure_px) for t in lines[1:])]
+    return max(widths) + 4, line_px * len(lines) + 2
 
 
 def place_labels(geo: Geometry, lines: dict[str, tuple[str, ...]]) -> list[Label]:
     """Every unit's label: inside its polygon where the block fits (largest units first), else beside it with a
-    leader line where a free place is found near it, else a number in the key."""
+    leader line where a free place is found within LEADER_PX mostly off the land (the margin, or a unit's edge), else
+    a number at the unit and its name and figure in the key under the map."""
+    size = sizes(len(geo.codes))
+    land = shapely.union_all([p for p in geo.polygons if not p.is_empty]).buffer(0)
     placed: list = []
     labels: list[Label] = []
     order = sorted(range(len(geo.codes)), key=lambda i: -geo.polygons[i].area)
@@ -131,7 +143,7 @@ def place_labels(geo: Geometry, lines: dict[str, tuple[str, ...]]) -> list[Label
         code = geo.codes[i]
         if code not in lines or geo.polygons[i].is_empty:
             continue
-        w, h = _block(lines[code])
+        w, h = _block(lines[code], size)
         ax, ay = geo.anchors[i]
         block = shapely_box(ax - w / 2, ay - h / 2, ax + w / 2, ay + h / 2)
         polygon = geo.polygons[i]
@@ -145,16 +157,17 @@ def place_labels(geo: Geometry, lines: dict[str, tuple[str, ...]]) -> list[Label
     anchors_px = [shapely.Point(a).buffer(3) for a in geo.anchors]
     for i in outside:
         code = geo.codes[i]
-        w, h = _block(lines[code])
+        w, h = _block(lines[code], size)
         ax, ay = geo.anchors[i]
         spot = None
-        for radius in range(int(h) + 10, 200, 12):
+        for radius in range(int(h) + 10, LEADER_PX, 8):
             for step in range(16):
                 angle = math.pi * 2 * step / 16
                 cx, cy = ax + radius * math.cos(angle), ay + radius * math.sin(angle)
                 block = shapely_box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
                 if canvas.contains(block) and not any(block.intersects(b) for b in placed) \
-                        and not any(block.intersects(a) for j, a in enumerate(anchors_px) if j != i):
+                        and not any(block.intersects(a) for j, a in enumerate(anchors_px) if j != i) \
+                        and block.intersection(land).area <= 0.35 * block.area:
                     spot = (cx, cy, block)
                     break
             if spot:
@@ -203,7 +216,7 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _text(label: Label, fill: str) -> str:
+def _text(label: Label, fill: str, size: tuple[int, int, int]) -> str:
     dark = fill.startswith("#") and _luminance(fill) < 0.42 and label.inside
     colour, halo = ("#ffffff", "#3b0a00") if dark else ("#1a1a1a", "#ffffff")
     out = []
@@ -215,9 +228,10 @@ def _text(label: Label, fill: str) -> str:
         return (f'<text class="nhan so" x="{label.x:.1f}" y="{label.y + 4:.1f}" fill="{colour}" stroke="{halo}">'
                 f'{label.number}</text>')
     spans = []
+    name_px, figure_px, line_px = size
     for k, line in enumerate(label.lines):
-        size, weight = (NAME_PX, "600") if k == 0 else (FIGURE_PX, "400")
-        spans.append(f'<tspan x="{label.x:.1f}" y="{label.y + LINE_PX * (k + 1) - 3:.1f}" font-size="{size}" '
+        px, weight = (name_px, "600") if k == 0 else (figure_px, "400")
+        spans.append(f'<tspan x="{label.x:.1f}" y="{label.y + line_px * (k + 1) - 3:.1f}" font-size="{px}" '
                      f'font-weight="{weight}">{_e(line)}</tspan>')
     out.append(f'<text class="nhan" data-nhan="{_e(label.code)}" fill="{colour}" stroke="{halo}">{"".join(spans)}</text>')
     return "".join(out)
@@ -237,13 +251,21 @@ def render(geo: Geometry, style: Style, lines: dict[str, tuple[str, ...]], hover
         chosen = ' data-chon="1"' if code == selected else ""
         body.append(f'<path class="dv{" bam" if clickable else ""}" data-code="{_e(code)}"{chosen} '
                     f'fill="{fills[code]}" d="{path}"><title>{_e(hovers.get(code, name))}</title></path>')
-    texts = [_text(lab, style.fills.get(lab.code, "none")) for lab in labels]
+    size = sizes(len(geo.codes))
+    texts = [_text(lab, style.fills.get(lab.code, "none"), size) for lab in labels]
     y = geo.height + 6
     below = []
-    for lab in numbered:
-        below.append(f'<text x="{PAD}" y="{y + 13}" font-size="12"><tspan font-weight="600">{lab.number}.</tspan> '
-                     f'{_e(" — ".join(lab.lines))}</text>')
-        y += 17
+    # the key of numbered labels, in as many columns as fit the width
+    entries = [(lab.number, " — ".join(lab.lines)) for lab in numbered]
+    if entries:
+        column = max(_text_width(f"{n}. {t}", 12) for n, t in entries) * 1.08 + 24
+        columns = max(1, min(len(entries), int((geo.width - 2 * PAD) // column)))
+        rows = -(-len(entries) // columns)
+        for k, (number, text) in enumerate(entries):
+            x = PAD + (k // rows) * column
+            below.append(f'<text x="{x:.0f}" y="{y + 13 + (k % rows) * 16}" font-size="12"><tspan font-weight="600">'
+                         f'{number}.</tspan> {_e(text)}</text>')
+        y += rows * 16 + 2
     below.append(f'<text x="{PAD}" y="{y + 14}" font-size="13" font-weight="600">{_e(title)}</text>')
     y += 22
     x = PAD
@@ -263,7 +285,7 @@ def render(geo: Geometry, style: Style, lines: dict[str, tuple[str, ...]], hover
     style_css = (f"#{uid} .dv{{stroke:#ffffff;stroke-width:1.2}} #{uid} .dv[data-chon]{{stroke:#111;stroke-width:2.5}} "
                  f"#{uid} .bam{{cursor:pointer}} #{uid} .dv:hover{{stroke:#111;stroke-width:2}} "
                  f"#{uid} .nhan{{paint-order:stroke;stroke-width:3px;stroke-linejoin:round;text-anchor:middle;"
-                 f"pointer-events:none}} #{uid} .so{{font-size:13px;font-weight:600}} "
+                 f"pointer-events:none}} #{uid} .so{{font-size:{size[0]}px;font-weight:600}} "
                  f"#{uid} .dan{{stroke:#333;stroke-width:1;fill:#333}} #{uid} .o{{stroke:#666;stroke-width:.6}}")
     return (f'<svg id="{uid}" class="ban-do" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {geo.width} {height}" '
             f'width="100%" style="max-width:{geo.width}px;height:auto" font-family="{_e(FONT)}" role="img" '

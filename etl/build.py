@@ -45,6 +45,11 @@ class Model:
         """A model whose header says `-- materialized: view` is a view over other models, not stored twice."""
         return re.search(r"^-- materialized: view$", self.sql(), re.MULTILINE) is not None
 
+    def directive(self, key: str) -> str | None:
+        """The one-line value of a `-- key: value` comment of the model (None without one)."""
+        m = re.search(rf"^-- {re.escape(key)}: (.+)$", self.sql(), re.MULTILINE)
+        return m.group(1).strip() if m else None
+
     def depends_on(self) -> set[str]:
         body = re.sub(r"--[^\n]*", "", self.sql())
         return {f"{s}.{n}" for s, n in _REF.findall(body)} - {self.table}
@@ -87,6 +92,37 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(MACROS_SQL.read_text(encoding="utf-8"))
 
 
+_CARRY = re.compile(r"^-- chunk carry \((.+?)\): (.+)$", re.MULTILINE)
+
+
+def _create_chunked(con: duckdb.DuckDBPyConnection, model: Model, chunks_sql: str) -> None:
+    """A model too large to build in one statement, built a chunk at a time in the order of `-- chunks:` (a query
+    returning each chunk's first and last value, in order): the SELECT reads getvariable('chunk_from') and
+    getvariable('chunk_to'), and the table chunk_carry, which `-- chunk carry (columns): query` fills before each chunk
+    but the first (empty then) from the rows already built. Without any chunk, the query runs once with both NULL, so
+    the table exists with its columns."""
+    carry = _CARRY.search(model.sql())
+    if carry is None:
+        raise ValueError(f"{model.path.name}: `-- chunks:` cần `-- chunk carry (cột kiểu, ...): truy vấn`")
+    columns, carry_sql = carry.groups()
+    chunks = con.execute(chunks_sql).fetchall() or [(None, None)]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE chunk_carry ({columns})")
+    try:
+        for n, (first, last) in enumerate(chunks):
+            con.execute("SET VARIABLE chunk_from = ?", [first])
+            con.execute("SET VARIABLE chunk_to = ?", [last])
+            if n == 0:
+                con.execute(f"CREATE OR REPLACE TABLE {model.table} AS {model.sql()}")
+            else:
+                con.execute("DELETE FROM chunk_carry")
+                con.execute(f"INSERT INTO chunk_carry {carry_sql}")
+                con.execute(f"INSERT INTO {model.table} {model.sql()}")
+    finally:
+        con.execute("DROP TABLE IF EXISTS chunk_carry")
+        con.execute("RESET VARIABLE chunk_from")
+        con.execute("RESET VARIABLE chunk_to")
+
+
 def run_models(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None], sql_dir: Path = SQL_DIR) -> int:
     for schema in MODEL_SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -95,8 +131,12 @@ def run_models(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None], 
     for model in models:
         started = time.monotonic()
         try:
-            kind = "VIEW" if model.is_view() else "TABLE"
-            con.execute(f"CREATE OR REPLACE {kind} {model.table} AS {model.sql()}")
+            chunks = model.directive("chunks")
+            if chunks:
+                _create_chunked(con, model, chunks)
+            else:
+                kind = "VIEW" if model.is_view() else "TABLE"
+                con.execute(f"CREATE OR REPLACE {kind} {model.table} AS {model.sql()}")
         except duckdb.Error as exc:
             first = str(exc).split("\n\tCandidate")[0].splitlines()[0]
             raise RuntimeError(f"mô hình {model.table} ({model.path.name}) lỗi: {first}") from exc

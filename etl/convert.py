@@ -293,31 +293,31 @@ def _land_platform(con: duckdb.DuckDBPyConnection, typed_sql: str | None, params
     per district with products (what stock and allocation need); the file itself stays in the archive. At national
     scale (≈ 93 M rows) this keeps the build linear instead of one huge GROUP BY over every row ever received.
 
-    The sum per commune also tells, without another pass, whether the file may repeat a line (a commune-day whose rows
-    hash to fewer products than it has rows) or hold a negative count; only then are the rows read again."""
-    con.execute("DROP TABLE IF EXISTS _daily")
+    The sums go straight into raw.platform_daily (no copy of a file's millions of rows in between); fewer sums than
+    rows tells, without another pass, whether the file may repeat a line (only then are its rows grouped by line), and
+    its smallest count whether one is negative. A file refused by those rules leaves no row behind."""
     if typed_sql is not None:  # else already in _typed
         con.execute("DROP TABLE IF EXISTS _typed")
         con.execute(f"CREATE TEMP TABLE _typed AS {typed_sql}", params)
+    file_ids: list[str] = []
     try:
-        con.execute(
-            "CREATE TEMP TABLE _daily AS SELECT file_id, vaccination_date, commune_code, cohort, dose, "
-            "sum(doses)::BIGINT AS doses, count(*) AS n, bit_or(1::UBIGINT << (hash(product) % 64)) AS products, "
-            "min(doses) AS lowest FROM _typed GROUP BY ALL")
-        rows, suspect, lowest = con.execute(
-            "SELECT sum(n), count(*) FILTER (WHERE bit_count(products) < n), min(lowest) FROM _daily").fetchone()
-        if checks is not None and suspect:
+        rows, lowest, file_ids = con.execute("SELECT count(*), min(doses), list(DISTINCT file_id) FROM _typed").fetchone()
+        daily = con.execute(
+            "INSERT INTO raw.platform_daily SELECT file_id, vaccination_date, commune_code, cohort, dose, "
+            "sum(doses)::BIGINT FROM _typed GROUP BY ALL").fetchone()[0]
+        if checks is not None and daily < rows:  # a commune-day in several rows: several products, or a repeated line
             checks.duplicates(con, "_typed")
         if checks is not None and lowest is not None and lowest < C.PLATFORM.column("doses").minimum:
             checks.flags(con, "_typed")
-        con.execute("INSERT INTO raw.platform_daily SELECT file_id, vaccination_date, commune_code, cohort, dose, doses "
-                    "FROM _daily")
         con.execute(
             "INSERT INTO raw.platform_products SELECT t.file_id, t.vaccination_date, u.district_code, t.cohort, t.dose, "
             "t.product, sum(t.doses)::BIGINT FROM _typed t JOIN ref.units u ON u.unit_code = t.commune_code GROUP BY ALL")
+    except Exception:
+        for table in ("platform_daily", "platform_products", "value_flags"):
+            con.execute(f"DELETE FROM raw.{table} WHERE list_contains(?, file_id)", [file_ids or []])
+        raise
     finally:
         con.execute("DROP TABLE IF EXISTS _typed")
-        con.execute("DROP TABLE IF EXISTS _daily")
     return rows or 0
 
 

@@ -13,4 +13,5 @@ winner AS (
 )
 SELECT r.vaccination_date, r.commune_code, r.cohort, r.dose, r.doses AS doses_given
 FROM raw.platform_daily r
-SEMI JOIN winner w ON w.vaccination_date = r.vaccination_date AND w.file_id = r.file_id
+JOIN winner w ON w.vaccination_date = r.vaccination_date AND w.file_id = r.file_id  -- one winner a date: a join, whose
+-- small side (the winners) is the one hashed (as a SEMI JOIN, DuckDB hashed the ≈ 4 M rows of each month)

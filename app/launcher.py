@@ -8,7 +8,9 @@
    (serve()); one process, or no caddy installed, is one server on `--port`.
 4. Runs the builds the servers wait for, once, under the ETL's lock, never in a server process (prepare(), also
    `--prepare-only`): the demo of a fresh data directory, or the rebuild after an upgrade in the background.
-5. Prints the local and LAN addresses (read from the machine's own interfaces, no call to the internet) and serves
+5. Warms the servers' caches (app/warm.py, in a thread): every page of every scope that has an account, drawn in
+   every process once they answer and again after each publication, with its progress and a summary printed.
+6. Prints the local and LAN addresses (read from the machine's own interfaces, no call to the internet) and serves
    until Ctrl+C or SIGTERM, which stop every child.
 
 This module uses the standard library only until it runs inside `.venv`.

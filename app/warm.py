@@ -34,6 +34,7 @@ from etl.snapshots import current_name, snapshots_dir
 
 WARM_ADDRESS = "hệ thống: làm nóng bộ nhớ đệm"  # the sessions' address in the state database (not a viewer's)
 POLL_SECONDS = 1.0  # CURRENT and the servers' health are looked at this often
+FIRST_GRACE_SECONDS = 5.0  # see _first
 RUN_TIMEOUT = 120.0  # seconds a page run may take (the first of a national warehouse's pages is slow)
 
 
@@ -193,37 +194,53 @@ def watch(settings: Settings, ports: list[int], stop: threading.Event, echo: Cal
           once: bool = False) -> list[Round]:
     """Warm every process that answers whenever CURRENT names a snapshot it has not drawn yet (a start, a
     publication, a process restarted), until `stop` is set (or, `once`, after the first warm-up). The status file
-    says meanwhile which snapshot is warm everywhere; it goes with the watch."""
+    says meanwhile which snapshot is warm everywhere; it goes with the watch. Nothing that fails here stops the
+    dashboard: it is told once, and the watch goes on."""
     status, warm_in, rounds = Status(settings), {}, []
-    last_beat = 0.0
+    last_beat, failed = 0.0, ""
     try:
         while not stop.is_set():
-            named = current_name(settings)
-            up = [p for p in ports if healthy(p)]
-            for port in set(ports) - set(up):
-                warm_in.pop(port, None)  # stopped or restarting: its caches are gone
-            cold = [p for p in up if warm_in.get(p) != named]
-            if named and cold and (snapshots_dir(settings) / named).exists():
-                status.warming = named
-                status.write()
-                try:
-                    rounds.append(asyncio.run(warm_round(settings, cold, named, echo, stop, status)))
-                except Exception as error:  # noqa: BLE001 — a warm-up that fails must not stop the dashboard
+            try:
+                named = current_name(settings)
+                up = [p for p in ports if healthy(p)]
+                for port in set(ports) - set(up):
+                    warm_in.pop(port, None)  # stopped or restarting: its caches are gone
+                cold = [p for p in up if warm_in.get(p) != named]
+                if named and cold and (snapshots_dir(settings) / named).exists() and not _first(settings, status):
+                    status.warming = named
+                    status.write()
+                    try:
+                        rounds.append(asyncio.run(warm_round(settings, cold, named, echo, stop, status)))
+                    finally:  # drawn or not, viewers move on: the warm-up is over
+                        warm_in.update(dict.fromkeys(cold, named))
+                        status.warm, status.warming = named, None
+                        status.write()
+                        last_beat = time.monotonic()
+                        if once:
+                            stop.set()
+                elif time.monotonic() - last_beat >= BEAT_SECONDS:
+                    status.write()
+                    last_beat = time.monotonic()
+                failed = ""
+            except Exception as error:  # noqa: BLE001 — see the docstring
+                if f"{error}" != failed:
                     echo(f"Không làm nóng được bộ nhớ đệm ({type(error).__name__}: {error}); các trang vẫn chạy, "
                          "chỉ chậm hơn ở lượt mở đầu tiên.")
-                warm_in.update(dict.fromkeys(cold, named))
-                status.warm, status.warming = named, None
-                status.write()
-                last_beat = time.monotonic()
-                if once:
-                    break
-            elif time.monotonic() - last_beat >= BEAT_SECONDS:
-                status.write()
-                last_beat = time.monotonic()
+                failed = f"{error}"
             stop.wait(POLL_SECONDS)
     finally:
         status.remove()
     return rounds
+
+
+def _first(settings: Settings, status: Status) -> bool:
+    """A first snapshot, published a moment ago where none was served (a first start's demo build): the pages that
+    waited for it are drawn first, the warm-up a few seconds later (nothing warm to hold viewers on meanwhile)."""
+    try:
+        published = (settings.warehouse / "CURRENT").stat().st_mtime
+    except OSError:
+        return False
+    return status.warm is None and not status.warming and time.time() - published < FIRST_GRACE_SECONDS
 
 
 class Warmer:

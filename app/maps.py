@@ -108,12 +108,12 @@ def value_text(value: object, metric: str, decimals: int | None = None) -> str:
 def district_svg(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, numerator_label: str,
                  denominator_label: str, value_label: str, *, uid: str, selected: str | None = None,
                  clickable: bool = False, trend: str | None = None, note: str | None = None) -> str:
-    """The SVG map of `units` (unit_code, unit_name, numerator, denominator, value) over `shapes` (district_code,
-    district_name, geometry_geojson): every district named with its figure (and, with `trend`, the column of its
+    """The SVG map of `units` (unit_code, unit_name, numerator, denominator, value) over `shapes` (code, name,
+    geometry_geojson: of districts or of communes): every unit named with its figure (and, with `trend`, the column of its
     week-on-week direction, up/down/flat, as an arrow beside the figure); hovering adds numerator and denominator."""
-    geo = svgmap.geometry(tuple(zip(shapes["district_code"], shapes["district_name"], shapes["geometry_geojson"],
-                                    strict=True)))
-    data = units[units["unit_code"].isin(shapes["district_code"])].reset_index(drop=True)
+    codes, names = shapes.iloc[:, 0], shapes.iloc[:, 1]  # (district_code, district_name) or (commune_code, …)
+    geo = svgmap.geometry(tuple(zip(codes, names, shapes["geometry_geojson"], strict=True)))
+    data = units[units["unit_code"].isin(codes)].reset_index(drop=True)
     bins = bins_for(data["value"], metric)
     fills = {code: bins.colours[b] for code, b in zip(data["unit_code"], bins.index, strict=True)}
     arrows = {"up": " ▲", "down": " ▼", "flat": " ►"}
@@ -185,7 +185,7 @@ def district_map(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, labels:
     snapshot has no polygons, the reason instead. With `select_key` (a selectbox's key drawn after the map), a click
     on a district chooses it there, and the district chosen is outlined. Its table twin is the caller's."""
     if shapes.empty:
-        st.info(F.md(missing_reason) if missing_reason else "Bản dữ liệu không có ranh giới các huyện.")
+        st.info(F.md(missing_reason) if missing_reason else "Bản dữ liệu không có ranh giới các đơn vị này.")
         return
     selected = st.session_state.get(select_key) if select_key else None
     svg = _cached_svg(units, shapes, metric, *labels, uid=f"bd-{key}", selected=selected,

@@ -34,6 +34,7 @@ from etl.textnorm import norm_key
 from etl.units import UnitRegistry, UnknownUnit
 
 SUFFIXES = (".zip", ".gpkg", ".geojson", ".json")
+ILLUSTRATIVE_MARK = "minh_hoa"  # in a file's name: boundaries made for a demo, not surveyed (maps say so)
 WGS84 = "EPSG:4326"
 VN2000 = "EPSG:4756"
 VN2000_TO_WGS84 = ("EPSG", "6960")  # VN-2000 to WGS 84 (2): Decision 05/2007/QĐ-BTNMT

@@ -301,6 +301,7 @@ POPULATION = Source(
 )
 
 TARGETS_SOURCE = "targets"  # TOML, read by etl.targets
+BOUNDARIES_SOURCE = "boundaries"  # commune boundaries: .zip (shapefile), .gpkg, .geojson, read by etl.boundaries
 
 TABULAR_SOURCES: dict[str, Source] = {
     s.name: s
@@ -309,4 +310,4 @@ TABULAR_SOURCES: dict[str, Source] = {
         DUTY_CHECKS, STOCK, ASSIGNMENTS, SUBMISSIONS, POPULATION,
     )
 }
-SOURCE_NAMES: tuple[str, ...] = tuple(TABULAR_SOURCES) + (TARGETS_SOURCE,)
+SOURCE_NAMES: tuple[str, ...] = tuple(TABULAR_SOURCES) + (TARGETS_SOURCE, BOUNDARIES_SOURCE)

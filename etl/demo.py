@@ -21,6 +21,7 @@ from etl.demo_admin import DEFAULT_TARGETS, copy_targets, write_assignments, wri
 from etl.demo_base import CALIBRATED, Receipts, load_province
 from etl.demo_care import build_facilities, write_community_care, write_duty_checks, write_facilities, write_facility_status
 from etl.demo_cases import build_cases, write_cases
+from etl.demo_geo import write_boundaries
 from etl.demo_reports import write_district_reports
 from etl.demo_stock import write_stock
 from etl.demo_vax import build_vax, write_platform
@@ -30,7 +31,7 @@ Progress = Callable[[str, float], None]
 # Share of the run each stage takes, so one progress bar moves evenly.
 STAGES = (("population", 0.02), ("platform", 0.30), ("cases", 0.22), ("district_reports", 0.22),
           ("facilities", 0.02), ("facility_status", 0.04), ("community_care", 0.03), ("duty_checks", 0.01),
-          ("stock", 0.10), ("assignments", 0.01), ("submissions", 0.01), ("targets", 0.02))
+          ("stock", 0.10), ("assignments", 0.01), ("submissions", 0.01), ("targets", 0.01), ("boundaries", 0.01))
 
 
 def write_demo_inbox(inbox: Path, province_code: str = CALIBRATED, seed: int = 20220315,
@@ -66,6 +67,7 @@ def write_demo_inbox(inbox: Path, province_code: str = CALIBRATED, seed: int = 2
         "assignments": lambda f: write_assignments(f, province, seed, receipts),
         "submissions": lambda f: write_submissions(f, province, seed, receipts),
         "targets": lambda f: copy_targets(f, receipts),
+        "boundaries": lambda f: write_boundaries(f, province.code, seed, receipts),
     }
     for name, weight in STAGES:
         folder = inbox / name

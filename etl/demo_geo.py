@@ -6,7 +6,6 @@ central meridian, the commune code and name in its attributes. Its name says it 
 map drawn from it says so ("ranh giới xã minh họa")."""
 from __future__ import annotations
 
-import json
 import tempfile
 import zipfile
 from pathlib import Path
@@ -14,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from etl.units import UnitRegistry
+from etl.boundaries import ILLUSTRATIVE_MARK
+from etl.reference import district_shapes
+from etl.units import NATIONAL, UnitRegistry
 
-FILE_NAME = "ranh_gioi_xa_minh_hoa.zip"
-ILLUSTRATIVE_MARK = "minh_hoa"
-GEO_DIR = Path(__file__).resolve().parent.parent / "geo"
+FILE_NAME = f"ranh_gioi_xa_{ILLUSTRATIVE_MARK}.zip"
 # VN-2000 central meridians of the provinces whose demo is generated here (Thông tư 973/2001/TT-TCĐC): others are
 # written in WGS84, which the reader takes from the file as well.
 MERIDIAN_EPSG = {"26": 5897, "01": 5897}  # Vĩnh Phúc, Hà Nội: 105°00' (VN-2000 / TM-3 zone 482)
@@ -56,15 +55,16 @@ def split_district(polygon, n: int, rng: np.random.Generator) -> list:
 
 def commune_polygons(province_code: str, seed: int) -> list[tuple[str, str, object]]:
     """(commune code, name, polygon in WGS84) of every commune of the province's districts with a shipped polygon."""
-    registry = UnitRegistry.load(province_code)
-    own = sorted(GEO_DIR.glob(f"districts_{province_code}_*.geojson"))
-    if not own:
+    if province_code == NATIONAL:  # the whole country's demo is a benchmark of the marts: no commune maps
         return []
-    features = json.loads(own[0].read_text(encoding="utf-8"))["features"]
+    registry = UnitRegistry.load(province_code)
+    features, _, _ = district_shapes(province_code)
     rows = []
     for feature in sorted(features, key=lambda f: f["properties"]["district_code"]):
         code = str(feature["properties"]["district_code"]).zfill(3)
         district = shapely.geometry.shape(feature["geometry"])
+        if district.geom_type == "GeometryCollection":  # a polygon and a stray line left by simplification
+            district = shapely.union_all([g for g in district.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
         communes = registry.communes[registry.communes["district_code"] == code]
         rng = np.random.default_rng([seed, int(code)])
         for commune, cell in zip(communes.itertuples(), split_district(district, len(communes), rng), strict=True):
@@ -92,3 +92,13 @@ def write_commune_boundaries(folder: Path, province_code: str, seed: int) -> int
             for part in sorted(Path(work).iterdir()):
                 archive.write(part, part.name)
     return len(rows)
+
+
+def write_boundaries(folder: Path, province_code: str, seed: int, receipts) -> dict:
+    """The demo inbox's boundaries/ folder: the illustrative commune boundary file, received with the first data."""
+    import datetime as dt
+
+    n = write_commune_boundaries(folder, province_code, seed)
+    if n:
+        receipts.stamp(folder / FILE_NAME, dt.datetime(2021, 3, 1, 9, 0))
+    return {"files": int(bool(n)), "rows": n}

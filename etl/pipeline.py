@@ -14,6 +14,7 @@ import datetime as dt
 import errno
 import json
 import os
+import re
 import signal
 import time
 import traceback
@@ -24,6 +25,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
+from etl import boundaries
 from etl import contracts as C
 from etl import lock
 from etl import snapshots as S
@@ -32,7 +34,7 @@ from etl.archive import (ARCHIVED, EXCLUDED, PUBLISHED, InboxFile, Manifest, arc
 from etl.build import run_checks, run_models
 from etl.convert import create_raw_tables, load_file
 from etl.readers import FileError
-from etl.reference import load_reference
+from etl.reference import load_commune_shapes, load_reference, shipped_districts
 from etl.settings import Settings
 from etl.targets import load_targets
 from etl.version import MODEL_VERSION, snapshot_version
@@ -157,6 +159,8 @@ def _explain(exc: Exception, doing: str) -> tuple[Callable[[str], str], str | No
     """The note for a file refused by `exc`, and the traceback when the failure was not one the contract foresees."""
     if isinstance(exc, FileError):
         return exc.message, None
+    if isinstance(exc, boundaries.BoundaryError):  # names the layer, feature and column; the file is named here
+        return _because(re.sub(r"^[^:,\s]+\.(?:zip|gpkg|geojson|json):\s*", "", str(exc))), None
     if isinstance(exc, OSError):
         return _because(f"không đọc được tệp ({exc.strerror or type(exc).__name__})"), None
     return (_because(f"lỗi không lường trước khi {doing} ({type(exc).__name__}: {exc}). Tệp được giữ trong kho lưu trữ "
@@ -304,10 +308,11 @@ class _Run:
         records = sorted((r for r in self.manifest.files().values() if r.get("source") and r.get("status") in statuses),
                          key=lambda r: r["seq"])
         self.fresh = {_key(r) for r in records if r["status"] != PUBLISHED}
-        tabular = [r for r in records if r["source"] != C.TARGETS_SOURCE]
+        tabular = [r for r in records if r["source"] not in (C.TARGETS_SOURCE, C.BOUNDARIES_SOURCE)]
         for n, record in enumerate(tabular, start=1):
             self.load_one(record, registry, f"({n}/{len(tabular)}) ")
         self.load_targets([r for r in records if r["source"] == C.TARGETS_SOURCE])
+        self.load_boundaries([r for r in records if r["source"] == C.BOUNDARIES_SOURCE], registry)
         _write_files_table(self.con, self.loaded)
         if not self.result.accepted and not self.rebuild:
             self.close()
@@ -351,9 +356,27 @@ class _Run:
         n = load_targets(self.con, None, "mac_dinh")
         self.progress(f"chỉ tiêu: {n} mục từ cấu hình mặc định")
 
+    def load_boundaries(self, records: list[dict], registry) -> None:
+        """The latest commune boundary file that reads wins whole (a bad one is quarantined with its reason and the
+        one before it keeps serving); none: the pages show communes as tables."""
+        for record in reversed(records):
+            try:
+                read = boundaries.read(self.settings.data_dir / record["archived_path"], registry,
+                                       self.settings.boundary_crs, shipped_districts(self.settings.province_code))
+            except Exception as exc:
+                if _not_the_files_fault(exc):
+                    raise
+                explain, trace = _explain(exc, "đọc ranh giới xã")
+                self.refuse(explain, inbox=self.inbox_copies(record), record=record, trace=trace)
+                continue
+            load_commune_shapes(self.con, read, record["name"], self.progress)
+            self.took(record, len(read.communes))
+            return
+        load_commune_shapes(self.con, None, None, self.progress)
+
     def took(self, record: dict, rows: int, **meta) -> None:
         self.loaded.append({**record, "rows": rows, **meta})
-        if record["source"] != C.TARGETS_SOURCE:
+        if record["source"] not in (C.TARGETS_SOURCE, C.BOUNDARIES_SOURCE):
             self.result.rows += rows
         if _key(record) in self.fresh:
             self.result.accepted.append(f"{record['source']}/{record['name']}")

@@ -77,3 +77,61 @@ def load_reference(con: duckdb.DuckDBPyConnection, province_code: str, progress:
     progress(f"đơn vị hành chính: {registry.province_name}, {len(registry.districts)} huyện, "
              f"{len(registry.communes)} xã; ranh giới {len(features)} huyện ({file_name})")
     return registry
+
+
+NO_COMMUNE_FILE = ("Chưa có tệp ranh giới xã của tỉnh (thư mục boundaries/ của hộp thư: tệp .zip shapefile, .gpkg "
+                   "hoặc .geojson của Sở Tài nguyên và Môi trường); số liệu xã được trình bày bằng bảng.")
+
+
+def load_commune_shapes(con: duckdb.DuckDBPyConnection, read: object | None, file_name: str | None,
+                        progress: Callable[[str], None]) -> None:
+    """ref.commune_shapes (commune_code, district_code, GeoJSON text) from a file etl.boundaries read (None: no usable
+    file), ref.commune_geo_source (the file, whether it is illustrative, its CRS and the shift applied, what was
+    missing, unmatched, refused or repaired) and ref.commune_district_check (the districts against the shipped ones).
+    Written into every snapshot, empty with the reason when there is no file."""
+    import shapely
+
+    from etl.boundaries import ILLUSTRATIVE_MARK
+
+    communes = read.communes if read is not None else pd.DataFrame(columns=["commune_code", "district_code",
+                                                                             "geometry"])
+    shapes = pd.DataFrame({"commune_code": communes["commune_code"].astype(str),
+                           "district_code": communes["district_code"].astype(str),
+                           "geometry_geojson": [shapely.to_geojson(g) for g in communes["geometry"]]},
+                          columns=["commune_code", "district_code", "geometry_geojson"])
+    con.register("_commune_shapes", shapes)
+    con.execute("CREATE OR REPLACE TABLE ref.commune_shapes AS SELECT commune_code::VARCHAR commune_code, "
+                "district_code::VARCHAR district_code, geometry_geojson::VARCHAR geometry_geojson "
+                "FROM _commune_shapes")
+    con.unregister("_commune_shapes")
+    con.execute(
+        "CREATE OR REPLACE TABLE ref.commune_geo_source AS SELECT ?::VARCHAR AS file_name, ?::BOOLEAN AS illustrative, "
+        "?::VARCHAR AS crs, ?::VARCHAR AS crs_from, ?::VARCHAR AS transformation, ?::INTEGER AS communes_with_shape, "
+        "?::VARCHAR[] AS missing, ?::VARCHAR[] AS unmatched, ?::VARCHAR[] AS refused, ?::VARCHAR[] AS repaired, "
+        "?::VARCHAR AS missing_reason",
+        [file_name, bool(file_name and ILLUSTRATIVE_MARK in file_name),
+         *((read.crs, read.crs_from, read.transformation) if read is not None else (None, None, None)),
+         len(shapes), *((read.missing, read.unmatched, read.refused, read.repaired) if read is not None
+                        else ([], [], [], [])),
+         None if read is not None else NO_COMMUNE_FILE])
+    check = (read.district_check if read is not None and read.district_check is not None
+             else pd.DataFrame(columns=["district_code", "shipped_covered", "outside_shipped"]))
+    con.register("_district_check", check)
+    con.execute("CREATE OR REPLACE TABLE ref.commune_district_check AS SELECT district_code::VARCHAR district_code, "
+                "shipped_covered::DOUBLE shipped_covered, outside_shipped::DOUBLE outside_shipped FROM _district_check")
+    con.unregister("_district_check")
+    if read is not None:
+        progress(f"ranh giới xã: {len(shapes)} xã từ {file_name} ({read.crs}, {read.transformation})"
+                 + (f"; thiếu {len(read.missing)} xã" if read.missing else "")
+                 + (f"; {len(read.unmatched)} đối tượng không khớp" if read.unmatched else ""))
+    else:
+        progress("ranh giới xã: chưa có tệp, các trang trình bày số liệu xã bằng bảng")
+
+
+def shipped_districts(province_code: str):
+    """The shipped district polygons of the province (district_code, geometry as shapely, WGS84)."""
+    import shapely
+
+    features, _, _ = district_shapes(province_code)
+    return pd.DataFrame({"district_code": [str(f["properties"]["district_code"]).zfill(3) for f in features],
+                         "geometry": [shapely.geometry.shape(f["geometry"]) for f in features]})

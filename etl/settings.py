@@ -1,6 +1,7 @@
 """Where the data lives and which province it is: command line > environment > data/settings.toml > defaults."""
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ class Settings:
     data_dir: Path
     province_code: str
     keep_snapshots: int
+    # The CRS of a commune boundary file that does not say its own (a shapefile without .prj): an EPSG code or the
+    # province's VN-2000 central meridian, e.g. "VN-2000 105°00'" (etl/boundaries.py). None: such a file is refused.
+    boundary_crs: str | None = None
 
     @property
     def inbox(self) -> Path:
@@ -48,6 +52,7 @@ def load_settings(data_dir: str | Path | None = None, province: str | None = Non
         data_dir=root,
         province_code=str(code).zfill(2),
         keep_snapshots=int(keep or stored.get("keep_snapshots") or DEFAULT_KEEP),
+        boundary_crs=stored.get("boundary_crs"),
     )
 
 
@@ -86,6 +91,8 @@ def save_province(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.settings_file.write_text(
         f'# Tỉnh của kho dữ liệu này (mã GSO)\nprovince = "{settings.province_code}"\n'
-        f"keep_snapshots = {settings.keep_snapshots}\n",
+        f"keep_snapshots = {settings.keep_snapshots}\n"
+        + (f"# Hệ tọa độ của tệp ranh giới xã không tự ghi hệ tọa độ (mã EPSG hoặc kinh tuyến trục VN-2000)\n"
+           f"boundary_crs = {json.dumps(settings.boundary_crs, ensure_ascii=False)}\n" if settings.boundary_crs else ""),
         encoding="utf-8",
     )

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app import charts as C
 from app import formatting as F
+from app import mapdata as M
 from app import queries as q
 from app import widgets as W
 from app.frame import frame
@@ -86,11 +87,21 @@ if shapes.empty:
 else:
     map_tab, table_tab = st.tabs(["Bản đồ", "Bảng số liệu"])
     with map_tab:
-        # a click on a district opens its communes below (the selectbox "Xem các xã của huyện")
-        W.district_map(units, shapes, metric, (num_label, den_label, value_label), "cov_map",
-                       "Bấm vào một huyện trên bản đồ (hoặc chọn ở ô bên dưới) để xem các xã; rê chuột lên huyện để "
-                       "xem tử số, mẫu số. Màu càng đậm càng kém; ô gạch tím là số liệu cần rà soát.",
-                       f.meta["geo_missing_reason"], select_key="cov_district")
+        # with the province's commune boundaries, the same figures by commune on one map of the province
+        level = st.radio("Bản đồ theo", ("district", "commune"), key="cov_map_level", horizontal=True,
+                         format_func={"district": "huyện", "commune": "xã"}.get) \
+            if not M.commune_shapes(f.snapshot, scope).empty else "district"
+        if level == "commune":
+            W.district_map(M.coverage_communes(f.snapshot, scope, f.as_of, cohort, dose, population, metric),
+                           M.commune_shapes(f.snapshot, scope), metric, (num_label, den_label, value_label),
+                           "cov_map_xa", "Mọi xã của tỉnh; rê chuột lên xã để xem tử số, mẫu số. Màu càng đậm càng "
+                           "kém; ô gạch tím là số liệu cần rà soát.", None, note=M.note(f.snapshot))
+        else:
+            # a click on a district opens its communes below (the selectbox "Xem các xã của huyện")
+            W.district_map(units, shapes, metric, (num_label, den_label, value_label), "cov_map",
+                           "Bấm vào một huyện trên bản đồ (hoặc chọn ở ô bên dưới) để xem các xã; rê chuột lên huyện "
+                           "để xem tử số, mẫu số. Màu càng đậm càng kém; ô gạch tím là số liệu cần rà soát.",
+                           f.meta["geo_missing_reason"], select_key="cov_district")
     with table_tab:
         W.table(units, unit_cols, key="cov_table", file_name=f"bao_phu_huyen_{vax_date:%Y%m%d}", note=note)
 
@@ -99,8 +110,17 @@ district = st.selectbox("Xem các xã của huyện", [None, *codes], key="cov_d
 if district:
     communes = q.coverage_units(f.snapshot, scope, f.as_of, cohort, dose, population, metric, district)
     st.markdown(f"**Các xã, phường, thị trấn của {F.md(names[district])}** — bấm vào tiêu đề cột để sắp xếp")
-    W.table(communes, unit_cols, key="cov_communes", file_name=f"bao_phu_xa_{district}_{vax_date:%Y%m%d}",
-            note=f"{names[district]}: {note}", max_rows=20)
+    commune_shapes = M.commune_shapes(f.snapshot, scope, district)
+    table_place = st.container()
+    if not commune_shapes.empty:
+        map_tab, table_place = st.tabs(["Bản đồ các xã", "Bảng số liệu"])
+        with map_tab:
+            W.district_map(communes, commune_shapes, metric, (num_label, den_label, value_label), "cov_map_huyen",
+                           f"Các xã của {F.md(names[district])}; rê chuột lên xã để xem tử số, mẫu số.", None,
+                           note=M.note(f.snapshot))
+    with table_place:
+        W.table(communes, unit_cols, key="cov_communes", file_name=f"bao_phu_xa_{district}_{vax_date:%Y%m%d}",
+                note=f"{names[district]}: {note}", max_rows=20)
 
 st.subheader("Người chưa tiêm theo nhóm ưu tiên và lý do")
 unvax = q.unvaccinated_units(f.snapshot, scope, f.as_of, district)

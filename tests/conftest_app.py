@@ -79,11 +79,27 @@ def write_app_inbox(inbox: Path) -> None:
         ["F01", "14/03/2022", 150, 120, 10, 5, 1, 12],
         ["F02", "14/03/2022", 60, 20, 2, 1, 0, 6],
     ], when=dt.datetime(2022, 3, 14, 18, 0))
+    commune_boundaries(inbox / "boundaries/ranh_gioi_xa.geojson", (VINH_YEN, TAM_DAO))
     write_csv(inbox / "stock/so_vac_xin.csv", headers(C.STOCK), [
         ["Tỉnh", "01/03/2022", "Pfizer", "FK1", "20/03/2022", 1000, 0, 0, 0, 1000],
         [VINH_YEN, "01/03/2022", "Moderna", "MD1", "31/12/2022", 500, 0, 0, 0, 500],
         [VINH_YEN, "14/03/2022", "Moderna", "MD1", "31/12/2022", 0, 0, 50, 0, 450],
     ], when=dt.datetime(2022, 3, 14, 18, 0))
+
+
+def commune_boundaries(path: Path, districts: tuple[str, ...]) -> None:
+    """A province's commune boundary file, as a GeoJSON in WGS84: the communes of `districts`, cut from the real
+    district polygons (etl/demo_geo.py); the province's other communes are absent, as in a file still being made."""
+    import geopandas as gpd
+
+    from etl.demo_geo import commune_polygons
+    from etl.units import UnitRegistry
+
+    registry = UnitRegistry.load("26")
+    rows = [row for row in commune_polygons("26", 1) if registry.district_of(row[0]) in districts]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gpd.GeoDataFrame({"ma_xa": [c for c, _, _ in rows], "ten_xa": [n for _, n, _ in rows]},
+                     geometry=[g for _, _, g in rows], crs="EPSG:4326").to_file(path, driver="GeoJSON", engine="pyogrio")
 
 
 def write_complete_inbox(inbox: Path) -> None:

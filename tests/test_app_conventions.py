@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app import memo, queries
+from app import mapdata, memo, queries
 
 PROJECT = Path(__file__).resolve().parent.parent
 PAGES = sorted((PROJECT / "pages").glob("*.py"))
@@ -21,6 +21,7 @@ ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Po
 # Province-wide facts every viewer may see: the snapshot's own metadata, the list of districts, source dates.
 UNSCOPED = {"snapshot_version", "all_districts",
             "directive_quotes",  # no unit rows
+            "has_table", "has_commune_shapes", "commune_geo_source", "commune_source",  # no unit rows
             "member_districts"}  # what makes a member's scope (app.signin.scope_of): keyed by their login
 
 
@@ -86,12 +87,13 @@ def test_only_the_query_module_opens_duckdb_and_only_read_only():
 
 def test_every_query_is_cached_bounded_keyed_by_snapshot_and_scoped_in_sql():
     """Cached in app.memo's bounded store (tests/test_app_memo.py shows the bounds), keyed by the snapshot first."""
-    cached = {name: fn for name, fn in vars(queries).items()
-              if not name.startswith("_") and getattr(fn, "memo", None) is memo.MEMO}
-    source = inspect.getsource(queries)
-    assert len(cached) >= 40
+    modules = (queries, mapdata)  # mapdata: the communes' maps, through queries' own _query
+    cached = {(module, name): fn for module in modules for name, fn in vars(module).items()
+              if not name.startswith("_") and getattr(fn, "memo", None) is memo.MEMO and fn.__module__ == module.__name__}
+    assert len(cached) >= 44
     assert memo.MEMO.max_entries <= 10_000 and memo.MEMO.ttl <= 24 * 3600
-    for name, fn in cached.items():
+    for (module, name), fn in cached.items():
+        source = inspect.getsource(module)
         block = source[:source.index(f"def {name}(")].rsplit("\n\n", 1)[-1]
         assert block.strip().startswith("@cached"), f"{name} is not cached by app.memo"
         params = list(inspect.signature(fn.__wrapped__ if hasattr(fn, "__wrapped__") else fn).parameters)

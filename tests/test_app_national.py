@@ -56,12 +56,15 @@ def test_coverage_lists_provinces_then_maps_the_districts_of_one(national):
     assert provinces.loc["Thành phố Hà Nội", "Bao phủ (dân số đầu kỳ)"] == 90.0
     assert provinces.loc["Tỉnh Vĩnh Phúc", "Bao phủ (dân số đầu kỳ)"] == 50.0
     assert at.selectbox(key="cov_province").value == "01"
-    named = {name for drawn in drawn_maps(at).values() for name, _ in drawn.labels.values()}
-    assert "Q. Ba Đình" in named and "TP. Vĩnh Yên" not in named  # one province on the map
+    (drawn,) = drawn_maps(at).values()
+    named = {hover.split("\n")[0] for hover in drawn.hovers.values()}
+    assert "Quận Ba Đình" in named and "Thành phố Vĩnh Yên" not in named  # one province on the map
+    # every district named on the map: a label inside or beside it, or its number and name in the key
+    assert len(drawn.labels) + len(drawn.numbered) == len(drawn.fills) == 30
     at.selectbox(key="cov_province").select("26").run()
     assert not at.exception
-    named = {name for drawn in drawn_maps(at).values() for name, _ in drawn.labels.values()}
-    assert "TP. Vĩnh Yên" in named and "Q. Ba Đình" not in named
+    named = {hover.split("\n")[0] for drawn in drawn_maps(at).values() for hover in drawn.hovers.values()}
+    assert "Thành phố Vĩnh Yên" in named and "Quận Ba Đình" not in named
     at.selectbox(key="cov_district").select("243").run()
     communes = table(at, "cov_communes").set_index("Đơn vị")
     assert communes.loc["Phường Tích Sơn", "Bao phủ (dân số đầu kỳ)"] == 50.0

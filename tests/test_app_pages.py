@@ -306,3 +306,29 @@ def test_the_coverage_page_opens_on_the_nearest_target_still_ahead(app):
     at.selectbox(key="cov_cohort").select("18+").run()
     at.selectbox(key="cov_dose").select(1).run()
     assert (at.selectbox(key="cov_cohort").value, at.selectbox(key="cov_dose").value) == ("18+", 1)
+
+
+def test_the_coverage_page_maps_communes_from_the_provinces_boundary_file(app):
+    """The hand-made warehouse has a boundary file for the communes of Vĩnh Yên and Tam Đảo (a GeoJSON in WGS84):
+    the map offers communes, of the province and of a district, named, in the same colour language."""
+    from etl.units import UnitRegistry
+
+    communes = UnitRegistry.load("26").communes
+    expected = set(communes.loc[communes["district_code"].isin([VINH_YEN, TAM_DAO]), "commune_code"])
+    at = open_page(COVERAGE, state=DOSE1_18)
+    at.radio(key="cov_map_level").set_value("commune").run()
+    drawn = drawn_maps(at)["cov_map_xa"]
+    assert set(drawn.fills) == expected
+    # Tích Sơn 7.100 ÷ 7.000 = 101,43%: a figure to review, cross-hatched; Liên Bảo 12.000 ÷ 14.000 = 85,71%;
+    # Đạo Trù 3.000 ÷ 3.500 = 85,71%; communes without a population: hatched grey, "chưa có số liệu"
+    assert drawn.fills["08707"] == "flag" and drawn.bin_of("08707") == "trên 100% (cần rà soát)"
+    assert drawn.bin_of("08710") == "80–90%" and drawn.hovers["08710"].startswith("Phường Liên Bảo\n")
+    assert sum(fill == "none" for fill in drawn.fills.values()) == len(expected) - 3
+    named = {lines[0] for lines in drawn.labels.values()} | {entry.split(" — ")[0].split(". ", 1)[1]
+                                                            for entry in drawn.numbered}
+    assert "P. Tích Sơn" in named and len(named) == len(expected)  # every commune named, on the map or in the key
+    assert "minh họa" not in drawn.svg  # the province's own file: not marked illustrative
+    at.selectbox(key="cov_district").select(VINH_YEN).run()
+    one = drawn_maps(at)["cov_map_huyen"]
+    assert set(one.fills) == set(communes.loc[communes["district_code"] == VINH_YEN, "commune_code"])
+    assert one.labels["08707"] == ["P. Tích Sơn", "101,43%"]

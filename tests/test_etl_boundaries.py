@@ -165,3 +165,38 @@ def test_communes_dissolved_into_districts_are_checked_against_the_shipped_bound
     check = B.read(path, registry, shipped=shipped).district_check.set_index("district_code")
     # the two halves cover the shipped district (less the 10 m simplification) and spill nowhere
     assert check.loc["243", "shipped_covered"] > 0.995 and check.loc["243", "outside_shipped"] < 0.005
+
+
+def test_a_bad_boundary_file_is_quarantined_and_the_good_one_keeps_serving(tmp_path):
+    """The pipeline: a good file publishes ref.commune_shapes; a later broken one is refused with its reason, goes to
+    quarantine, and the snapshot keeps the communes of the good one."""
+    import duckdb
+    from builders import TICH_SON, population_csv
+    from conftest_app import commune_boundaries
+
+    from etl import snapshots as S
+    from etl.pipeline import Progress, run
+    from etl.settings import load_settings, save_province
+
+    settings = load_settings(tmp_path / "data", province="26")
+    save_province(settings)
+    population_csv(settings.inbox / "population/dan_so.csv", [[TICH_SON, "đầu kỳ", 10000, 7000, 900, 1100, "TĐT"]])
+    commune_boundaries(settings.inbox / "boundaries/ranh_gioi_xa.geojson", ("243",))
+    assert run(settings, Progress(sink=lambda line: None)).snapshot
+
+    def shapes() -> tuple:
+        with duckdb.connect(str(S.current_snapshot(settings)), read_only=True) as con:
+            return (con.execute("SELECT count(*) FROM ref.commune_shapes").fetchone()[0],
+                    con.execute("SELECT illustrative, crs, missing_reason FROM ref.commune_geo_source").fetchone())
+
+    assert shapes() == (9, (False, "WGS 84", None))
+    bad = settings.inbox / "boundaries/hong.zip"
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr("ghi_chu.txt", "không có shapefile")
+    population_csv(settings.inbox / "population/dan_so_2.csv", [[TICH_SON, "hiện có", 10500, 7300, 950, 1150, "CDC"]])
+    result = run(settings, Progress(sink=lambda line: None))
+    (refused,) = result.rejected
+    assert refused["file"] == "boundaries/hong.zip"
+    assert refused["reason"] == 'Tệp "hong.zip": tệp nén cần đúng một shapefile (.shp), có 0: không có.'
+    assert any(p.name.endswith("__hong.zip") for p in settings.quarantine.iterdir())  # with its .loi.txt note
+    assert result.snapshot and shapes() == (9, (False, "WGS 84", None))  # the good file's communes still served

@@ -90,6 +90,19 @@ def test_the_mess_of_real_files_is_loaded_and_flagged_not_dropped(demo):
     assert resent == 3
 
 
+def test_the_demo_ships_illustrative_commune_boundaries_read_as_a_province_sends_them(demo):
+    """A zipped VN-2000 shapefile on Vĩnh Phúc's meridian (105°00'), read back through the Ministry's datum shift:
+    every commune of the province, marked illustrative, each district covered by its communes."""
+    assert demo.execute("SELECT count(*) FROM ref.commune_shapes").fetchone()[0] == \
+        demo.execute("SELECT count(*) FROM marts.units WHERE unit_level = 'commune'").fetchone()[0]
+    file_name, illustrative, crs, transformation, missing = demo.execute(
+        "SELECT file_name, illustrative, crs, transformation, len(missing) FROM ref.commune_geo_source").fetchone()
+    assert (file_name, illustrative, crs, missing) == ("ranh_gioi_xa_minh_hoa.zip", True, "VN-2000 / TM-3 zone 482", 0)
+    assert "VN-2000 to WGS 84 (2)" in transformation
+    covered = demo.execute("SELECT min(shipped_covered), max(outside_shipped) FROM ref.commune_district_check").fetchone()
+    assert covered[0] > 0.999 and covered[1] < 0.001
+
+
 def test_another_province_builds_from_its_census_with_no_code_change(tmp_path):
     """Đắk Nông (67), uncalibrated: every source written, the start-of-period population is its census, it builds, and
     its dashboard quotes its own directive (its Văn bản 7431/UBND-KGVX), not Vĩnh Phúc's."""
@@ -114,6 +127,9 @@ def test_another_province_builds_from_its_census_with_no_code_change(tmp_path):
         assert name == "Tỉnh Đắk Nông" and communes == 71
         reason, shapes = con.execute("SELECT missing_reason, districts_with_shape FROM ref.geo_source").fetchone()
         assert (shapes, reason) == (8, None)  # its 8 districts, cut from the national boundary file
+        # its 71 communes on illustrative boundaries (WGS84: no VN-2000 meridian is set for it in the demo)
+        assert con.execute("SELECT count(*) FROM ref.commune_shapes").fetchone()[0] == 71
+        assert con.execute("SELECT illustrative, crs FROM ref.commune_geo_source").fetchone() == (True, "WGS 84")
         assert con.execute("SELECT count(*) FROM marts.coverage WHERE unit_level = 'province'").fetchone()[0] > 0
         quotes = con.execute("SELECT source_document FROM marts.directive_quotes WHERE list_contains(provinces, '67')"
                              ).fetchall()

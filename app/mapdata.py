@@ -48,3 +48,9 @@ def coverage_communes(snapshot: str, scope: Scope, as_of: dt.date, cohort: str, 
     for one district's)."""
     return _query(snapshot, "coverage_units", scope=scope, as_of=as_of, cohort=cohort, dose=int(dose),
                   population=population, metric=metric, level="commune", district=None)
+
+
+@cached
+def cases_communes(snapshot: str, scope: Scope, as_of: dt.date, district: str | None = None) -> pd.DataFrame:
+    """Every commune in scope (of `district`): F0 over 7 days per 100.000 and its week-on-week direction."""
+    return _query(snapshot, "cases_communes", scope=scope, as_of=as_of, district=district)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import charts as C
 from app import formatting as F
+from app import mapdata as M
 from app import queries as q
 from app import widgets as W
 from app.frame import frame, one_province
@@ -167,6 +168,14 @@ def communes_of(names: dict, gap_day) -> None:
                             format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
     if district:
         communes = q.care_gap_units(f.snapshot, scope, f.as_of, district)
+        shapes = M.commune_shapes(f.snapshot, scope, district)
+        if not shapes.empty:  # the district's communes on its map: F0 of 7 days per 100.000, and the direction
+            st.markdown(f"**F0 7 ngày /100.000 dân theo xã của {F.md(names[district])}**")
+            W.district_map(M.cases_communes(f.snapshot, scope, f.as_of, district), shapes, "rate",
+                           ("F0 mới 7 ngày", "Dân số đầu kỳ", "F0 7 ngày /100.000 dân"), "f0_map_xa",
+                           f"Đến ngày báo cáo {F.date(gap_day)}; mũi tên: xu hướng so với 7 ngày trước đó (ngày chưa "
+                           "đủ xã báo cáo không tính). Màu càng đậm càng nhiều F0.", None, trend="trend_direction",
+                           note=M.note(f.snapshot))
         growing_warning(communes, f"các xã của {F.md(names[district])}")
         st.markdown(f"**Các xã, phường, thị trấn của {F.md(names[district])}**, ngày báo cáo {F.date(gap_day)}")
         W.table(communes, gap_cols, key="care_gap_communes",

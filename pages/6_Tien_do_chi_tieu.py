@@ -8,6 +8,7 @@ import streamlit as st
 
 from app import charts as C
 from app import formatting as F
+from app import mapdata as M
 from app import queries as q
 from app import widgets as W
 from app.frame import frame, one_province
@@ -191,6 +192,13 @@ def communes_needed() -> None:
                             format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
     if district:
         communes = q.deadline_communes(f.snapshot, scope, f.as_of, target, district)
+        shapes = M.commune_shapes(f.snapshot, scope, district)
+        if not shapes.empty:  # the district's communes on its map: the share of the target's cohort reached
+            W.district_map(communes.rename(columns={"people_vaccinated": "numerator", "population": "denominator",
+                                                    "achieved_pct": "value"}), shapes, "coverage",
+                           ("Đã tiêm", "Mẫu số", "Tỷ lệ đã đạt"), "dl_map_xa",
+                           f"Tỷ lệ đã đạt của mỗi xã của {F.md(names[district])}, ngày {F.date(judged)}; màu càng "
+                           "đậm càng thấp.", None, note=M.note(f.snapshot))
         st.caption(f"Chỉ tiêu: {F.md(F.dashed(t['title']))}. Còn thiếu = làm tròn lên (chỉ tiêu × mẫu số ÷ 100) − đã tiêm, "
                    "không âm; "
                    f"số liệu đến ngày {F.date(judged)}, nguồn {F.SOURCES['platform']}.")

@@ -211,3 +211,15 @@ def test_headline_active_at_home_f1_share_and_fatality(app):
     cfr = metrics["Tỷ lệ tử vong/F0 (28 ngày)"]
     assert (cfr.value, cfr.delta) == ("–", "nặng mới 0, tử vong 0")
     assert "cộng dồn từ đầu: 0,000%" in texts(at)
+
+
+def test_a_districts_communes_on_the_f0_map_with_their_direction(app):
+    """Vĩnh Yên's communes (the warehouse's boundary file): Tích Sơn 7 × 20 = 140 F0 ÷ 10.000 × 100.000 = 1.400,0,
+    up from 70 the week before; Liên Bảo 0 ÷ 20.000 = 0,0; communes without a population figure hatched."""
+    at = open_page(PAGE)
+    at.selectbox(key="gap_district").select(VINH_YEN).run()
+    drawn = drawn_maps(at)["f0_map_xa"]
+    assert drawn.labels["08707"] == ["P. Tích Sơn", "1.400,0 ▲"] and drawn.bin_of("08707") == "1.000–1.500"
+    assert drawn.labels["08710"] == ["P. Liên Bảo", "0,0 ►"] and drawn.bin_of("08710") == "0–500"
+    assert "Xu hướng 7 ngày: ▲ tăng" in drawn.hovers["08707"]
+    assert len(drawn.fills) == 9 and sum(fill == "none" for fill in drawn.fills.values()) == 7

@@ -332,3 +332,15 @@ def test_the_coverage_page_maps_communes_from_the_provinces_boundary_file(app):
     one = drawn_maps(at)["cov_map_huyen"]
     assert set(one.fills) == set(communes.loc[communes["district_code"] == VINH_YEN, "commune_code"])
     assert one.labels["08707"] == ["P. Tích Sơn", "101,43%"]
+
+
+def test_the_deadline_page_maps_a_districts_communes_against_the_target(app):
+    """The nearest target on 14/03/2022 is 12–17 dose 2 (99%, the province's directive): the hand-made platform file
+    has no 12–17 doses, so Tích Sơn and Liên Bảo stand at 0 ÷ 900 and 0 ÷ 1.800 = 0,00%; the other communes of
+    Vĩnh Yên have no population figure."""
+    at = open_page(DEADLINES)
+    at.selectbox(key="dl_district").select(VINH_YEN).run()
+    drawn = drawn_maps(at)["dl_map_xa"]
+    assert drawn.labels["08707"] == ["P. Tích Sơn", "0,00%"] and drawn.bin_of("08707") == "dưới 50%"
+    assert "Mẫu số: 900" in drawn.hovers["08707"] and "Mẫu số: 1.800" in drawn.hovers["08710"]
+    assert len(drawn.fills) == 9 and sum(fill == "none" for fill in drawn.fills.values()) == 7

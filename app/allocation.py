@@ -19,7 +19,7 @@ import pandas as pd
 from app import allocation_explain as explain
 from app.allocation_inputs import (OWN_LOT, PROVINCE_LOT, AllocationInput, Approval, Options,  # noqa: F401 (API)
                                    Prepared, prepare)
-from app.allocation_model import StageReport, build, solve_stages
+from app.allocation_model import StageReport, build, solve_stages, usage_rows
 
 ALLOCATION_COLUMNS = ["district", "name", "lot", "product", "expiry", "doses_per_vial", "vials", "doses"]
 # a district is short when its unmet need, rounded to whole people, is at least one person
@@ -81,11 +81,12 @@ def evaluate(inp: AllocationInput | Prepared, allocation: pd.DataFrame) -> Outco
     solved = solve_stages(b)
     col = solved.col
     # rounded to a thousandth of a dose: below that is the solver's tolerance, not an amount of vaccine
-    usage = pd.DataFrame([(d, src, lot, c, k, max(round(float(col[i]), 3), 0.0))
-                          for (d, src, lot, c, k), i in b.y.items()],
-                         columns=["district", "source", "lot", "cohort", "dose", "doses"])
-    used = usage.groupby(["source", "lot"])["doses"].sum().to_dict() if len(usage) else {}
-    used_own = usage[usage["source"] == OWN_LOT].groupby(["district", "lot"])["doses"].sum().to_dict()
+    usage = pd.DataFrame(usage_rows(b, col), columns=["district", "source", "lot", "cohort", "dose", "doses"])
+    given = {key: max(round(float(col[i]), 3), 0.0) for key, i in b.y.items()}
+    used = {}
+    for (d, source, code), doses in given.items():
+        used[(source, code)] = used.get((source, code), 0.0) + doses
+    used_own = {(d, code): doses for (d, source, code), doses in given.items() if source == OWN_LOT}
     lot_rows = []
     for lot in pre.lots:
         doses = lot.vials * lot.doses_per_vial

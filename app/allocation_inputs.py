@@ -35,7 +35,9 @@ class Options:
     pinned: rows (district, lot, vials) the planner fixed; excluded_lots / excluded_districts: left out of both the
     proposal and the pro-rata split. horizon_days: the planning horizon (docs/allocation-model.md, "expiring unused"):
     a lot expiring after as_of + horizon_days is not at risk in this plan, what stays of it at the province store is
-    kept for the next allocation. mip_rel_gap: the relative optimality gap each stage is solved to.
+    kept for the next allocation. mip_rel_gap: the relative optimality gap each stage is solved to; time_limit and
+    shipments_time_limit: seconds a stage may take (the last, the number of shipments, is a tie-break: it stops at
+    its limit with the best proposal found and reports its gap).
     """
     pinned: pd.DataFrame | None = None
     excluded_lots: tuple[str, ...] = ()
@@ -43,6 +45,7 @@ class Options:
     horizon_days: int = 90
     mip_rel_gap: float = 1e-4
     time_limit: float = 30.0
+    shipments_time_limit: float = 0.3
     threads: int = 1
 
 
@@ -180,6 +183,10 @@ def prepare(inp: AllocationInput) -> Prepared:
             own.append(Lot(str(r.lot), str(r.product), expiry, (expiry - as_of).days, expiry <= horizon_end,
                            doses=float(r.doses), district=str(r.district)))
 
+    for where, codes in (("kho tỉnh", [lot.lot for lot in lots]), ("kho huyện", [(o.district, o.lot) for o in own])):
+        twice = sorted({str(c) for c in codes if codes.count(c) > 1})
+        if twice:
+            raise ValueError(f"Mã lô trùng trong {where}: {', '.join(twice)} (gộp các dòng của cùng một lô trước).")
     need = {}
     for r in inp.need.itertuples():
         if str(r.district) in districts and float(r.people) > 0:

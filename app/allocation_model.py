@@ -53,7 +53,8 @@ class Built:
     x: dict = field(default_factory=dict)      # (district, lot) -> column: vials sent
     z: dict = field(default_factory=dict)      # (district, lot) -> column: 1 if a shipment is made
     s: dict = field(default_factory=dict)      # (district, lot) -> column: doses sent but not administered
-    y: dict = field(default_factory=dict)      # (district, source, lot, cohort, dose) -> column: doses administered
+    y: dict = field(default_factory=dict)      # (district, source, lot) -> column: doses administered
+    w: dict = field(default_factory=dict)      # (district, product, cohort, dose) -> column: doses of it given
     u: dict = field(default_factory=dict)      # (district, cohort, dose) -> column: people left without a dose
     rows_lo: list = field(default_factory=list)
     rows_hi: list = field(default_factory=list)
@@ -91,6 +92,20 @@ def candidate(pre: Prepared, district: str, lot: Lot) -> bool:
     return bool(usable_rows(pre, district, lot.product)) and rate > 0 and lot.days > 0
 
 
+def most_vials(pre: Prepared, district: str, lot: Lot) -> int:
+    """The most vials of a lot a district may receive: what it can administer before expiry (pace x days, people of
+    the approved rows) plus at most the last vial opened, what its cold chain still holds, the lot's stock. The bound
+    of x and the big-M of its shipment: the tighter, the faster the MIP."""
+    rate = pre.pace.get((district, lot.product), (0.0, 0.0))[0]
+    people = sum(pre.need[(district, c, k)][0] for c, k in usable_rows(pre, district, lot.product))
+    usable = min(rate * lot.days, people)
+    most = min(lot.vials, int((usable + lot.doses_per_vial - 1) // lot.doses_per_vial))
+    if district in pre.capacity:
+        room = max(0.0, pre.capacity[district] - pre.own_doses(district))
+        most = min(most, int(room // lot.doses_per_vial))
+    return max(most, 0)
+
+
 def build(pre: Prepared, fixed: dict[tuple[str, str], int] | None = None) -> Built:
     """The model; fixed (district, lot) -> vials switches to evaluate mode."""
     h = highspy.Highs()
@@ -101,17 +116,20 @@ def build(pre: Prepared, fixed: dict[tuple[str, str], int] | None = None) -> Bui
     timeline: dict[tuple[str, str], list[tuple[object, list[int]]]] = {}
     need_terms: dict[tuple[str, str, int], list[tuple[int, float]]] = {key: [] for key in pre.need}
 
-    def use_columns(district: str, source: str, lot: Lot) -> list[int]:
-        cols = []
-        for c, k in usable_rows(pre, district, lot.product):
-            col = b.col(0.0, INF)
-            b.y[(district, source, lot.lot, c, k)] = col
-            need_terms[(district, c, k)].append((col, 1.0))
-            if lot.in_horizon:
-                b.cost["expiring"][col] = -1.0
-            cols.append(col)
-        timeline.setdefault((district, lot.product), []).append((lot.expiry, cols))
-        return cols
+    # district x product -> the use columns of its lots: their sum is shared among the approved rows (w), so that a
+    # lot's use is one column however many cohorts and doses its product serves
+    product_lots: dict[tuple[str, str], list[int]] = {}
+
+    def use_columns(district: str, source: str, lot: Lot, most: float = INF) -> list[int]:
+        if not usable_rows(pre, district, lot.product):
+            return []
+        col = b.col(0.0, most)
+        b.y[(district, source, lot.lot)] = col
+        if lot.in_horizon:
+            b.cost["expiring"][col] = -1.0
+        product_lots.setdefault((district, lot.product), []).append(col)
+        timeline.setdefault((district, lot.product), []).append((lot.expiry, [col]))
+        return [col]
 
     for lot in pre.lots:
         if lot.in_horizon:
@@ -119,11 +137,12 @@ def build(pre: Prepared, fixed: dict[tuple[str, str], int] | None = None) -> Bui
         supply = []
         for d in pre.districts:
             pinned = pre.pins.get((d, lot.lot))
-            if propose and not (candidate(pre, d, lot) or pinned):
+            most = most_vials(pre, d, lot) if propose else lot.vials
+            if propose and not ((candidate(pre, d, lot) and most > 0) or pinned):
                 continue
             if not propose and not fixed.get((d, lot.lot)):
                 continue
-            lo, hi = (pinned, pinned) if pinned is not None else (0, lot.vials)
+            lo, hi = (pinned, pinned) if pinned is not None else (0, most)
             if not propose:
                 lo = hi = fixed[(d, lot.lot)]
             x = b.col(lo, hi, integer=True)
@@ -137,7 +156,7 @@ def build(pre: Prepared, fixed: dict[tuple[str, str], int] | None = None) -> Bui
                 b.cost["fefo"][x] = float((lot.rank + 1) * lot.doses_per_vial)
                 b.z[(d, lot.lot)] = z = b.col(1.0 if pinned else 0.0, 1.0, integer=True)
                 b.cost["shipments"][z] = 1.0
-                b.row(-INF, 0.0, [(x, 1.0), (z, -float(lot.vials))])
+                b.row(-INF, 0.0, [(x, 1.0), (z, -float(max(hi, 1)))])
                 low = pre.min_vials.get(d)
                 if low:
                     b.row(0.0, INF, [(x, 1.0), (z, -float(low))])
@@ -147,9 +166,15 @@ def build(pre: Prepared, fixed: dict[tuple[str, str], int] | None = None) -> Bui
     for own in pre.own:
         if own.in_horizon:
             b.offset += own.doses
-        cols = use_columns(own.district, OWN_LOT, own)
-        if cols:
-            b.row(-INF, float(own.doses), [(col, 1.0) for col in cols])
+        use_columns(own.district, OWN_LOT, own, float(own.doses))
+
+    for (d, product), cols in product_lots.items():
+        shares = []
+        for c, k in usable_rows(pre, d, product):
+            b.w[(d, product, c, k)] = w = b.col(0.0, INF)
+            need_terms[(d, c, k)].append((w, 1.0))
+            shares.append((w, -1.0))
+        b.row(0.0, 0.0, [(col, 1.0) for col in cols] + shares)
 
     for key, (people, weight) in pre.need.items():
         b.u[key] = u = b.col(0.0, people)
@@ -202,7 +227,6 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
     """Lexicographic solve: each stage minimises its objective, then adds a row keeping it at its optimum."""
     h, opt = b.h, b.pre.options
     h.setOptionValue("mip_rel_gap", float(opt.mip_rel_gap))
-    h.setOptionValue("time_limit", float(opt.time_limit))
     h.setOptionValue("threads", int(opt.threads))
     n = len(b.lb)
     if n == 0:
@@ -218,6 +242,9 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         for col, c in cost.items():
             costs[col] = c
         h.changeColsCost(n, np.arange(n, dtype=np.int32), costs)
+        # the last stage is a tie-break among proposals already equal on doses and people: bounded in time, its gap
+        # reported (a fixed-charge problem whose bound HiGHS closes slowly, docs/allocation-model.md)
+        h.setOptionValue("time_limit", float(opt.shipments_time_limit if name == "shipments" else opt.time_limit))
         if solution is not None:
             h.setSolution(solution)
         h.run()
@@ -238,3 +265,34 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
             h.addRow(-INF, value + STAGE_TOL_ABS + STAGE_TOL_REL * abs(value), len(cols), cols,
                      np.array([cost[c] for c in cols], dtype=np.float64))
     return Solved("optimal", last[0], last[1], reports)
+
+
+def usage_rows(b: Built, col: np.ndarray) -> list[tuple]:
+    """(district, source, lot, cohort, dose, doses) from a solution: each district's doses of a product shared among
+    the rows they serve, lots first-expiry-first-out and the most urgent rows first (any split is as good: the
+    model counts a product's doses per row, not which lot of it went to whom)."""
+    lots: dict[tuple[str, str], list] = {}
+    expiry = {(lot.district, lot.lot): lot.expiry for lot in b.pre.own}
+    expiry.update({("", lot.lot): lot.expiry for lot in b.pre.lots})
+    product_of = {(lot.district, lot.lot): lot.product for lot in b.pre.own}
+    product_of.update({("", lot.lot): lot.product for lot in b.pre.lots})
+    for (d, source, code), i in b.y.items():
+        key = ("" if source == PROVINCE_LOT else d, code)
+        product = product_of[key]
+        lots.setdefault((d, product), []).append([expiry[key], source, code, max(round(float(col[i]), 3), 0.0)])
+    out = []
+    for (d, product), held in sorted(lots.items()):
+        held.sort()
+        rows = sorted(((-b.pre.need[(d, c, k)][1], c, k, max(round(float(col[i]), 3), 0.0))
+                       for (dd, p, c, k), i in b.w.items() if dd == d and p == product))
+        j = 0
+        for _, c, k, want in rows:
+            while want > 1e-9 and j < len(held):
+                take = min(want, held[j][3])
+                if take > 0:
+                    out.append((d, held[j][1], held[j][2], c, k, round(take, 3)))
+                want -= take
+                held[j][3] -= take
+                if held[j][3] <= 1e-9:
+                    j += 1
+    return out

@@ -75,6 +75,8 @@ def test_the_proposal_never_lets_more_expire_than_pro_rata(seed):
     check_hard_rules(inp, proposal)
     base = A.evaluate(inp, A.pro_rata(inp))
     assert proposal.outcome.expiring_unused <= base.expiring_unused + 1e-6
+    # the solver's first stage and evaluate() agree on what expires
+    assert proposal.stages[0].objective == pytest.approx(proposal.outcome.expiring_unused, abs=1e-3)
     table = A.compare(inp, proposal).set_index("key")
     assert table.loc["saved", "proposal"] >= -1e-6
 

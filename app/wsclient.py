@@ -31,7 +31,7 @@ class Viewer:
     login: str
     scope: str
     token: str
-    base: str  # http://HOST:PORT of the server (or of the proxy in front of it)
+    base: str  # the server's address, scheme, host and port (or the proxy's in front of it): http://127.0.0.1:8701
     cookies: dict = field(default_factory=dict)
     pages: list = field(default_factory=list)  # url pathnames, in this viewer's order of visit
     hashes: dict = field(default_factory=dict)  # url pathname -> page_script_hash (from `navigation`)

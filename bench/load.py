@@ -58,7 +58,8 @@ With --url it loads a running deployment (e.g. `python -m app.launcher --process
 front): each viewer first GETs / with its sign-in cookie and keeps the cookies the proxy sets (Set-Cookie) for its
 websocket; the server processes measured are --server-pids, or those listening on --server-ports, or on the URL's
 port; one viewer per process the proxy names (X-Bcd-May-Chu) warms them. The bench's sessions are signed out at the
-end.
+end. A launcher warms its processes itself after a start and after each publication (app/warm.py): with --no-warmup,
+a burst started right after one measures what the first viewers meet.
 """
 from __future__ import annotations
 

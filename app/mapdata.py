@@ -54,3 +54,18 @@ def coverage_communes(snapshot: str, scope: Scope, as_of: dt.date, cohort: str, 
 def cases_communes(snapshot: str, scope: Scope, as_of: dt.date, district: str | None = None) -> pd.DataFrame:
     """Every commune in scope (of `district`): F0 over 7 days per 100.000 and its week-on-week direction."""
     return _query(snapshot, "cases_communes", scope=scope, as_of=as_of, district=district)
+
+
+@cached
+def boundary_report(snapshot: str, scope: Scope, whole_province: bool) -> dict | None:
+    """How the commune boundary file was read (app/sql/commune_boundary_report.sql), with the districts' cross-check
+    (`districts`): for a viewer of the whole province only (the lists name communes of every district); None else,
+    or for a snapshot without commune boundaries."""
+    if not whole_province or not has_commune_shapes(snapshot):
+        return None
+    rows = _query(snapshot, "commune_boundary_report")
+    if rows.empty:
+        return None
+    report = rows.iloc[0].to_dict()
+    report["districts"] = _query(snapshot, "commune_district_check", scope=scope)
+    return report

@@ -117,8 +117,10 @@ def load_commune_shapes(con: duckdb.DuckDBPyConnection, read: object | None, fil
     check = (read.district_check if read is not None and read.district_check is not None
              else pd.DataFrame(columns=["district_code", "shipped_covered", "outside_shipped"]))
     con.register("_district_check", check)
+    # percentages (0–100), as every figure of the snapshot
     con.execute("CREATE OR REPLACE TABLE ref.commune_district_check AS SELECT district_code::VARCHAR district_code, "
-                "shipped_covered::DOUBLE shipped_covered, outside_shipped::DOUBLE outside_shipped FROM _district_check")
+                "100 * shipped_covered::DOUBLE AS covered_pct, 100 * outside_shipped::DOUBLE AS outside_pct "
+                "FROM _district_check")
     con.unregister("_district_check")
     if read is not None:
         progress(f"ranh giới xã: {len(shapes)} xã từ {file_name} ({read.crs}, {read.transformation})"

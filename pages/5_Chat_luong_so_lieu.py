@@ -3,6 +3,7 @@ each discrepancy stands, who answers for it), reports late or missing, and the d
 import streamlit as st
 
 from app import formatting as F
+from app import mapdata as M
 from app import ledger_view as LV
 from app import queries as q
 from app import signin
@@ -172,6 +173,29 @@ else:
     st.caption(f"Lần nạp lúc {F.datetime(rejected['started_at'].iloc[0])}: "
                f"{W.show(W.fig('files_rejected', len(rejected), scope=f.meta['province_code']))} tệp bị từ chối và "
                "đưa vào thư mục cách ly. Danh sách tệp do Sở Y tế / CDC giữ; đơn vị gửi cần sửa và gửi lại.")
+
+report = M.boundary_report(f.snapshot, f.scope, len(f.scope) == len(q.all_districts(f.snapshot)))
+if report is not None:
+    st.subheader("Ranh giới xã")
+    if F.missing(report["file_name"]):
+        st.caption(F.md(report["missing_reason"]))
+    else:
+        kind = " (ranh giới minh họa, không phải đo đạc)" if report["illustrative"] else ""
+        st.caption(f"Tệp {F.md(report['file_name'])}{kind}: hệ tọa độ {F.md(report['crs'])} (theo "
+                   f"{F.md(report['crs_from'])}), chuyển sang WGS84 bằng phép «{F.md(report['transformation'])}»; "
+                   f"{W.show(W.fig('communes_with_shape', report['communes_with_shape'], scope=f.meta['province_code']))}"
+                   " xã có ranh giới. Tệp mới trong thư mục boundaries/ của hộp thư thay tệp này ở lần nạp sau.")
+        for title, items in (("Xã chưa có trong tệp", report["missing"]), ("Đối tượng không khớp xã nào",
+                             report["unmatched"]), ("Đa giác bị bỏ", report["refused"]), ("Đa giác đã sửa",
+                             report["repaired"])):
+            if len(items):
+                more = " …" if len(items) > 40 else ""
+                st.markdown(f"**{title}** ({len(items)}): {'; '.join(F.md(item) for item in items[:40])}{more}")
+        W.table(report["districts"], {"unit_name": W.Col("Huyện"),
+                                      "covered_pct": W.Col("Ranh giới huyện được các xã phủ", "pct"),
+                                      "outside_pct": W.Col("Phần các xã nằm ngoài ranh giới huyện", "pct")},
+                key="boundary_check", file_name="doi_chieu_ranh_gioi_huyen",
+                note="Các xã của tệp ranh giới gộp theo huyện, so với ranh giới huyện đi kèm chương trình")
 
 st.subheader("Kiểm tra số liệu của bản dữ liệu này")
 checks = q.check_summary(f.snapshot, f.scope)

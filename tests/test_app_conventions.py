@@ -22,6 +22,7 @@ ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Po
 UNSCOPED = {"snapshot_version", "all_districts",
             "directive_quotes",  # no unit rows
             "has_table", "has_commune_shapes", "commune_geo_source", "commune_source",  # no unit rows
+            "commune_boundary_report",  # whole-province viewers only (app.mapdata.boundary_report)
             "member_districts"}  # what makes a member's scope (app.signin.scope_of): keyed by their login
 
 

@@ -344,3 +344,24 @@ def test_the_deadline_page_maps_a_districts_communes_against_the_target(app):
     assert drawn.labels["08707"] == ["P. Tích Sơn", "0,00%"] and drawn.bin_of("08707") == "dưới 50%"
     assert "Mẫu số: 900" in drawn.hovers["08707"] and "Mẫu số: 1.800" in drawn.hovers["08710"]
     assert len(drawn.fills) == 9 and sum(fill == "none" for fill in drawn.fills.values()) == 7
+
+
+def test_the_quality_page_tells_the_province_how_its_boundary_file_was_read(app):
+    from etl.units import UnitRegistry
+
+    communes = UnitRegistry.load("26").communes
+    in_file = int(communes["district_code"].isin([VINH_YEN, TAM_DAO]).sum())
+    at = open_page(QUALITY)
+    text = texts(at)
+    assert "Tệp ranh_gioi_xa.geojson: hệ tọa độ WGS 84 (theo tệp)" in text, text[text.find("Ranh giới xã"):][:400]
+    assert f"**Xã chưa có trong tệp** ({len(communes) - in_file}): Phường Trưng Trắc (Thành phố Phúc Yên)" in text
+    check = table(at, "boundary_check").set_index("Huyện")
+    # the communes were cut from the shipped polygons: they cover their two districts, nothing outside (to 0,01 %);
+    # the file has none of the 7 other districts' communes: 0 % of them covered
+    assert len(check) == 9
+    both = check.loc[["Thành phố Vĩnh Yên", "Huyện Tam Đảo"]]
+    assert (both["Ranh giới huyện được các xã phủ"] >= 99.99).all()
+    assert (both["Phần các xã nằm ngoài ranh giới huyện"] <= 0.01).all()
+    assert (check.drop(both.index)["Ranh giới huyện được các xã phủ"] == 0).all()
+    # a district account's view of the page has no such list: it names the communes of every district
+    assert "Ranh giới xã" not in texts(open_page(QUALITY, role="district", login="kiemthu.tamdao", district=TAM_DAO))

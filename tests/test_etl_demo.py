@@ -99,8 +99,8 @@ def test_the_demo_ships_illustrative_commune_boundaries_read_as_a_province_sends
         "SELECT file_name, illustrative, crs, transformation, len(missing) FROM ref.commune_geo_source").fetchone()
     assert (file_name, illustrative, crs, missing) == ("ranh_gioi_xa_minh_hoa.zip", True, "VN-2000 / TM-3 zone 482", 0)
     assert "VN-2000 to WGS 84 (2)" in transformation
-    covered = demo.execute("SELECT min(shipped_covered), max(outside_shipped) FROM ref.commune_district_check").fetchone()
-    assert covered[0] > 0.999 and covered[1] < 0.001
+    covered = demo.execute("SELECT min(covered_pct), max(outside_pct) FROM ref.commune_district_check").fetchone()
+    assert covered[0] > 99.9 and covered[1] < 0.1
 
 
 def test_another_province_builds_from_its_census_with_no_code_change(tmp_path):

@@ -225,7 +225,8 @@ def _text(label: Label, fill: str, size: tuple[int, int, int]) -> str:
         out.append(f'<line class="dan" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"/>'
                    f'<circle class="dan" cx="{x1:.1f}" cy="{y1:.1f}" r="2"/>')
     if label.number is not None:
-        return (f'<text class="nhan so" x="{label.x:.1f}" y="{label.y + 4:.1f}" fill="{colour}" stroke="{halo}">'
+        return (f'<text class="nhan so" data-so="{_e(label.code)}" x="{label.x:.1f}" y="{label.y + 4:.1f}" '
+                f'fill="{colour}" stroke="{halo}">'
                 f'{label.number}</text>')
     spans = []
     name_px, figure_px, line_px = size

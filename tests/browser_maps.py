@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 # Each map's units as the browser drew them: the polygons, a point inside each (found by the browser's own
-# isPointInFill, in page pixels), its fill, and its label's text and drawn size.
+# isPointInFill, in page pixels), its fill, its label's text and drawn size, or its number in the key.
 MAP_UNITS = """(key) => { const svg = document.querySelector('svg#bd-' + key); if (!svg) return null;
     const out = {};
     for (const path of svg.querySelectorAll('path[data-code]')) {
@@ -21,8 +21,10 @@ MAP_UNITS = """(key) => { const svg = document.querySelector('svg#bd-' + key); i
         }
         const label = svg.querySelector('text[data-nhan="' + code + '"]');
         const r = label ? label.getBoundingClientRect() : null;
+        const number = svg.querySelector('text[data-so="' + code + '"]');  // set in the key under the map instead
         out[code] = {fill: getComputedStyle(path).fill, inside,
                      label: label ? Array.from(label.querySelectorAll('tspan')).map(t => t.textContent) : null,
+                     number: number ? number.textContent : null,
                      box: r ? [r.x, r.y, r.width, r.height] : null};
     }
     return out; }"""

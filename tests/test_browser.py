@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_maps import MAP_UNITS as MAP_UNITS_JS
 from browser_maps import ink, map_units, pixel
 from ports import free_port, free_ports  # noqa: F401  (the other browser tests import them from here)
 
@@ -171,10 +172,11 @@ def test_the_map_names_every_district_offline_and_a_click_opens_the_district(ser
     # every district has its own drawn label: its name and figure, with ink where the text is
     for code, unit in units.items():
         assert unit["label"] and unit["box"][2] > 20 and ink(page, unit["box"]) > 30, (code, unit)
-    assert units[VINH_YEN]["label"] == ["TP. Vĩnh Yên", "90,95%"]
-    # 90,95% is in the 90–95% bin, OrRd's second shade, on the screen's pixels as in the document
-    assert units[VINH_YEN]["fill"] == "rgb(253, 204, 138)"
-    assert pixel(page, *units[VINH_YEN]["inside"]) == (253, 204, 138)
+    # the page opens on the nearest target, 12–17 dose 2: nobody in Vĩnh Yên has it, 0 % (18+ dose 1 is 90,95%)
+    assert units[VINH_YEN]["label"] == ["TP. Vĩnh Yên", "0,00%"]
+    # below 50 %: OrRd's darkest shade, on the screen's pixels as in the document
+    assert units[VINH_YEN]["fill"] == "rgb(179, 0, 0)"
+    assert pixel(page, *units[VINH_YEN]["inside"]) == (179, 0, 0)
     page.screenshot(path=str(SHOTS / "2_bao_phu_ban_do.png"))
     page.mouse.click(*units[VINH_YEN]["inside"])
     wait_drawn(page, "Các xã, phường, thị trấn của Thành phố Vĩnh Yên")
@@ -190,6 +192,8 @@ def test_the_map_names_every_district_offline_and_a_click_opens_the_district(ser
      (179, 0, 0)),
     ("/Co_so_dieu_tri", "Trạm y tế xã không có người trực khi kiểm tra", "occupancy_map", "7_cong_suat_ban_do",
      (252, 141, 89)),
+    # the nearest target, 12–17 dose 2: no 12–17 dose given in Vĩnh Yên, 0 %, the darkest shade
+    ("/Tien_do_chi_tieu", "Hạn báo cáo và mốc kế hoạch", "dl_map", "6_tien_do_ban_do", (179, 0, 0)),
 ])
 def test_the_f0_and_occupancy_maps_name_every_district_offline(server, browser_page, path, text, key, name, colour):
     """The F0 rate map (page 3) and the occupancy map (page 7): every district drawn and named, those without
@@ -204,6 +208,26 @@ def test_the_f0_and_occupancy_maps_name_every_district_offline(server, browser_p
     assert sum(u["fill"].startswith("url(") for u in units.values()) == 7  # hatched: no figure
     assert_no_exception(page)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert blocked == []
+
+
+def test_the_commune_map_names_every_commune_offline(server, browser_page):
+    """The province's communes (the warehouse's boundary file holds Vĩnh Yên's and Tam Đảo's): each drawn, named on
+    the map or by its number in the key; Liên Bảo at 0 % of the 12–17 target cohort in the darkest shade."""
+    page, blocked = browser_page
+    page.goto(server + "/Bao_phu_tiem_chung")
+    wait_drawn(page, "Người chưa tiêm theo nhóm ưu tiên và lý do")
+    page.get_by_text("xã", exact=True).first.click()
+    units = page.wait_for_function(f"() => {{ const u = ({MAP_UNITS_JS})('cov_map_xa'); "
+                                   "return u && Object.keys(u).length > 9 ? u : false; }", timeout=30_000).json_value()
+    key = page.locator("svg#bd-cov_map_xa text[font-size='12'] tspan").all_inner_texts()
+    for code, unit in units.items():
+        assert unit["label"] or f"{unit['number']}." in key, code
+    drawn = [u for u in units.values() if u["label"]]
+    assert drawn and all(ink(page, u["box"]) > 10 for u in drawn[:5])
+    assert pixel(page, *units["08710"]["inside"]) == (179, 0, 0)
+    assert_no_exception(page)
+    page.screenshot(path=str(SHOTS / "2_bao_phu_ban_do_xa.png"))
     assert blocked == []
 
 

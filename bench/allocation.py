@@ -46,8 +46,9 @@ SHARE = {"18+": 0.68, "12-17": 0.09, "5-11": 0.11}
 
 
 def census() -> pd.DataFrame:
-    return pd.read_csv(ROOT / "data/reference/census2019_district.csv", dtype={"province_code": str,
-                                                                               "district_code": str})
+    frame = pd.read_csv(ROOT / "data/reference/census2019_district.csv", dtype={"province_code": str,
+                                                                                "district_code": str})
+    return frame.dropna(subset=["district_code", "population_2019"])
 
 
 def province(seed: int, districts: pd.DataFrame, n_lots: int) -> A.AllocationInput:

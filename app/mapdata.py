@@ -69,3 +69,11 @@ def boundary_report(snapshot: str, scope: Scope, whole_province: bool) -> dict |
     report = rows.iloc[0].to_dict()
     report["districts"] = _query(snapshot, "commune_district_check", scope=scope)
     return report
+
+
+@cached
+def deadline_communes(snapshot: str, scope: Scope, as_of: dt.date, target: str) -> pd.DataFrame:
+    """Every commune in scope against one coverage target, with numerator, denominator and value for the map."""
+    frame = _query(snapshot, "deadline_communes", scope=scope, as_of=as_of, target=target, district=None)
+    return frame.rename(columns={"people_vaccinated": "numerator", "population": "denominator",
+                                 "achieved_pct": "value"})

@@ -131,10 +131,18 @@ case_cols = {"unit_name": W.Col("Đơn vị"), "new_f0_7d_per_100k_by_report_dat
 shapes = q.district_shapes(f.snapshot, scope)
 map_tab, table_tab = st.tabs(["Bản đồ", "Bảng số liệu"])
 with map_tab:
-    W.district_map(dist, shapes, "rate", ("F0 mới 7 ngày", "Dân số đầu kỳ", "F0 7 ngày /100.000 dân"), "f0_map",
-                   f"F0 mới 7 ngày đến ngày báo cáo {F.date(day)} trên 100.000 dân (dân số đầu kỳ); mũi tên: xu "
-                   "hướng so với 7 ngày trước đó (ngày chưa đủ xã báo cáo không tính). Màu càng đậm càng nhiều F0.",
-                   f.meta["geo_missing_reason"], trend="trend_direction")
+    labels = ("F0 mới 7 ngày", "Dân số đầu kỳ", "F0 7 ngày /100.000 dân")
+    caption = (f"F0 mới 7 ngày đến ngày báo cáo {F.date(day)} trên 100.000 dân (dân số đầu kỳ); mũi tên: xu hướng so "
+               "với 7 ngày trước đó (ngày chưa đủ xã báo cáo không tính). Màu càng đậm càng nhiều F0.")
+    # with the province's commune boundaries, the same rate by commune on one map of the province
+    if not M.commune_shapes(f.snapshot, scope).empty and st.radio(
+            "Bản đồ theo", ("district", "commune"), key="f0_map_level", horizontal=True,
+            format_func={"district": "huyện", "commune": "xã"}.get) == "commune":
+        W.district_map(M.cases_communes(f.snapshot, scope, f.as_of), M.commune_shapes(f.snapshot, scope), "rate",
+                       labels, "f0_map_tinh_xa", caption, None, trend="trend_direction", note=M.note(f.snapshot))
+    else:
+        W.district_map(dist, shapes, "rate", labels, "f0_map", caption, f.meta["geo_missing_reason"],
+                       trend="trend_direction")
 with table_tab:
     W.table(cases, case_cols, key="f0_units", file_name=f"f0_huyen_{day:%Y%m%d}",
             note=f"F0 theo huyện, 7 ngày đến ngày báo cáo {F.date(day)}; nguồn {SRC}")

@@ -139,15 +139,24 @@ note = (f"{F.dashed(t['title'])} ({F.deadline_text(t['deadline'], t['original_de
         f"{F.date(judged)}")
 map_tab, chart_tab, table_tab = st.tabs(["Bản đồ", "Biểu đồ", "Bảng số liệu"])
 with map_tab:
-    W.district_map(districts.rename(columns={"people_vaccinated": "numerator", "population": "denominator",
-                                             "achieved_pct": "value"}),
-                   q.district_shapes(f.snapshot, scope), "coverage",
-                   ("Đã tiêm", f"{F.POPULATION[t['population_version']].capitalize()} "
-                               f"{F.COHORT_LONG[t['cohort']].lower()}", "Tỷ lệ đã đạt"), "dl_map",
-                   f"Tỷ lệ đã đạt của mỗi huyện ngày {F.date(judged)}, chỉ tiêu "
-                   f"{W.show(W.fig('threshold_pct', t['threshold_pct'], 'pct', scope=t['target_id']))}; màu theo tỷ lệ "
-                   "đã đạt, càng đậm càng thấp. Tình trạng (đạt, đúng tiến độ, có nguy cơ, trễ hạn) ở biểu đồ và "
-                   "bảng số liệu.", f.meta["geo_missing_reason"])
+    # with the province's commune boundaries, the same share by commune on one map of the province
+    if not M.commune_shapes(f.snapshot, scope).empty and st.radio(
+            "Bản đồ theo", ("district", "commune"), key="dl_map_level", horizontal=True,
+            format_func={"district": "huyện", "commune": "xã"}.get) == "commune":
+        W.district_map(M.deadline_communes(f.snapshot, scope, f.as_of, target), M.commune_shapes(f.snapshot, scope),
+                       "coverage", ("Đã tiêm", "Mẫu số", "Tỷ lệ đã đạt"), "dl_map_tinh_xa",
+                       f"Tỷ lệ đã đạt của mọi xã ngày {F.date(judged)}; màu càng đậm càng thấp.", None,
+                       note=M.note(f.snapshot))
+    else:
+        W.district_map(districts.rename(columns={"people_vaccinated": "numerator", "population": "denominator",
+                                                 "achieved_pct": "value"}),
+                       q.district_shapes(f.snapshot, scope), "coverage",
+                       ("Đã tiêm", f"{F.POPULATION[t['population_version']].capitalize()} "
+                                   f"{F.COHORT_LONG[t['cohort']].lower()}", "Tỷ lệ đã đạt"), "dl_map",
+                       f"Tỷ lệ đã đạt của mỗi huyện ngày {F.date(judged)}, chỉ tiêu "
+                       f"{W.show(W.fig('threshold_pct', t['threshold_pct'], 'pct', scope=t['target_id']))}; màu theo "
+                       "tỷ lệ đã đạt, càng đậm càng thấp. Tình trạng (đạt, đúng tiến độ, có nguy cơ, trễ hạn) ở biểu "
+                       "đồ và bảng số liệu.", f.meta["geo_missing_reason"])
 with chart_tab:
     W.chart(C.target_bullets, districts, key="dl_bullets")
     st.caption(f"Tỷ lệ đạt ngày {F.date(judged)} (ngày tiêm); vạch đen: chỉ tiêu; hình thoi: tối đa có thể đạt "

@@ -223,3 +223,7 @@ def test_a_districts_communes_on_the_f0_map_with_their_direction(app):
     assert drawn.labels["08710"] == ["P. Liên Bảo", "0,0 ►"] and drawn.bin_of("08710") == "0–500"
     assert "Xu hướng 7 ngày: ▲ tăng" in drawn.hovers["08707"]
     assert len(drawn.fills) == 9 and sum(fill == "none" for fill in drawn.fills.values()) == 7
+    # the province's map by commune: the same figures, every commune of the boundary file (Vĩnh Yên's and Tam Đảo's)
+    at.radio(key="f0_map_level").set_value("commune").run()
+    province = drawn_maps(at)["f0_map_tinh_xa"]
+    assert province.hovers["08707"] == drawn.hovers["08707"] and len(province.fills) > 9

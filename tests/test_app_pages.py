@@ -344,6 +344,9 @@ def test_the_deadline_page_maps_a_districts_communes_against_the_target(app):
     assert drawn.labels["08707"] == ["P. Tích Sơn", "0,00%"] and drawn.bin_of("08707") == "dưới 50%"
     assert "Mẫu số: 900" in drawn.hovers["08707"] and "Mẫu số: 1.800" in drawn.hovers["08710"]
     assert len(drawn.fills) == 9 and sum(fill == "none" for fill in drawn.fills.values()) == 7
+    at.radio(key="dl_map_level").set_value("commune").run()  # the province's map, by commune
+    province = drawn_maps(at)["dl_map_tinh_xa"]
+    assert province.hovers["08710"] == drawn.hovers["08710"] and "08914" in province.fills  # Đạo Trù, Tam Đảo
 
 
 def test_the_quality_page_tells_the_province_how_its_boundary_file_was_read(app):

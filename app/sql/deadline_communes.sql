@@ -1,4 +1,4 @@
--- one row per commune of one district in scope, on the latest platform date on or before the as-of date, for one
+-- one row per commune of one district in scope (every commune in scope when $district is NULL: the commune map), on the latest platform date on or before the as-of date, for one
 -- coverage target's cohort, dose and population version: people still needed = ceil(threshold × population ÷ 100)
 -- − people vaccinated, never below 0; the most needed first. A commune without a population figure has no need
 -- computed (NULL) and comes last.
@@ -11,7 +11,7 @@ c AS (
     JOIN d ON c.as_of_date = d.d
     JOIN t ON c.cohort = t.cohort AND c.dose = t.dose
     JOIN marts.units u ON u.unit_code = c.unit_code
-    WHERE c.district_code = $district AND list_contains($scope, c.district_code)
+    WHERE ($district IS NULL OR c.district_code = $district) AND list_contains($scope, c.district_code)
 )
 SELECT as_of_date, unit_code, unit_name, people_vaccinated, population,
        marts.coverage_pct_by_vaccination_date(people_vaccinated, population) AS achieved_pct,

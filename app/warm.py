@@ -7,7 +7,7 @@ ms of server CPU a page against 33 ms warm): fifty viewers opening pages in the 
 
 How: real Streamlit sessions (app/wsclient.py, the protocol bench/load.py measures with) on each server process
 directly, not through the proxy, so that every process warms; one page run at a time per process (a live viewer's
-run waits for at most one of them), the processes side by side. A scope is what an account sees: the whole province
+run waits for at most one of them), pausing while viewers keep the process busy, the processes side by side. A scope is what an account sees: the whole province
 (committee, health, administrators), a member's districts, a district; each distinct one is drawn once, with the
 session of an account that has it. Those sessions are opened in the state database under WARM_ADDRESS without any
 password or sign-in (nothing is audited), and deleted when the warm-up ends (leftovers of one that was killed, at the
@@ -36,6 +36,10 @@ WARM_ADDRESS = "hệ thống: làm nóng bộ nhớ đệm"  # the sessions' add
 POLL_SECONDS = 1.0  # CURRENT and the servers' health are looked at this often
 FIRST_GRACE_SECONDS = 5.0  # see _first
 RUN_TIMEOUT = 120.0  # seconds a page run may take (the first of a national warehouse's pages is slow)
+# A run twice as slow as the fastest of its page (and over a third of a second) means viewers are running pages in the
+# process too: the warm-up then pauses as long as that run took (5 s at most), so that it takes at most about half of
+# what viewers leave of the process while they click.
+YIELD_SLOWER, YIELD_ABOVE, YIELD_MAX = 2.0, 0.3, 5.0
 
 
 def say(line: str) -> None:
@@ -160,6 +164,7 @@ async def warm_round(settings: Settings, ports: list[int], snapshot: str, echo: 
     async def one_process(port: int) -> None:
         viewers = [Viewer(n, t.login, f"{t.kind} {'+'.join(t.scope)}", tokens[t], f"http://127.0.0.1:{port}",
                           headers={WARM_HEADER: "1"}) for n, t in enumerate(goals)]
+        fastest: dict[str, float] = {}
         try:
             for page in names:  # the first page of every scope first: what viewers open first
                 for v in viewers:
@@ -168,6 +173,12 @@ async def warm_round(settings: Settings, ports: list[int], snapshot: str, echo: 
                     run = await client.page(v, page, "warm")
                     if run.error:
                         result.errors.append(f"{port} {v.scope} /{page}: {run.error}")
+                    else:
+                        best = fastest[page] = min(fastest.get(page, run.seconds), run.seconds)
+                        if run.seconds > max(YIELD_SLOWER * best, YIELD_ABOVE):
+                            # slower than this page has been: viewers share the process now, so let them have it a
+                            # while (the warm-up's run took its share of the interpreter from theirs)
+                            await asyncio.sleep(min(run.seconds, YIELD_MAX))
                     result.done += 1
                     if result.done % step == 0 and result.done < result.total:
                         echo(f"làm nóng bộ nhớ đệm … {_count(result.done)}/{_count(result.total)} trang")

@@ -203,3 +203,30 @@ def test_after_the_warm_up_first_viewers_build_nothing_and_a_new_snapshot_waits_
     assert warm.WARM_ADDRESS not in sessions_by_address(app_copy)
     assert store.audit_log() == audit_before  # no sign-in, sign-out or any other audit row
     assert not published.warm_status_path(settings).exists()  # the watch ended: nothing held any more
+
+
+def test_the_warm_up_pauses_when_its_runs_slow_down_because_viewers_share_the_process(app_copy, monkeypatch):
+    """A warm-up run twice as slow as the fastest of its page (viewers are running pages in the process too) is
+    followed by a pause as long as it took; a run a little slower, or a fast one, is not (page runs faked)."""
+    from app.wsclient import Run
+
+    settings = load_settings(app_copy)
+    session_for("committee", data_dir=app_copy)
+    session_for("district", "kiemthu.vinhyen", VINH_YEN, data_dir=app_copy)  # two scopes: each page runs twice
+    slow_page = ALL_PAGES[2]
+    ran, slept = [], []
+
+    async def page(self, v, name, kind, widget=None):
+        ran.append(name)
+        second = ran.count(name) == 2  # the second scope's run of the page
+        seconds = 3.0 if name == slow_page and second else 0.7 if name == ALL_PAGES[1] and second else 0.4
+        return Run(v.n, v.scope, name, kind, seconds, 1.0)
+
+    async def sleep(seconds):
+        slept.append(seconds)
+
+    monkeypatch.setattr("app.wsclient.Client.page", page)
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    result = asyncio.run(warm.warm_round(settings, [1], S.current_name(settings), echo=lambda line: None))
+    assert result.errors == [] and result.done == result.total == len(ran) >= 2 * len(ALL_PAGES)
+    assert slept == [3.0]

@@ -339,17 +339,25 @@ class _Run:
                       f"({fmt_num(time.monotonic() - started, 1)} s)")
         self.took(record, res.rows, **{f"meta_{k}": v for k, v in res.meta.items()})
 
-    def load_targets(self, records: list[dict]) -> None:
-        """The latest targets file that loads wins whole; the default targets when none does."""
+    def latest_that_loads(self, records: list[dict], load: Callable[[Path, dict], object],
+                          doing: str) -> tuple[dict, object] | None:
+        """(the latest of `records` whose `load(path, record)` succeeds, what it returned); every later one that fails
+        is refused on the way (quarantined with its reason), so a bad file never replaces a good one."""
         for record in reversed(records):
             try:
-                n = load_targets(self.con, self.settings.data_dir / record["archived_path"], record["file_id"])
+                return record, load(self.settings.data_dir / record["archived_path"], record)
             except Exception as exc:
                 if _not_the_files_fault(exc):
                     raise
-                explain, trace = _explain(exc, "nạp tệp")
+                explain, trace = _explain(exc, doing)
                 self.refuse(explain, inbox=self.inbox_copies(record), record=record, trace=trace)
-                continue
+        return None
+
+    def load_targets(self, records: list[dict]) -> None:
+        """The latest targets file that loads wins whole; the default targets when none does."""
+        found = self.latest_that_loads(records, lambda path, r: load_targets(self.con, path, r["file_id"]), "nạp tệp")
+        if found:
+            record, n = found
             self.progress(f"chỉ tiêu: {n} mục từ {record['name']}")
             self.took(record, n)
             return
@@ -359,16 +367,12 @@ class _Run:
     def load_boundaries(self, records: list[dict], registry) -> None:
         """The latest commune boundary file that reads wins whole (a bad one is quarantined with its reason and the
         one before it keeps serving); none: the pages show communes as tables."""
-        for record in reversed(records):
-            try:
-                read = boundaries.read(self.settings.data_dir / record["archived_path"], registry,
-                                       self.settings.boundary_crs, shipped_districts(self.settings.province_code))
-            except Exception as exc:
-                if _not_the_files_fault(exc):
-                    raise
-                explain, trace = _explain(exc, "đọc ranh giới xã")
-                self.refuse(explain, inbox=self.inbox_copies(record), record=record, trace=trace)
-                continue
+        found = self.latest_that_loads(
+            records, lambda path, r: boundaries.read(path, registry, self.settings.boundary_crs,
+                                                     shipped_districts(self.settings.province_code)),
+            "đọc ranh giới xã")
+        if found:
+            record, read = found
             load_commune_shapes(self.con, read, record["name"], self.progress)
             self.took(record, len(read.communes))
             return

@@ -1,5 +1,5 @@
-"""The product's maps, in one colour language, drawn by the server as SVG (app.svgmap) and shown by a small
-component (a click on a unit can open it).
+"""The product's maps, in one colour language, drawn by the server as SVG (app.svgmap) and shown as a markdown element
+(drawn the moment it arrives, no script to wait for); a click on a unit can open it (a small component listens).
 
 One colour language on every map: fixed bins from the targets' thresholds, one hue family (ColorBrewer OrRd), and
 **darker always means worse** — lower coverage, more unvaccinated, more drop-out, more F0, fuller facilities. Two
@@ -139,30 +139,38 @@ def district_svg(units: pd.DataFrame, shapes: pd.DataFrame, metric: str, numerat
                          selected=selected, clickable=clickable)
 
 
+# Clicks on a map's units, for the maps one clicks on: the SVG itself is drawn as markdown (below), so it shows the
+# moment its element arrives; this component's script, which may load a moment later (after plotly's bundle, say),
+# listens on the document for clicks on the units of the map it names and sends the unit's code to Python. The
+# latest mount's setTriggerValue is the one used (a rerun may mount the component again).
 _JS = """
 export default function(component) {
-  const { data, setTriggerValue, parentElement } = component;
-  let host = parentElement.querySelector('div.ban-do-khung');
-  if (!host) { host = document.createElement('div'); host.className = 'ban-do-khung'; parentElement.appendChild(host); }
-  if (host.dataset.ma !== data.hash) { host.innerHTML = data.svg; host.dataset.ma = data.hash; }
-  if (data.clickable) {
-    host.querySelectorAll('path[data-code]').forEach((el) => {
-      el.onclick = () => setTriggerValue('chon', el.getAttribute('data-code'));
+  const { data, setTriggerValue } = component;
+  const maps = (window.__banDoBam = window.__banDoBam || {});
+  maps[data.map] = setTriggerValue;
+  if (!window.__banDoNghe) {
+    window.__banDoNghe = true;
+    document.addEventListener('click', (event) => {
+      const unit = event.target.closest && event.target.closest('svg.ban-do path[data-code]');
+      const send = unit && maps[unit.ownerSVGElement.id];
+      if (send) send('chon', unit.getAttribute('data-code'));
     });
   }
+  return () => { if (maps[data.map] === setTriggerValue) delete maps[data.map]; };
 }
 """
-_COMPONENT = st.components.v2.component("ban_do_svg", js=_JS, isolate_styles=False)
+_CLICKS = st.components.v2.component("ban_do_bam", js=_JS, isolate_styles=False)
 
 
-def show(svg: str, key: str, clickable: bool = False, on_click=None) -> str | None:
-    """Draw a map's SVG; with `clickable`, the code of a unit clicked (once, on the run it causes), else None."""
-    import hashlib
-
-    digest = hashlib.blake2b(svg.encode(), digest_size=8).hexdigest()
-    result = _COMPONENT(data={"svg": svg, "hash": digest, "clickable": clickable}, key=key,
-                        on_chon_change=on_click or (lambda: None))
-    return getattr(result, "chon", None) if clickable else None
+def show(svg: str, key: str, clickable: bool = False, on_click=None) -> None:
+    """Draw a map's SVG (built once, replayed after: app.replay); with `clickable`, a click on a unit calls
+    `on_click` before the rerun it causes, with the unit's code in st.session_state[key]["chon"]."""
+    # In a <div> block of its own lines, the SVG is one raw HTML block: markdown leaves its text and its <style> alone
+    # (inline, "cov_map … cov_" would be read as emphasis).
+    replay.drawn(("ban_do", key, svg),
+                 lambda: st.markdown(f'<div class="ban-do-khung">\n{svg}\n</div>', unsafe_allow_html=True))
+    if clickable:
+        _CLICKS(data={"map": f"bd-{key}"}, key=key, on_chon_change=on_click or (lambda: None))
 
 
 # Built SVGs of maps: 30–300 KB each, so a few hundred at the most.

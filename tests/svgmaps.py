@@ -2,7 +2,6 @@
 the legend gives that fill, its label's lines, its hover text."""
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -58,11 +57,13 @@ def parse(key: str, svg: str) -> DrawnMap:
 
 
 def drawn_maps(at) -> dict[str, DrawnMap]:
-    """Every map on the page run of an AppTest, by the key it was drawn with."""
+    """Every map on the page run of an AppTest (a markdown element holding an <svg class="ban-do">), by the key it
+    was drawn with (its id is bd-<key>)."""
     maps = {}
-    for element in at.get("bidi_component"):
-        if element.proto.component_name != "ban_do_svg":
-            continue
-        key = element.proto.id.rsplit("-", 1)[-1]
-        maps[key] = parse(key, json.loads(element.proto.json)["svg"])
+    for element in at.markdown:
+        text = str(element.value)
+        found = re.match(r'<div class="ban-do-khung">\n(<svg id="bd-([^"]+)" class="ban-do".*</svg>)\n</div>$', text,
+                         re.S)
+        if found:
+            maps[found.group(2)] = parse(found.group(2), found.group(1))
     return maps

@@ -339,14 +339,26 @@ def open_every_part(page, width: int) -> None:
     whole_page_in_window(page, width)
 
 
+def settled_fit(page) -> list[dict]:
+    """TABLE_FIT once two readings 200 ms apart agree (a grid just shown passes through provisional widths first)."""
+    last = page.evaluate(TABLE_FIT)
+    for _ in range(25):
+        page.wait_for_timeout(200)
+        now = page.evaluate(TABLE_FIT)
+        if now == last:
+            break
+        last = now
+    return last
+
+
 def tables_in_every_tab(page, width: int) -> list[dict]:
     """TABLE_FIT of the page as it opens, then with each table tab shown."""
-    seen = page.evaluate(TABLE_FIT)
+    seen = settled_fit(page)
     for tab in page.get_by_role("tab", name="Bảng số liệu").all():
         tab.click()
         page.wait_for_function(DRAWN, timeout=30_000)
         whole_page_in_window(page, width)
-        seen += page.evaluate(TABLE_FIT)
+        seen += settled_fit(page)
     return seen
 
 

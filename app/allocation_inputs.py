@@ -72,6 +72,23 @@ class AllocationInput:
     population: pd.DataFrame | None = None
     options: Options = field(default_factory=Options)
 
+    COLUMNS = {"lots": ["lot", "product", "expiry", "vials"],
+               "need": ["district", "cohort", "dose", "people", "weight"],
+               "pace": ["district", "product", "doses_per_day", "window_days"],
+               "district_stock": ["district", "product", "lot", "expiry", "doses"],
+               "population": ["district", "cohort", "people"]}
+
+    @classmethod
+    def from_rows(cls, as_of: dt.date, lots: list, districts: pd.DataFrame, need: list, pace: list,
+                  approvals: list[Approval] | pd.DataFrame, district_stock: list = (), population: list = (),
+                  options: Options | None = None) -> AllocationInput:
+        """The problem from plain rows (tuples in the order of COLUMNS), as generators of instances write them."""
+        def frame(name: str, rows) -> pd.DataFrame:
+            return pd.DataFrame(list(rows), columns=cls.COLUMNS[name])
+
+        return cls(as_of, frame("lots", lots), districts, frame("need", need), frame("pace", pace), approvals,
+                   frame("district_stock", district_stock), frame("population", population), options or Options())
+
 
 @dataclass(frozen=True)
 class Lot:

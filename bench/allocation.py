@@ -82,12 +82,8 @@ def province(seed: int, districts: pd.DataFrame, n_lots: int) -> A.AllocationInp
     frame = pd.DataFrame({"district": codes, "name": districts["district_name"].tolist(),
                           "capacity_doses": [float(people[d] * 0.2) for d in codes],
                           "min_vials": [5] * len(codes)})
-    return A.AllocationInput(
-        AS_OF, pd.DataFrame(lots, columns=["lot", "product", "expiry", "vials"]), frame,
-        pd.DataFrame(need, columns=["district", "cohort", "dose", "people", "weight"]),
-        pd.DataFrame(pace, columns=["district", "product", "doses_per_day", "window_days"]), APPROVALS,
-        pd.DataFrame(own, columns=["district", "product", "lot", "expiry", "doses"]),
-        pd.DataFrame(population, columns=["district", "cohort", "people"]), A.Options(mip_rel_gap=1e-4))
+    return A.AllocationInput.from_rows(AS_OF, lots, frame, need, pace, APPROVALS, own, population,
+                                       A.Options(mip_rel_gap=1e-4))
 
 
 def timed(inp: A.AllocationInput) -> dict:

@@ -37,12 +37,8 @@ def instance(seed: int, capacity: bool = False, products: list[str] | None = Non
     if capacity:
         frame["capacity_doses"] = [rnd.choice([None, rnd.randint(50, 600)]) for _ in districts]
         frame["min_vials"] = [rnd.choice([None, rnd.randint(1, 4)]) for _ in districts]
-    return A.AllocationInput(
-        AS_OF, pd.DataFrame(lots, columns=["lot", "product", "expiry", "vials"]), frame,
-        pd.DataFrame(need, columns=["district", "cohort", "dose", "people", "weight"]),
-        pd.DataFrame(pace, columns=["district", "product", "doses_per_day", "window_days"]), APPROVALS,
-        pd.DataFrame(own, columns=["district", "product", "lot", "expiry", "doses"]),
-        pd.DataFrame(population, columns=["district", "cohort", "people"]), A.Options(mip_rel_gap=1e-9))
+    return A.AllocationInput.from_rows(AS_OF, lots, frame, need, pace, APPROVALS, own, population,
+                                       A.Options(mip_rel_gap=1e-9))
 
 
 def check_hard_rules(inp: A.AllocationInput, proposal: A.Proposal) -> None:

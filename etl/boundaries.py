@@ -95,16 +95,20 @@ def meridian_crs(setting: str):
 
 
 def _to_wgs84(crs):
-    """The transformer from `crs` to WGS84 that pyproj applies, and its description; for a VN-2000 CRS it must be the
-    Ministry's seven-parameter shift (VN2000_TO_WGS84), never a ballpark one."""
+    """The transformer from `crs` to WGS84 that pyproj applies, and what it does in the words of the quality page; for
+    a VN-2000 CRS it must be the Ministry's seven-parameter shift (VN2000_TO_WGS84), never a ballpark one."""
     import pyproj
     from pyproj.transformer import TransformerGroup
 
     group = TransformerGroup(crs, WGS84, always_xy=True)
     vn2000 = "VN-2000" in (crs.geodetic_crs.name if crs.geodetic_crs else crs.name) or "Vietnam_2000" in crs.to_wkt()
     for transformer in group.transformers:
-        if not vn2000 or VN2000_TO_WGS84 == _vn2000_step(transformer):
-            return transformer, transformer.description
+        if vn2000 and VN2000_TO_WGS84 == _vn2000_step(transformer):
+            return transformer, ("chuyển sang WGS84 bằng 7 tham số của Quyết định 05/2007/QĐ-BTNMT (EPSG:6960, "
+                                 "«VN-2000 to WGS 84 (2)»)")
+        if not vn2000:
+            same = crs.is_geographic and "WGS 84" in crs.name
+            return transformer, "đã ở WGS84, giữ nguyên tọa độ" if same else f"chuyển sang WGS84 ({crs.name})"
     if vn2000:
         raise BoundaryError("không tìm được phép chuyển VN-2000 sang WGS84 của Bộ Tài nguyên và Môi trường (EPSG:6960) "
                             "trong thư viện PROJ; không chuyển tọa độ bằng tham số gần đúng.")

@@ -182,7 +182,7 @@ if report is not None:
     else:
         kind = " (ranh giới minh họa, không phải đo đạc)" if report["illustrative"] else ""
         st.caption(f"Tệp {F.md(report['file_name'])}{kind}: hệ tọa độ {F.md(report['crs'])} (theo "
-                   f"{F.md(report['crs_from'])}), chuyển sang WGS84 bằng phép «{F.md(report['transformation'])}»; "
+                   f"{F.md(report['crs_from'])}), {F.md(report['transformation'])}; "
                    f"{W.show(W.fig('communes_with_shape', report['communes_with_shape'], scope=f.meta['province_code']))}"
                    " xã có ranh giới. Tệp mới trong thư mục boundaries/ của hộp thư thay tệp này ở lần nạp sau.")
         for title, items in (("Xã chưa có trong tệp", report["missing"]), ("Đối tượng không khớp xã nào",

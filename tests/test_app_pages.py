@@ -356,7 +356,7 @@ def test_the_quality_page_tells_the_province_how_its_boundary_file_was_read(app)
     in_file = int(communes["district_code"].isin([VINH_YEN, TAM_DAO]).sum())
     at = open_page(QUALITY)
     text = texts(at)
-    assert "Tệp ranh_gioi_xa.geojson: hệ tọa độ WGS 84 (theo tệp)" in text, text[text.find("Ranh giới xã"):][:400]
+    assert "Tệp ranh_gioi_xa.geojson: hệ tọa độ WGS 84 (theo tệp), đã ở WGS84, giữ nguyên tọa độ" in text, text[text.find("Ranh giới xã"):][:400]
     assert f"**Xã chưa có trong tệp** ({len(communes) - in_file}): Phường Trưng Trắc (Thành phố Phúc Yên)" in text
     check = table(at, "boundary_check").set_index("Huyện")
     # the communes were cut from the shipped polygons: they cover their two districts, nothing outside (to 0,01 %);

@@ -39,6 +39,7 @@ PAGES = (
     ("pages/2_Bao_phu_tiem_chung.py", "Bao phủ tiêm chủng"),
     ("pages/3_Ca_benh_co_so_dieu_tri.py", "Ca bệnh F0"),
     ("pages/4_Vac_xin_ton_kho.py", "Vắc xin tồn kho"),
+    ("pages/10_Phan_bo_vac_xin.py", "Phân bổ vắc xin"),
     ("pages/5_Chat_luong_so_lieu.py", "Chất lượng số liệu"),
     ("pages/6_Tien_do_chi_tieu.py", "Tiến độ thực hiện chỉ tiêu"),
     ("pages/7_Co_so_dieu_tri.py", "Cơ sở thu dung, điều trị"),

@@ -38,6 +38,7 @@ PAGES = [("/", "1_tong_quan", "Tổng quan", False),
          ("/Bao_phu_tiem_chung", "2_bao_phu_tiem_chung", "Bao phủ tiêm chủng", True),
          ("/Ca_benh_co_so_dieu_tri", "3_ca_benh_co_so_dieu_tri", "Ca bệnh F0", True),
          ("/Vac_xin_ton_kho", "4_vac_xin_ton_kho", "Vắc xin tồn kho", False),
+         ("/Phan_bo_vac_xin", "10_phan_bo_vac_xin", "Phân bổ vắc xin", False),
          ("/Chat_luong_so_lieu", "5_chat_luong_so_lieu", "Chất lượng số liệu", False),
          ("/Tien_do_chi_tieu", "6_tien_do_chi_tieu", "Tiến độ thực hiện chỉ tiêu", False),
          ("/Co_so_dieu_tri", "7_co_so_dieu_tri", "Cơ sở thu dung, điều trị", True)]

@@ -1,5 +1,6 @@
 """The directive targets file (TOML) -> raw.targets, raw.target_revisions, raw.min_intervals, raw.report_schedule,
-raw.directive_quotes."""
+raw.directive_quotes, raw.vaccine_approvals (which cohorts and doses each vaccine product may be given for, and its
+vial size: the allocation proposal's rules)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -96,12 +97,18 @@ def parse_targets(text: str) -> dict[str, pd.DataFrame]:
                 raise FileError(f'thiếu khóa "{key}"', column=where)
         quotes.append({"topic": q["topic"], "quote": q["text"].strip(), "source_document": q["source_document"],
                        "provinces": _provinces(q.get("provinces"), where)})
+    approvals = [_approval(a, i) for i, a in enumerate(doc.get("approval", []), start=1)]
+    products = [a["product"] for a in approvals]
+    if len(set(products)) != len(products):
+        raise FileError("vắc xin khai báo phạm vi sử dụng hai lần: "
+                        + ", ".join(sorted({p for p in products if products.count(p) > 1})))
     schedule = doc.get("report_schedule", {})
     return {
         "targets": pd.DataFrame(targets),
         "target_revisions": pd.DataFrame(revisions, columns=["target_id", "revision_no", "deadline", "source_document", "note"]),
         "min_intervals": pd.DataFrame(intervals, columns=["cohort", "from_dose", "to_dose", "days", "effective_from", "source_document"]),
         "directive_quotes": pd.DataFrame(quotes, columns=["topic", "quote", "source_document", "provinces"]),
+        "vaccine_approvals": pd.DataFrame(approvals, columns=list(APPROVAL_COLUMNS)),
         "report_schedule": pd.DataFrame([{
             "district_report_weekday": int(schedule.get("district_report_weekday", 0)),
             "grace_days": int(schedule.get("grace_days", 0)),
@@ -109,10 +116,40 @@ def parse_targets(text: str) -> dict[str, pd.DataFrame]:
     }
 
 
+APPROVAL_COLUMNS = ("product", "cohorts", "doses", "doses_per_vial", "source_document", "note")
+
+
+def _approval(a: dict, i: int) -> dict:
+    """One `[[approval]]`: product, cohorts (of COHORTS), doses (1–4), doses_per_vial (≥ 1), source_document."""
+    where = f"[[approval]] thứ {i}"
+    for key in ("product", "cohorts", "doses", "doses_per_vial", "source_document"):
+        if key not in a:
+            raise FileError(f'thiếu khóa "{key}"', column=where)
+    if not isinstance(a["product"], str) or not a["product"].strip():
+        raise FileError("product phải là tên vắc xin như trong sổ theo dõi vắc xin", column=where)
+    cohorts = a["cohorts"]
+    if not isinstance(cohorts, list) or not cohorts or any(c not in COHORTS for c in cohorts):
+        raise FileError(f'cohorts phải là danh sách trong {", ".join(COHORTS)}', column=where)
+    doses = a["doses"]
+    if not isinstance(doses, list) or not doses or any(d not in (1, 2, 3, 4) for d in doses):
+        raise FileError("doses phải là danh sách mũi trong 1–4", column=where)
+    per_vial = a["doses_per_vial"]
+    if not isinstance(per_vial, int) or isinstance(per_vial, bool) or per_vial < 1:
+        raise FileError(f'doses_per_vial "{per_vial}" phải là số nguyên từ 1', column=where)
+    return {"product": a["product"].strip(), "cohorts": ",".join(cohorts), "doses": ",".join(map(str, sorted(doses))),
+            "doses_per_vial": per_vial, "source_document": str(a["source_document"]), "note": a.get("note")}
+
+
 def load_targets(con: duckdb.DuckDBPyConnection, path: Path | None, file_id: str) -> int:
     """Replace the raw target tables with this file's content (the latest targets file wins whole)."""
     text = (path or DEFAULTS).read_text(encoding="utf-8")
     tables = parse_targets(text)
+    if path is not None and tables["vaccine_approvals"].empty:
+        # a province's targets file written before approvals existed: the shipped approvals, said so on screen
+        shipped = parse_targets(DEFAULTS.read_text(encoding="utf-8"))["vaccine_approvals"]
+        tables["vaccine_approvals"] = shipped.assign(note=[
+            "; ".join(filter(None, (n if isinstance(n, str) else None, "theo cấu hình mặc định của chương trình: tệp chỉ tiêu của tỉnh chưa khai báo")))
+            for n in shipped["note"]])
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for name, frame in tables.items():
         frame = frame.assign(file_id=file_id)

@@ -21,6 +21,7 @@ ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Po
 # Province-wide facts every viewer may see: the snapshot's own metadata, the list of districts, source dates.
 UNSCOPED = {"snapshot_version", "all_districts",
             "directive_quotes",  # no unit rows
+            "allocation_approvals",  # no unit rows: which cohorts and doses each vaccine may be given for
             "has_table", "has_commune_shapes", "commune_geo_source", "commune_source",  # no unit rows
             "commune_boundary_report",  # whole-province viewers only (app.mapdata.boundary_report)
             "member_districts"}  # what makes a member's scope (app.signin.scope_of): keyed by their login

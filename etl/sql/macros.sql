@@ -206,3 +206,24 @@ CREATE OR REPLACE MACRO marts.reported_vs_reference_pct(reported, reference) AS
 ;
 COMMENT ON MACRO marts.reported_vs_reference_pct IS 'Population a district report gives ÷ the population of the reference files × 100, 2 decimals. Denominator: the reference population (đầu kỳ or hiện có).'
 ;
+
+-- Vaccine allocation (the page "Phân bổ vắc xin"): the need per district × cohort × dose of a target in force.
+CREATE OR REPLACE MACRO marts.allocation_need_by_deadline(people_needed, people_blocked_by_interval) AS
+    greatest(0, coalesce(people_needed, 0) - coalesce(people_blocked_by_interval, 0))::BIGINT
+;
+COMMENT ON MACRO marts.allocation_need_by_deadline IS 'Nhu cầu theo hạn chỉ tiêu: people still needed to reach the target (people_needed of marts.deadline_status) who can still have the dose by its deadline given the minimum interval since the previous dose (minus people_blocked_by_interval). Date basis: vaccination date.'
+;
+CREATE OR REPLACE MACRO marts.allocation_need_eligible_now(dose, population, people_previous_dose_by_interval,
+                                                           people_vaccinated, people_needed) AS
+    least(coalesce(people_needed, 0),
+          greatest(0, CASE WHEN dose = 1 THEN coalesce(population, 0)
+                           ELSE coalesce(people_previous_dose_by_interval, 0) END
+                      - coalesce(people_vaccinated, 0)))::BIGINT
+;
+COMMENT ON MACRO marts.allocation_need_eligible_now IS 'Nhu cầu đủ điều kiện tiêm ngay: of the people still needed to reach the target, those who may have the dose today: for dose 1 everyone of the cohort not yet vaccinated (population under the target''s population version − people with dose 1); for dose k the people who had dose k−1 at least the minimum interval ago (people with dose k−1 on the as-of date − interval) − people with dose k; never above people_needed. Date basis: vaccination date.'
+;
+CREATE OR REPLACE MACRO marts.allocation_urgency(deadline, as_of) AS
+    round(30.0 / greatest(30, date_diff('day', as_of, deadline)), 3)
+;
+COMMENT ON MACRO marts.allocation_urgency IS 'Mức ưu tiên của nhu cầu: 1 for a target due within 30 days or overdue, 30 ÷ days left beyond that (0,5 due in 60 days), 3 decimals: the weight of a person left without a dose in the allocation proposal''s second objective. Date basis: as-of date.'
+;

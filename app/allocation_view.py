@@ -1,0 +1,134 @@
+"""The allocation page's frames, shaped for the screen (app.allocation_data solves; the page only draws): the proposal
+rows with the cohorts each shipment serves, the lots at the province store and what becomes of them, the need and
+pace read, the comparison with the pro-rata split, and the explanations grouped under Vietnamese headings."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import formatting as F
+from app import allocation_data as D
+from app.allocation_data import Plan
+from app.allocation_inputs import PROVINCE_LOT
+
+EXPLANATION_GROUPS = {
+    "lot_expiring": "Lô sẽ hết hạn chưa dùng hết",
+    "approval_binds": "Phạm vi sử dụng được phép giới hạn",
+    "pace": "Tốc độ tiêm của huyện giới hạn",
+    "capacity": "Sức chứa dây chuyền lạnh giới hạn",
+    "min_shipment": "Mức giao tối thiểu giới hạn",
+    "pinned": "Dòng do người lập cố định",
+    "need_met": "Huyện đã đủ nhu cầu",
+    "district_short": "Huyện còn thiếu vắc xin",
+}
+PROPOSAL_COLUMNS = ["district", "name", "product", "lot", "expiry", "doses_per_vial", "vials", "doses", "cohort"]
+
+
+def cohort_text(usage: pd.DataFrame) -> pd.DataFrame:
+    """district, lot, cohort: the cohorts and doses each province lot serves in each district, most doses first
+    ("18+ mũi 3; 12–17 mũi 2")."""
+    sent = usage[(usage["source"] == PROVINCE_LOT) & (usage["doses"] >= 0.5)]
+    rows = []
+    for (district, lot), part in sent.groupby(["district", "lot"], sort=True):
+        part = part.sort_values(["doses", "cohort", "dose"], ascending=[False, True, True])
+        rows.append((district, lot, "; ".join(F.target_short(r.cohort, int(r.dose)) for r in part.itertuples())))
+    return pd.DataFrame(rows, columns=["district", "lot", "cohort"])
+
+
+def proposal_rows(allocation: pd.DataFrame, usage: pd.DataFrame) -> pd.DataFrame:
+    """The shipments (district × lot) with the cohorts they serve; a lot sent only to be opened on arrival
+    (its doses all go to the last vial) says so."""
+    rows = allocation.merge(cohort_text(usage), on=["district", "lot"], how="left")
+    rows["cohort"] = rows["cohort"].fillna("chưa xác định")
+    return rows[PROPOSAL_COLUMNS].sort_values(["district", "product", "expiry", "lot"]).reset_index(drop=True)
+
+
+def proposal(plan: Plan) -> pd.DataFrame:
+    if plan.proposal.outcome is None:
+        return pd.DataFrame(columns=PROPOSAL_COLUMNS)
+    return proposal_rows(plan.proposal.allocation, plan.proposal.outcome.usage)
+
+
+def split(plan: Plan) -> pd.DataFrame:
+    """The pro-rata split's shipments (cohorts are not chosen by a split: each lot goes by population)."""
+    rows = plan.split.assign(cohort="")
+    return rows[PROPOSAL_COLUMNS].sort_values(["district", "product", "expiry", "lot"]).reset_index(drop=True)
+
+
+def lots(plan: Plan) -> pd.DataFrame:
+    """The province store's lots: vials, doses, an opened vial's doses kept at the store, and, in the proposal, doses
+    sent, administered before expiry and expiring unused."""
+    inp = plan.inputs.lots.rename(columns={"expiry": "expiry_date"})
+    inp["loose_doses"] = inp["lot"].map(plan.loose_doses).fillna(0).astype("int64")
+    outcome = plan.proposal.outcome
+    if outcome is None:
+        return inp
+    figures = outcome.lots[["lot", "doses", "sent", "administered", "expiring_unused", "in_horizon"]]
+    return inp.merge(figures, on="lot", how="left").sort_values(["expiry_date", "product", "lot"])
+
+
+def need(plan: Plan, names: dict[str, str]) -> pd.DataFrame:
+    """Per district × target: people still needed, the two needs and the urgency weight."""
+    frame = plan.need.copy()
+    frame["name"] = frame["district"].map(names)
+    frame["target"] = [F.target_short(c, int(k)) for c, k in zip(frame["cohort"], frame["dose"])]
+    return frame[["district", "name", "target", "deadline", "people_needed", "need_by_deadline", "need_eligible_now",
+                  "weight"]]
+
+
+def pace(plan: Plan, names: dict[str, str]) -> pd.DataFrame:
+    frame = plan.inputs.pace.copy()
+    frame["name"] = frame["district"].map(names)
+    return frame[frame["doses_per_day"] > 0][["district", "name", "product", "doses_per_day"]]
+
+
+def explanations(plan: Plan) -> list[tuple[str, list[str]]]:
+    """(heading, texts) in EXPLANATION_GROUPS order; kinds without a heading go last, under 'Khác'."""
+    frame = plan.proposal.explanations if plan.proposal.status == "optimal" else plan.proposal.infeasible
+    groups = []
+    for kind, heading in EXPLANATION_GROUPS.items():
+        texts = frame.loc[frame["kind"] == kind, "text"].tolist()
+        if texts:
+            groups.append((f"{heading} ({F.num(len(texts))})", texts))
+    rest = frame.loc[~frame["kind"].isin(list(EXPLANATION_GROUPS)), "text"].tolist()
+    if rest:
+        heading = "Khác" if plan.proposal.status == "optimal" else "Vì sao không lập được đề xuất"
+        groups.append((f"{heading} ({F.num(len(rest))})", rest))
+    return groups
+
+
+def days(n: int) -> str:
+    return f"{F.num(n)} ngày"
+
+
+def pinned_editor(names: dict[str, str], lots: dict[str, str]) -> pd.DataFrame:
+    """The what-if's pinned rows, typed by the planner: district, lot, vials (a row left incomplete is ignored)."""
+    empty = pd.DataFrame({"district": pd.Series(dtype="str"), "lot": pd.Series(dtype="str"),
+                          "vials": pd.Series(dtype="Int64")})
+    return st.data_editor(
+        empty, num_rows="dynamic", key="alloc_pinned", hide_index=True,
+        column_config={"district": st.column_config.SelectboxColumn("Huyện (cố định)", options=list(names),
+                                                                    format_func=names.get),
+                       "lot": st.column_config.SelectboxColumn("Số lô", options=list(lots), format_func=lots.get),
+                       "vials": st.column_config.NumberColumn("Số lọ", min_value=0, step=1)})
+
+
+def headline(plan: Plan) -> dict[str, float]:
+    """The comparison's figures by key: {key: (pro_rata, proposal)}."""
+    frame = plan.comparison
+    return {r.key: (r.pro_rata, r.proposal) for r in frame.itertuples()} if frame is not None else {}
+
+
+def lot_labels(snapshot: str, scope: tuple[str, ...], as_of, province: str) -> dict[str, str]:
+    """The province store's usable lots on the date, as the what-if lists them."""
+    rows = D.stock(snapshot, scope, as_of, province)
+    rows = rows[(rows["store_level"] == "province") & (rows["on_hand"] > 0) & (rows["days_to_expiry"] >= 0)]
+    return {str(r.lot): f"{r.lot} — {r.product}, hạn {F.date(r.expiry_date)}, {F.num(r.on_hand)} liều"
+            for r in rows.itertuples()}
+
+
+def target_labels(targets: pd.DataFrame) -> dict[str, str]:
+    return {str(r.target_id): f"{F.target_short(r.cohort, int(r.dose))} đạt {F.pct(r.threshold_pct, 0)}, hạn "
+                              f"{F.date(r.deadline)} — còn thiếu {F.num(r.people_needed)} người ở "
+                              f"{F.num(r.districts_short)} huyện"
+            for r in targets.itertuples()}

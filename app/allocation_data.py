@@ -140,7 +140,8 @@ def inputs(snapshot: str, scope: Scope, as_of: dt.date, province: str, names: di
     read = need(snapshot, scope, as_of, settings.targets)
     wanted = need_rows(read, settings.need_mode)
     districts = pd.DataFrame({"district": list(names), "name": list(names.values())})
-    people = population(snapshot, scope)
+    # a district without population figures weighs nothing in the pro-rata split
+    people = population(snapshot, scope).astype({"people": "Float64"}).fillna({"people": 0.0})
     options = A.Options(pinned=pd.DataFrame(list(settings.pinned), columns=["district", "lot", "vials"]),
                         excluded_lots=settings.excluded_lots, excluded_districts=settings.excluded_districts,
                         horizon_days=settings.horizon_days)

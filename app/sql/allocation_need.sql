@@ -8,7 +8,10 @@ WITH iv AS (
 )
 SELECT s.unit_code AS district, s.target_id, t.title, t.cohort, t.dose, t.deadline, s.status, s.people_needed,
        s.people_blocked_by_interval,
-       marts.allocation_need_by_deadline(s.people_needed, s.people_blocked_by_interval) AS need_by_deadline,
+       marts.allocation_need_by_deadline(CASE WHEN t.population_version = 'current'
+                                              THEN cur.population_current ELSE cur.population_start END,
+                                         cur.people_vaccinated, s.people_blocked_by_interval, s.people_needed)
+           AS need_by_deadline,
        marts.allocation_need_eligible_now(t.dose, CASE WHEN t.population_version = 'current'
                                                        THEN cur.population_current ELSE cur.population_start END,
                                           prev.people_vaccinated, cur.people_vaccinated, s.people_needed)

@@ -208,10 +208,13 @@ COMMENT ON MACRO marts.reported_vs_reference_pct IS 'Population a district repor
 ;
 
 -- Vaccine allocation (the page "Phân bổ vắc xin"): the need per district × cohort × dose of a target in force.
-CREATE OR REPLACE MACRO marts.allocation_need_by_deadline(people_needed, people_blocked_by_interval) AS
-    greatest(0, coalesce(people_needed, 0) - coalesce(people_blocked_by_interval, 0))::BIGINT
+CREATE OR REPLACE MACRO marts.allocation_need_by_deadline(population, people_vaccinated, people_blocked_by_interval,
+                                                           people_needed) AS
+    least(coalesce(people_needed, 0),
+          greatest(0, coalesce(population, 0) - coalesce(people_vaccinated, 0)
+                      - coalesce(people_blocked_by_interval, 0)))::BIGINT
 ;
-COMMENT ON MACRO marts.allocation_need_by_deadline IS 'Nhu cầu theo hạn chỉ tiêu: people still needed to reach the target (people_needed of marts.deadline_status) who can still have the dose by its deadline given the minimum interval since the previous dose (minus people_blocked_by_interval). Date basis: vaccination date.'
+COMMENT ON MACRO marts.allocation_need_by_deadline IS 'Nhu cầu theo hạn chỉ tiêu: of the people still needed to reach the target (people_needed of marts.deadline_status), those who can still have the dose by its deadline given the minimum interval since the previous dose: at most the people of the cohort without the dose (population under the target''s population version − people vaccinated) who are not blocked by the interval (people_blocked_by_interval). Date basis: vaccination date.'
 ;
 CREATE OR REPLACE MACRO marts.allocation_need_eligible_now(dose, population, people_previous_dose_by_interval,
                                                            people_vaccinated, people_needed) AS

@@ -72,7 +72,7 @@ def need(plan: Plan, names: dict[str, str]) -> pd.DataFrame:
     frame = plan.need.copy()
     frame["name"] = frame["district"].map(names)
     frame["target"] = [F.target_short(c, int(k)) for c, k in zip(frame["cohort"], frame["dose"])]
-    return frame[["district", "name", "target", "deadline", "people_needed", "need_by_deadline", "need_eligible_now",
+    return frame[["district", "target_id", "name", "target", "deadline", "people_needed", "need_by_deadline", "need_eligible_now",
                   "weight"]]
 
 

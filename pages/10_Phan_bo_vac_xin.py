@@ -128,7 +128,7 @@ with tab_need:
                                   "need_by_deadline": W.Col("Kịp trước hạn", "int"),
                                   "need_eligible_now": W.Col("Đủ điều kiện ngay", "int"),
                                   "weight": W.Col("Mức ưu tiên", "num1")},
-            key="alloc_need", file_name=f"nhu_cau_phan_bo_{f.as_of:%Y%m%d}", row_key=("district", "target"))
+            key="alloc_need", file_name=f"nhu_cau_phan_bo_{f.as_of:%Y%m%d}", row_key=("district", "target_id"))
 with tab_pace:
     st.caption("Liều tiêm trung bình mỗi ngày trong 7 ngày gần nhất tại kho huyện, theo sổ theo dõi vắc xin; huyện "
                "không tiêm một loại vắc xin trong 7 ngày qua không được đề xuất nhận loại đó.")

@@ -18,7 +18,7 @@ EXPLANATION_GROUPS = {
     "capacity": "Sức chứa dây chuyền lạnh giới hạn",
     "min_shipment": "Mức giao tối thiểu giới hạn",
     "pinned": "Dòng do người lập cố định",
-    "need_met": "Huyện đã đủ nhu cầu",
+    "need_met": "Huyện đã nhận đủ cho nhu cầu mà lô dùng được",
     "district_short": "Huyện còn thiếu vắc xin",
 }
 PROPOSAL_COLUMNS = ["district", "name", "product", "lot", "expiry", "doses_per_vial", "vials", "doses", "cohort"]
@@ -64,7 +64,9 @@ def lots(plan: Plan) -> pd.DataFrame:
     if outcome is None:
         return inp
     figures = outcome.lots[["lot", "doses", "sent", "administered", "expiring_unused", "in_horizon"]]
-    return inp.merge(figures, on="lot", how="left").sort_values(["expiry_date", "product", "lot"])
+    rows = inp.merge(figures, on="lot", how="left").sort_values(["expiry_date", "product", "lot"])
+    rows["beyond_horizon"] = ~rows["in_horizon"].fillna(False).astype(bool)
+    return rows
 
 
 def need(plan: Plan, names: dict[str, str]) -> pd.DataFrame:
@@ -128,7 +130,6 @@ def lot_labels(snapshot: str, scope: tuple[str, ...], as_of, province: str) -> d
 
 
 def target_labels(targets: pd.DataFrame) -> dict[str, str]:
-    return {str(r.target_id): f"{F.target_short(r.cohort, int(r.dose))} đạt {F.pct(r.threshold_pct, 0)}, hạn "
-                              f"{F.date(r.deadline)} — còn thiếu {F.num(r.people_needed)} người ở "
-                              f"{F.num(r.districts_short)} huyện"
+    return {str(r.target_id): f"{F.target_short(r.cohort, int(r.dose))} {F.pct(r.threshold_pct, 0)} · hạn "
+                              f"{F.date(r.deadline)} · thiếu {F.num(r.people_needed)}"
             for r in targets.itertuples()}

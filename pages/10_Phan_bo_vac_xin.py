@@ -118,6 +118,7 @@ with tab_lots:
                            "vials": W.Col("Số lọ", "int"), "doses": W.Col("Số liều", "int"),
                            "sent": W.Col("Giao theo đề xuất", "int"),
                            "expiring_unused": W.Col("Hết hạn chưa dùng", "int"),
+                           "beyond_horizon": W.Col("Hạn sau kỳ kế hoạch", "flag"),
                            "loose_doses": W.Col("Liều lọ đã mở (giữ lại)", "int", screen=False)},
             key="alloc_lots", file_name=f"lo_kho_tinh_{f.as_of:%Y%m%d}", row_key=("lot",))
 with tab_need:

@@ -17,6 +17,18 @@ import numpy as np
 from app.allocation_inputs import OWN_LOT, PROVINCE_LOT, Lot, Prepared
 
 INF = highspy.kHighsInf
+
+
+def quiet_highs() -> highspy._Highs:
+    """A HiGHS instance that writes nothing to the console. highspy.Highs() installs its Python callback layer as it
+    is made, and that step writes HiGHS's banner ("Running HiGHS …") to stdout before any option can be set. The core
+    solver highspy._Highs (exported by highspy: the same methods without that layer, which the model does not use)
+    writes nothing as it is made, and output_flag switches its log off before anything is solved."""
+    h = highspy._Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 # Each stage fixes the previous optimum up to this much (absolute + relative to the optimum): room for the solver's
 # feasibility tolerance, far below one dose.
 STAGE_TOL_ABS, STAGE_TOL_REL = 1e-5, 1e-7
@@ -43,7 +55,7 @@ class PaceRow:
 
 @dataclass
 class Built:
-    h: highspy.Highs
+    h: highspy._Highs
     pre: Prepared
     mode: str
     lb: list = field(default_factory=list)
@@ -108,8 +120,7 @@ def most_vials(pre: Prepared, district: str, lot: Lot) -> int:
 
 def build(pre: Prepared, fixed: dict[tuple[str, str], int] | None = None) -> Built:
     """The model; fixed (district, lot) -> vials switches to evaluate mode."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     b = Built(h, pre, "propose" if fixed is None else "evaluate")
     propose = fixed is None
     # district -> product -> [(expiry, [y columns])]: the lots whose use counts against the district's pace

@@ -25,6 +25,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.state_decisions import DECISION_WRITERS, Decision, Decisions, decision_write_allowed  # noqa: F401
 from app.state_ledger import (  # noqa: F401  (the ledger's names, from the state's one door)
     LEDGER_REASONS,
     LEDGER_STATUS,
@@ -102,7 +103,7 @@ def issue_password() -> str:
     return "".join(secrets.choice(_ISSUED_ALPHABET) for _ in range(_ISSUED_LENGTH))
 
 
-class State(Ledger):
+class State(Ledger, Decisions):
     def __init__(self, path: Path, clock: Callable[[], datetime] = datetime.now,
                  hasher: PasswordHasher | None = None):
         self.path = Path(path)

@@ -105,7 +105,8 @@ def decision_rows(allocation: pd.DataFrame, usage: pd.DataFrame | None = None, a
     """ROW_COLUMNS from an allocation (app.allocation's ALLOCATION_COLUMNS, district name in `name`; or already
     ROW_COLUMNS) and the usage of its evaluation (Outcome.usage): cohort from cohort_text(usage). A row the usage says
     nothing of (a lot sent beyond the district's use) is written with every cohort and dose its product is approved
-    for, when `approvals` (app.allocation.Approval records) are given, else left empty."""
+    for, when `approvals` (app.allocation.Approval records, or a frame of their fields) are given, else left
+    empty."""
     import pandas as pd
 
     frame = allocation.rename(columns={"name": "district_name"}).copy()
@@ -113,7 +114,8 @@ def decision_rows(allocation: pd.DataFrame, usage: pd.DataFrame | None = None, a
         frame = frame.drop(columns="cohort")
     texts = cohort_text(usage if usage is not None else pd.DataFrame())
     frame = frame.astype({"district": str, "lot": str}).merge(texts, on=["district", "lot"], how="left")
-    approved = {a.product: _served((c, k) for c in a.cohorts for k in a.doses) for a in approvals or ()}
+    records = approvals.itertuples() if isinstance(approvals, pd.DataFrame) else approvals or ()
+    approved = {a.product: _served((c, k) for c in a.cohorts for k in a.doses) for a in records}
     frame["cohort"] = [c if isinstance(c, str) and c else approved.get(p, "")
                        for c, p in zip(frame["cohort"], frame["product"], strict=True)]
     return _rows(frame)

@@ -108,6 +108,8 @@ def test_decision_rows_take_the_allocation_and_fall_back_on_the_approval():
         [TAM_DAO, "P3", 10, 60, "18 tuổi trở lên mũi 1, 2; 5–11 tuổi mũi 1, 2"],  # no usage: what Pfizer is approved for
         [TAM_DAO, "P1", 20, 120, "12–17 tuổi mũi 1"]]
     assert decision_rows(PROPOSAL, USAGE).set_index("lot").loc["P3"].tolist()[-1] == ""  # no approvals given: blank
+    as_frame = pd.DataFrame([{"product": PFIZER, "cohorts": ("18+", "5-11"), "doses": (1, 2), "doses_per_vial": 6}])
+    assert decision_rows(PROPOSAL, USAGE, as_frame).equals(rows)
 
 
 def test_a_saved_decision_is_listed_reopened_with_its_edits_and_audited(db):

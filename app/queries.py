@@ -194,23 +194,6 @@ def facilities(snapshot: str, scope: Scope, as_of: dt.date, only_over_quota: boo
 
 
 @cached
-def stock_summary(snapshot: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
-    return _query(snapshot, "stock_summary", scope=scope, as_of=as_of)
-
-
-@cached
-def stock_overview(snapshot: str, scope: Scope, as_of: dt.date) -> dict | None:
-    """Doses on hand and at risk over the scope, and the lot that expires first; None before any ledger."""
-    frame = _query(snapshot, "stock_overview", scope=scope, as_of=as_of)
-    return None if frame.empty else frame.iloc[0].to_dict()
-
-
-@cached
-def stock_lots(snapshot: str, scope: Scope, as_of: dt.date, only_at_risk: bool = False) -> pd.DataFrame:
-    return _query(snapshot, "stock_lots", scope=scope, as_of=as_of, only_at_risk=only_at_risk)
-
-
-@cached
 def reconciliation_flags(snapshot: str, scope: Scope, as_of: dt.date, level: str) -> pd.DataFrame:
     """Report-vs-platform deviations of each district's latest report, at one level: 'district' rows (huyện × nhóm
     tuổi × mũi) or 'commune' rows (xã × nhóm tuổi × mũi). The overview and the data-quality page count these."""

@@ -2,8 +2,12 @@
 
 The province receives lots ahead of need and issues to districts twice a week; districts administer what the
 platform says they gave (by district and product), first-expiring lot first. June 2022 carries the situations
-the dashboard must show: short-dated lots used slowly, one district holding a surplus of a product while
-another runs dry, and one row whose on-hand figure is negative (a typing error).
+the dashboard must show: one district holding a surplus of a product while another runs dry, a product nobody has
+administered for months (Vero Cell) whose doses wait at the province store, one row whose on-hand figure is negative
+(a typing error), and, on the evening of the last day, a short-dated donated lot at the province store for the
+planner to allocate: with the AstraZeneca lot left at the store it is more than the districts that have vaccinated
+most of their people can use before it expires, but within what the lagging districts can (a split by population
+lets doses expire that an allocation by need and pace does not; tests/test_etl_demo.py measures both).
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ LEDGER_START = START - dt.timedelta(days=5)
 SHELF_MONTHS = {"AstraZeneca": (3, 6), "Pfizer": (4, 8), "Moderna": (3, 6), "Vero Cell": (12, 18), "Sputnik V": (4, 6)}
 LOT_PREFIX = {"AstraZeneca": "A", "Pfizer": "FK", "Moderna": "MD", "Vero Cell": "2021", "Sputnik V": "SP"}
 PROVINCE = "Tỉnh"
+# The short-dated donation the province store receives on the evening of the last day (Vĩnh Phúc's size; others scale)
+DONATION_DOSES, DONATION_VIAL, DONATION_EXPIRY = 12000, 6, LAST_DAY + dt.timedelta(days=36)
 
 
 class Ledger:
@@ -33,10 +39,10 @@ class Ledger:
         self.moves: dict[tuple[str, int], list[int]] = {}               # today: received, issued, administered, wasted
         self.rows: list[tuple] = []
 
-    def new_lot(self, product: str, day: dt.date, months: int | None = None) -> int:
+    def new_lot(self, product: str, day: dt.date, months: int | None = None, expiry: dt.date | None = None) -> int:
         lo, hi = SHELF_MONTHS[product]
         months = months if months is not None else int(self.rng.integers(lo, hi + 1))
-        expiry = day + dt.timedelta(days=30 * months + int(self.rng.integers(0, 20)))
+        expiry = expiry or day + dt.timedelta(days=30 * months + int(self.rng.integers(0, 20)))
         code = f"{LOT_PREFIX[product]}{int(self.rng.integers(1000, 10000))}"
         self.lots.append((code, product, expiry))
         return len(self.lots) - 1
@@ -114,8 +120,7 @@ def build_stock(province: Province, vax: Vax, seed: int) -> tuple[list[tuple], d
                 qty = int(np.ceil(sum(usage(k, t, 42, p) for k in range(len(codes))) * rng.uniform(1.05, 1.25) / 100) * 100)
                 ledger.receive(PROVINCE, ledger.new_lot(product, day), qty)
         if day == dt.date(2022, 5, 10):
-            # Donated lots with a short shelf life, more than the remaining demand can use before expiry.
-            ledger.receive(PROVINCE, ledger.new_lot("AstraZeneca", day, months=2), int(round(40000 * scale, -2)))
+            # A donated lot with a short shelf life, used before it expires.
             ledger.receive(PROVINCE, ledger.new_lot("Moderna", day, months=2), int(round(15000 * scale, -2)))
         june = day >= dt.date(2022, 6, 1)
         for k, code in enumerate(codes):
@@ -139,6 +144,10 @@ def build_stock(province: Province, vax: Vax, seed: int) -> tuple[list[tuple], d
                     ledger.take(code, product, day, given, 2)
                     if rng.random() < 0.08:
                         ledger.take(code, product, day, max(1, int(rng.binomial(given, 0.01))), 3)
+        if day == LAST_DAY:
+            # The evening's donation, after the day's issues: whole vials of 6, expiring in 5 weeks.
+            lot = ledger.new_lot("Pfizer", day, expiry=DONATION_EXPIRY)
+            ledger.receive(PROVINCE, lot, DONATION_VIAL * max(1, int(round(DONATION_DOSES * scale / DONATION_VIAL))))
         ledger.close_day(day)
     rows = ledger.rows
     april = [i for i, r in enumerate(rows) if r[0] != PROVINCE and r[1].month == 4 and r[1].year == 2022 and r[7] > 0]

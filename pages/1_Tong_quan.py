@@ -6,6 +6,7 @@ from app import formatting as F
 from app import ledger_view as LV
 from app import queries as q
 from app import signin
+from app import stockdata as SD
 from app import widgets as W
 from app.frame import PAGE, frame
 
@@ -145,7 +146,7 @@ def from_snapshot() -> None:
                          "của cơ sở điều trị", query_params={"kiem_tra": "facility_vs_case_reports"})
 
     st.subheader("Vắc xin trong kho")
-    stock = q.stock_overview(f.snapshot, f.scope, f.as_of)
+    stock = SD.stock_overview(f.snapshot, f.scope, f.as_of)
     if stock is None:
         st.info(f"Chưa có sổ theo dõi vắc xin đến ngày {F.date(f.as_of)}.")
     else:
@@ -164,8 +165,8 @@ def from_snapshot() -> None:
         with c3:
             W.metric("Liều có thể hết hạn chưa dùng", W.fig("doses_at_risk", stock["doses_at_risk"], scope=f.scope_key),
                      note=True,
-                     delta=f"{W.show(W.fig('lots_at_risk', stock['lots_at_risk'], scope=f.scope_key))} lô", help=help_stock + "  \nTheo tốc độ tiêm 7 ngày gần nhất "
-                     "của từng kho, lô hết hạn trước dùng trước.")
+                     delta=f"{W.show(W.fig('lots_at_risk', stock['lots_at_risk'], scope=f.scope_key))} lô",
+                     help=f"{help_stock}  \n{SD.AT_RISK_TEXT}")
 
     st.subheader("Việc cần xử lý ngay")
     over = q.facilities(f.snapshot, f.scope, f.as_of, only_over_quota=True)
@@ -184,7 +185,7 @@ def from_snapshot() -> None:
                                   ("occupied", "người bệnh đang điều trị")))
     st.page_link(PAGE["Cơ sở thu dung, điều trị"], label="→ Xem tải các cơ sở điều trị")
 
-    risk = q.stock_lots(f.snapshot, f.scope, f.as_of, only_at_risk=True)
+    risk = SD.stock_lots(f.snapshot, f.scope, f.as_of, only_at_risk=True)
     # one row per lot in each store: the headline counts lots, the table their stores
     risk_rows = W.show(W.fig("lot_store_rows_at_risk", len(risk), scope=f.scope_key))
     counted = (f"{W.show(W.fig('lots_at_risk', stock['lots_at_risk'], scope=f.scope_key))} lô, {risk_rows} dòng theo kho"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app import mapdata, memo, queries
+from app import mapdata, memo, queries, stockdata
 
 PROJECT = Path(__file__).resolve().parent.parent
 PAGES = sorted((PROJECT / "pages").glob("*.py"))
@@ -89,7 +89,7 @@ def test_only_the_query_module_opens_duckdb_and_only_read_only():
 
 def test_every_query_is_cached_bounded_keyed_by_snapshot_and_scoped_in_sql():
     """Cached in app.memo's bounded store (tests/test_app_memo.py shows the bounds), keyed by the snapshot first."""
-    modules = (queries, mapdata)  # mapdata: the communes' maps, through queries' own _query
+    modules = (queries, mapdata, stockdata)  # mapdata, stockdata: through queries' own _query
     cached = {(module, name): fn for module in modules for name, fn in vars(module).items()
               if not name.startswith("_") and getattr(fn, "memo", None) is memo.MEMO and fn.__module__ == module.__name__}
     assert len(cached) >= 44

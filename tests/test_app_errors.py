@@ -10,6 +10,7 @@ pytest.register_assert_rewrite("conftest_app")
 from conftest_app import app_test, open_page
 
 from app import queries as q
+from app import stockdata as sd
 from etl.settings import load_settings
 from etl.snapshots import current_snapshot
 from etl.version import MODEL_VERSION
@@ -44,7 +45,7 @@ def test_a_snapshot_of_an_older_version_missing_a_column_is_explained(use_data, 
 def test_the_same_column_missing_from_a_current_snapshot_surfaces(use_data, app_copy):
     snapshot = _without_days_of_stock(app_copy, MODEL_VERSION)
     with pytest.raises(duckdb.BinderException, match="days_of_stock"):
-        q.stock_lots(snapshot, q.all_districts(snapshot), dt.date(2022, 3, 14))
+        sd.stock_lots(snapshot, q.all_districts(snapshot), dt.date(2022, 3, 14))
     use_data(app_copy)
     at = app_test().run()  # the overview reads the lots too
     assert not at.error, [e.value for e in at.error]  # no rebuild claimed
@@ -57,7 +58,7 @@ def test_a_typo_in_an_app_sql_file_on_a_current_snapshot_surfaces(use_data, app_
     real = q._sql
     monkeypatch.setattr(q, "_sql", lambda name: TYPO if name == "stock_summary" else real(name))
     with pytest.raises(duckdb.BinderException, match="ngay_cap_nhat"):
-        q.stock_summary(snapshot, q.all_districts(snapshot), dt.date(2022, 3, 14))
+        sd.stock_summary(snapshot, q.all_districts(snapshot), dt.date(2022, 3, 14))
     use_data(app_data)
     at = open_page()
     at.switch_page(STOCK).run()

@@ -10,6 +10,7 @@ pytest.register_assert_rewrite("conftest_app")
 from conftest_app import TAM_DAO, VINH_YEN
 
 from app import queries as q
+from app import stockdata as sd
 from etl.settings import load_settings
 
 pytest_plugins = ["conftest_app"]
@@ -56,7 +57,7 @@ def test_scope_is_applied_in_sql_and_is_part_of_the_cache_key(snap, every):
     assert q.coverage_units(snap, (), DAY, "18+", 1, "start", "coverage").empty
     assert list(q.unvaccinated_units(snap, (TAM_DAO,), DAY)["unit_code"]) == []
     assert q.facilities(snap, (TAM_DAO,), DAY)["facility_code"].tolist() == ["F02"]
-    assert q.stock_lots(snap, (TAM_DAO,), DAY)["lot"].tolist() == ["FK1"]  # the province's store serves everyone
+    assert sd.stock_lots(snap, (TAM_DAO,), DAY)["lot"].tolist() == ["FK1"]  # the province's store serves everyone
 
 
 def test_values_are_bound_not_spliced(snap):
@@ -83,7 +84,7 @@ def test_as_of_dates_beyond_a_source_take_its_latest_date(snap, every):
     head = q.coverage_headline(snap, every, DAY, "start")
     assert set(head["as_of_date"].dt.date) == {dt.date(2022, 3, 10)}
     assert q.cases_summary(snap, every, dt.date(2022, 2, 1)) is None
-    assert q.stock_overview(snap, every, dt.date(2022, 2, 1)) is None
+    assert sd.stock_overview(snap, every, dt.date(2022, 2, 1)) is None
 
 
 def test_deadline_exceptions_on_the_as_of_date_scoped(snap, every):

@@ -1,5 +1,6 @@
--- one row: usable (unexpired) doses on hand on the latest ledger date on or before the as-of date, doses at risk of
--- expiring unused, and the lot that expires first (stores as in stock_lots.sql)
+-- one row: usable (unexpired) doses on hand on the latest ledger date on or before the as-of date, doses projected to
+-- expire unused (marts.stock_by_lot: first-expiry-first-out over both levels at the trailing 7-day pace, the sum of
+-- the stock page's rows), and the lot that expires first (stores as in stock_lots.sql)
 WITH d AS (SELECT max(ledger_date) AS d FROM marts.stock_by_lot WHERE ledger_date <= $as_of),
 lots AS (
     SELECT s.*

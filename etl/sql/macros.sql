@@ -149,9 +149,34 @@ COMMENT ON MACRO marts.report_vs_platform_flagged IS 'Lệch quá 10%: the repor
 
 -- Vaccine stock, by ledger date.
 CREATE OR REPLACE MACRO marts.stock_on_hand(counted_on_hand, closing_balance) AS
-    greatest(coalesce(counted_on_hand, closing_balance), 0)
+    greatest(CASE WHEN counted_on_hand >= 0 THEN counted_on_hand ELSE closing_balance END, 0)
 ;
-COMMENT ON MACRO marts.stock_on_hand IS 'Tồn kho: the doses counted in the store where a count exists, else the ledger''s closing balance; never below 0 (a negative balance is a data check).'
+COMMENT ON MACRO marts.stock_on_hand IS 'Tồn kho: the doses counted in the store (Tồn) where a count exists and is not negative, else the ledger''s running balance; never below 0. A negative count, or one that differs from the running balance, is a data check (marts.stock_count_flags).'
+;
+CREATE OR REPLACE MACRO marts.stock_count_disagrees(counted, closing_balance) AS
+    coalesce(counted < 0 OR counted <> closing_balance, false)
+;
+COMMENT ON MACRO marts.stock_count_disagrees IS 'Tồn đếm lệch sổ: the count written on a ledger row (Tồn) is negative or differs from the running balance (opening + received − issued − administered − discarded since the lot''s first movement at the store); false where no count is written.'
+;
+CREATE OR REPLACE MACRO marts.fefo_used_cum(doses_cum, least_slack) AS
+    doses_cum + least(0, coalesce(least_slack, 0))
+;
+COMMENT ON MACRO marts.fefo_used_cum IS 'Dùng được trước hạn, cộng dồn (first-expiry-first-out at a steady pace): doses of a store''s lots expiring up to this one (in expiry order) that are used before their own expiry = doses_cum + min(0, least slack), the least slack being the smallest over those lots of (doses the pace can use in the days to the lot''s expiry − doses_cum at that lot). A lot''s doses used = this − the same of the lot before; the rest expire unused. Date basis: ledger date.'
+;
+CREATE OR REPLACE MACRO marts.stock_free_capacity(pace, days_to_expiry, own_doses, own_least_slack) AS
+    greatest(0, coalesce(pace, 0) * days_to_expiry - own_doses - least(0, coalesce(own_least_slack, 0)))
+;
+COMMENT ON MACRO marts.stock_free_capacity IS 'Sức tiêm còn trống của một huyện trước một hạn dùng: doses the district can administer in the days to the expiry at its trailing 7-day pace beyond what it administers of its own stock by then = max(0, pace × days − own usable doses − min(0, least slack of its own lots expiring by then)) (its own stock used first, first-expiry-first-out). The province store''s lots are used first-expiry-first-out against the sum of this over the province''s districts. Date basis: ledger date.'
+;
+CREATE OR REPLACE MACRO marts.stock_pace_status(has_history, pace) AS
+    CASE WHEN NOT coalesce(has_history, false) THEN 'no_history' WHEN pace > 0 THEN 'active' ELSE 'idle' END
+;
+COMMENT ON MACRO marts.stock_pace_status IS 'Tình trạng tốc độ tiêm: no_history (chưa có số liệu tiêm: no dose of the product administered at the store, or, for the province store, at any district store, on or before the date), idle (administered before, none in the last 7 days), active.'
+;
+CREATE OR REPLACE MACRO marts.wastage_rate_pct(wasted, administered) AS
+    round(100.0 * wasted / nullif(administered + wasted, 0), 2)
+;
+COMMENT ON MACRO marts.wastage_rate_pct IS 'Tỷ lệ hủy (WHO EPI / DHIS2): doses discarded ÷ doses used (administered + discarded) × 100, 2 decimals, over the stated period (from the store''s first ledger row to the date). Denominator: doses administered + doses discarded.'
 ;
 
 -- Numbers written into text (the detail of a flagged check row) the Vietnamese way: 7.100, 12.345,7; NULL as "?".
@@ -189,7 +214,7 @@ COMMENT ON MACRO marts.stock_discrepancy_pct IS 'Lệch sổ sách so với ki�
 CREATE OR REPLACE MACRO marts.days_of_stock(on_hand, administered_per_day) AS
     round(on_hand / nullif(administered_per_day, 0), 1)
 ;
-COMMENT ON MACRO marts.days_of_stock IS 'Đủ dùng (ngày): usable doses on hand ÷ doses given a day over the last 7 days, 1 decimal; NULL when none were given. Denominator: the 7-day average of doses given. Date basis: ledger date.'
+COMMENT ON MACRO marts.days_of_stock IS 'Đủ dùng (ngày), WHO stock coverage time: usable doses on hand ÷ doses given a day over the 7 days ending on the date (trailing mean) by the stores the doses serve (a district store: itself; the province store: every district store of the province), 1 decimal; NULL when none were given. Denominator: the trailing 7-day average of doses given. Date basis: ledger date.'
 ;
 CREATE OR REPLACE MACRO marts.days_until_full(free_beds, net_admissions_per_day) AS
     CASE WHEN net_admissions_per_day > 0 THEN round(greatest(free_beds, 0) / net_admissions_per_day, 1) END

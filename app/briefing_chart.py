@@ -58,8 +58,8 @@ def f0_svg(trend: pd.DataFrame) -> str:
         first = int(np.flatnonzero(done)[-1]) + 1 if done.any() else 0
         out.append(f'<rect x="{LEFT + first * slot:.1f}" y="{TOP}" width="{(n - first) * slot:.1f}" '
                    f'height="{plot_h}" fill="{SHADE}"/>'
-                   f'<text x="{LEFT + (first + n) / 2 * slot:.1f}" y="{TOP - 8}" font-size="11" '
-                   f'text-anchor="middle">nền xám: {INCOMPLETE}</text>')
+                   f'<text x="{WIDTH - RIGHT}" y="{TOP - 8}" font-size="11" text-anchor="end">'
+                   f'nền xám: {INCOMPLETE} →</text>')
     tick = 0.0
     while tick <= top + 1e-9:  # horizontal grid and the count axis
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#c8c8c8" '

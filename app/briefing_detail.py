@@ -37,12 +37,17 @@ def _map_of(p: Pack, units: pd.DataFrame, communes: pd.DataFrame | None, metric:
     if len(p.scope) == 1 and communes is not None:
         shapes = M.commune_shapes(p.snapshot, p.scope, p.scope[0])
         if not shapes.empty:
-            return _printable(maps.district_svg(communes, shapes, metric, *labels, uid=uid, trend=trend,
-                                                note=M.note(p.snapshot))), "xã"
+            return _printable(maps.district_svg(communes, shapes, metric, *labels, uid=uid, trend=trend)), "xã"
     shapes = q.district_shapes(p.snapshot, p.scope)
     if shapes.empty:
         return None, "huyện"
     return _printable(maps.district_svg(units, shapes, metric, *labels, uid=uid, trend=trend)), "huyện"
+
+
+def _illustrative(p: Pack, level: str) -> str:
+    """What a map of communes must say of the boundaries it draws (the demo's are illustrative: app.mapdata)."""
+    said = M.note(p.snapshot) if level == "xã" else None
+    return f" {said}" if said else ""
 
 
 def map_part(p: Pack) -> list[dict]:
@@ -60,9 +65,9 @@ def map_part(p: Pack) -> list[dict]:
     if svg is None:
         return out + [B.para(p.meta["geo_missing_reason"] or "Bản dữ liệu không có ranh giới các đơn vị này.")]
     vax_date = units["as_of_date"].iloc[0] if not units.empty else p.as_of
-    return out + [B.svg(svg, 0.8, title), B.note(
+    return out + [B.svg(svg, 0.72, title), B.note(
         f"{definition} Nguồn: {F.SOURCES['platform']}, số liệu đến ngày {F.date(vax_date)}. Màu càng đậm càng thấp; "
-        "ô gạch chéo xám: chưa có số liệu; gạch chéo tím: trên 100%, cần rà soát."
+        "ô gạch chéo xám: chưa có số liệu; gạch chéo tím: trên 100%, cần rà soát." + _illustrative(p, level)
         + (f" Theo chỉ tiêu gần nhất còn hạn: {F.dashed(t['title'])} "
            f"({F.deadline_text(t['deadline'], t['original_deadline'])})." if t is not None else ""))]
 
@@ -78,7 +83,7 @@ def _cases_map(p: Pack, cases: pd.DataFrame) -> list[dict]:
     return [B.heading(title, 2), B.svg(svg, 0.62, title),
             B.note(f"F0 mới 7 ngày đến ngày báo cáo {F.date(cases['report_date'].iloc[0])} trên 100.000 dân (dân số "
                    "đầu kỳ); mũi tên: xu hướng so với 7 ngày trước đó (ngày chưa đủ xã báo cáo không tính). Màu càng "
-                   f"đậm càng nhiều F0. Nguồn: {F.SOURCES['cases']}.")]
+                   f"đậm càng nhiều F0. Nguồn: {F.SOURCES['cases']}." + _illustrative(p, level))]
 
 
 def deadline_part(p: Pack) -> list[dict]:
@@ -96,13 +101,14 @@ def deadline_part(p: Pack) -> list[dict]:
         judged = units["as_of_date"].iloc[0]
         shown = units[units["unit_level"] == "province"] if p.whole else p.own(units, "unit_code")
         name = f"{F.target_short(t.cohort, t.dose)}, {F.deadline_text(t.deadline, t.original_deadline)}"
+        column = f"{F.target_short(t.cohort, t.dose)}, hạn {F.date(t.deadline)}"
         for _, r in shown.iterrows():
             rows.append([name, r["unit_name"], B.bar(r["achieved_pct"], r["threshold_pct"]),
                          F.pct(r["achieved_pct"]), F.pct(r["threshold_pct"]),
                          {"runs": B.runs((F.DEADLINE_STATUS.get(r["status"], r["status"]), True))},
                          F.num(r["people_needed"]), F.target_status_note(r, brief=True)])
         for _, r in units[units["unit_level"] == "district"].iterrows():
-            matrix.setdefault(r["unit_name"], {})[F.target_short(t.cohort, t.dose)] = (
+            matrix.setdefault(r["unit_name"], {})[column] = (
                 f"{F.pct(r['achieved_pct'])} {F.DEADLINE_STATUS.get(r['status'], r['status'])}")
     out.append(B.grid(["Chỉ tiêu, hạn", "Đơn vị", "Mức đạt (vạch đen: yêu cầu)", "Đã đạt", "Yêu cầu", "Tình trạng",
                        "Còn thiếu (người)", "Căn cứ"], rows, ["l", "l", "l", "r", "r", "l", "r", "l"],
@@ -110,8 +116,7 @@ def deadline_part(p: Pack) -> list[dict]:
     out.append(B.note(f"Đánh giá theo số liệu nền tảng tiêm chủng đến ngày {F.date(judged)}; hạn đã qua thì tỷ lệ đạt "
                       f"là tại ngày hạn. Còn thiếu: số người đến nay, 0 khi đã đạt. Dự báo: {F.PROJECTION_METHOD}."))
     if p.whole and matrix:
-        columns = [F.target_short(t.cohort, t.dose) for t in targets.itertuples()]
-        columns = list(dict.fromkeys(c for c in columns if any(c in row for row in matrix.values())))
+        columns = list(dict.fromkeys(c for row in matrix.values() for c in row))
         out += [B.heading("Từng huyện: tỷ lệ đã đạt và tình trạng", 2),
                 B.grid(["Huyện", *columns], [[name, *(row.get(c, "–") for c in columns)]
                                              for name, row in matrix.items()],

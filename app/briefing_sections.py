@@ -92,7 +92,7 @@ def headline(p: Pack) -> list[dict]:
         out.append(B.note(f"Tỷ lệ người đã tiêm ≥ mũi k trên dân số đầu kỳ của nhóm tuổi; nguồn "
                           f"{F.SOURCES['platform']}, số liệu đến ngày {F.date(head['as_of_date'].iloc[0])}; ± 7 ngày: "
                           f"thay đổi so với 7 ngày trước. Chỉ tiêu theo văn bản chỉ đạo; tình trạng của "
-                          f"{'tỉnh' if p.whole else 'từng huyện'} (phần 4)."))
+                          f"{'tỉnh' if p.whole else 'huyện' if len(p.scope) == 1 else 'các huyện'} (phần 4)."))
         flagged = head[head["over_100"]]
         if not flagged.empty:
             out.append(B.callout("Cần rà soát", F.over_100_headline_text(flagged)))
@@ -140,17 +140,17 @@ DEADLINE_COLS = {
     "status": B.Col("Tình trạng", words=F.DEADLINE_STATUS, width=-19), "deadline": B.Col("Hạn", "date"),
     "threshold_pct": B.Col("Yêu cầu", "pct"), "achieved_pct": B.Col("Đã đạt", "pct"),
     "people_needed": B.Col("Còn thiếu (người)", "int", width=-15), "projected_date": B.Col("Dự kiến đạt", "date"),
-    "answerable": B.Col("Chịu trách nhiệm", width=1),
+    "member": B.Col("Ủy viên phụ trách"), "district_secretary": B.Col("Bí thư huyện ủy"),
 }
 
 
-def _answerable(r) -> str:
-    """Who answers for a district's target: the standing-committee member and the district secretary."""
-    if r.unit_level != "district":
-        return "Ban Chỉ đạo tỉnh"
-    member = "chưa phân công" if F.missing(r.member) else r.member
-    secretary = "chưa có trong tệp phân công" if F.missing(r.district_secretary) else r.district_secretary
-    return f"Ủy viên: {member}; Bí thư: {secretary}"
+def _answerable(rows: pd.DataFrame) -> pd.DataFrame:
+    """Who answers for each target: the district's standing-committee member and secretary (marts.assignments), the
+    province's committee for the province's own rows."""
+    district = rows["unit_level"] == "district"
+    member = rows["member"].where(~district, rows["member"].fillna("chưa phân công"))
+    secretary = rows["district_secretary"].where(~district, rows["district_secretary"].fillna("chưa có"))
+    return rows.assign(member=member.where(district, "Ban Chỉ đạo tỉnh"), district_secretary=secretary.where(district))
 
 
 def attention(p: Pack) -> list[dict]:
@@ -165,7 +165,7 @@ def attention(p: Pack) -> list[dict]:
         out.append(B.para(f"Không có chỉ tiêu nào trễ hạn hoặc có nguy cơ trễ hạn (số liệu đến ngày "
                           f"{F.date(p.as_of)})."))
     else:
-        out.append(B.table(rows.assign(answerable=[_answerable(r) for r in rows.itertuples()]), DEADLINE_COLS))
+        out.append(B.table(_answerable(rows), DEADLINE_COLS, 7))
         out.append(B.note(f"Theo số liệu tiêm chủng đến ngày {F.date(rows['as_of_date'].iloc[0])} (nguồn: "
                           f"{F.SOURCES['platform']}); chỉ tiêu, tỷ lệ yêu cầu và hạn theo văn bản chỉ đạo. Có nguy "
                           "cơ trễ hạn: với tốc độ tiêm trung bình 7 ngày qua sẽ không đạt tỷ lệ yêu cầu trước hạn. "

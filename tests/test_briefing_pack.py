@@ -155,7 +155,7 @@ def test_every_page_is_stamped_and_numbered_and_the_font_embedded(app):
     assert {"NotoSans-Regular", "NotoSans-Bold", "DejaVuSans"} <= set(fonts) and all(fonts.values())
     text = words(" ".join(pages))
     assert unicodedata.normalize("NFC", text) == text  # each letter one code point, its marks included
-    for phrase in ("Chỉ tiêu tiêm chủng trễ hạn hoặc có nguy cơ trễ hạn", "Ủy viên: chưa phân công",
+    for phrase in ("Chỉ tiêu tiêm chủng trễ hạn hoặc có nguy cơ trễ hạn", "Ủy viên phụ trách", "Bí thư huyện ủy",
                    "Dân số đầu kỳ", "Cơ sở điều trị vượt định mức giường", "Đã tiêm ≥ mũi", "Huyện Tam Đảo",
                    "Lô vắc xin sẽ hết hạn trước khi dùng hết", "(▲ tăng là xấu)"):
         assert phrase in text, phrase

@@ -86,7 +86,7 @@ st.subheader("Theo lô, hạn dùng gần nhất trước")
 lots_table()
 
 st.subheader("Hủy vắc xin")
-st.caption(f"Từ dòng sổ đầu tiên của mỗi kho đến ngày {day}; nguồn: {SRC}. {SD.WASTAGE_TEXT}")
+st.caption(f"Đến ngày {day}; nguồn: {SRC} của kho tỉnh và kho các huyện trong phạm vi xem. {SD.WASTAGE_TEXT}")
 W.table(summary, {"product": W.Col("Vắc xin"), "administered_to_date": W.Col("Đã tiêm", "int"),
                   "wasted_to_date": W.Col("Hủy", "int"),
                   "wasted_expired_to_date": W.Col("Trong đó do hết hạn", "int"),

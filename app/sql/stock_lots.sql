@@ -1,6 +1,7 @@
 -- one row per store × product × lot with usable doses on the latest ledger date on or before the as-of date: the
 -- province's store and the stores of the districts in scope; doses_at_risk from marts.stock_by_lot (first-expiry-
--- first-out over both levels at the trailing 7-day pace), the count and the running balance side by side
+-- first-out over both levels at the trailing 7-day pace), the count and the running balance side by side; within a
+-- lot, the store with the most doses at risk first
 WITH d AS (SELECT max(ledger_date) AS d FROM marts.stock_by_lot WHERE ledger_date <= $as_of)
 SELECT s.ledger_date, s.store_code,
        CASE WHEN s.store_level = 'province' THEN 'Kho tỉnh (CDC)' ELSE u.unit_name END AS store_name,
@@ -14,4 +15,4 @@ LEFT JOIN marts.units u ON u.unit_code = s.store_code
 WHERE (s.store_level = 'province' OR list_contains($scope, s.district_code))
   AND s.days_to_expiry >= 0 AND s.on_hand > 0
   AND ($only_at_risk = false OR s.doses_at_risk > 0)
-ORDER BY s.expiry_date, s.product, s.lot, s.store_code
+ORDER BY s.expiry_date, s.product, s.lot, s.doses_at_risk DESC, s.store_code

@@ -63,7 +63,8 @@ def build_pack(snapshot: str, scope: q.Scope, as_of: dt.date, *, generated_at: d
                requested_by: str | None = None) -> bytes:
     """The PDF of the pack of `scope` (district codes: the requester's, never wider) on `as_of` from `snapshot`."""
     p = pack_of(snapshot, scope, as_of)
-    return compile_pdf(document(p, generated_at or dt.datetime.now(), requested_by))
+    generated_at = generated_at or dt.datetime.now()
+    return compile_pdf(document(p, generated_at, requested_by), generated_at)
 
 
 # --- the command line -------------------------------------------------------------------------------------------

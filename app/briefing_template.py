@@ -9,6 +9,7 @@ greyscale.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -104,10 +105,12 @@ def font_paths() -> list[str]:
     return [str(FONTS)]
 
 
-def compile_pdf(doc: dict) -> bytes:
-    """The PDF of a document (see app.briefing_blocks for its blocks), its fonts embedded as subsets."""
+def compile_pdf(doc: dict, generated_at: dt.datetime | None = None) -> bytes:
+    """The PDF of a document (see app.briefing_blocks for its blocks), its fonts embedded as subsets; dated
+    `generated_at` (its metadata too, so that the same document at the same time is the same bytes)."""
     import typst
 
     compiler = typst.Compiler(TEMPLATE.encode("utf-8"), font_paths=font_paths(), ignore_system_fonts=True,
                               sys_inputs={"doc": json.dumps(doc, ensure_ascii=False)})
-    return compiler.compile(format="pdf")
+    stamp = (generated_at or dt.datetime.now()).astimezone().timestamp()
+    return compiler.compile(format="pdf", timestamp=int(stamp))

@@ -145,6 +145,7 @@ def test_every_page_is_stamped_and_numbered_and_the_font_embedded(app):
         assert (f"Tỉnh Vĩnh Phúc · số liệu đến ngày 14/03/2022 · bản dữ liệu {run_id} · tạo lúc 21:30 14/03/2022 bởi "
                 "kiemthu") in stamp
     assert len(pages) >= 4 and len(pdf) < 5 * 2**20
+    assert pack(app) == pdf  # the same snapshot, scope, date and generation time: the same bytes
     fonts = {}
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():

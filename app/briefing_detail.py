@@ -13,7 +13,8 @@ from app import formatting as F
 from app import mapdata as M
 from app import maps
 from app import queries as q
-from app.briefing_sections import Pack, stock_queries
+from app import stockdata as SD
+from app.briefing_sections import Pack
 
 
 def _printable(svg: str) -> str:
@@ -197,12 +198,11 @@ def facilities_part(p: Pack) -> list[dict]:
 def stock_part(p: Pack) -> list[dict]:
     """Part 7: doses on hand by vaccine (the province's pack) or the lots of the districts' own stores."""
     out = [B.heading("7. Vắc xin tồn kho")]
-    S = stock_queries()
     if p.whole:
-        summary = S.stock_summary(p.snapshot, p.scope, p.as_of)
+        summary = SD.stock_summary(p.snapshot, p.scope, p.as_of)
         if summary.empty:
             return out + [B.para(f"Chưa có sổ theo dõi vắc xin đến ngày {F.date(p.as_of)}.")]
-        o = S.stock_overview(p.snapshot, p.scope, p.as_of)
+        o = SD.stock_overview(p.snapshot, p.scope, p.as_of)
         out.append(B.para("Liều vắc xin còn hạn: ", (F.num(o["on_hand"]), True), "; lô hết hạn sớm nhất: ",
                           (F.date(o["soonest_expiry"]), True), f" ({o['soonest_product']} lô {o['soonest_lot']}, "
                           f"{o['soonest_store']}); liều có thể hết hạn chưa dùng: ", (F.num(o["doses_at_risk"]), True),
@@ -213,7 +213,7 @@ def stock_part(p: Pack) -> list[dict]:
             "doses_at_risk": B.Col("Có nguy cơ hết hạn chưa dùng", "int")}),
             B.note(f"Ngày {F.date(summary['ledger_date'].iloc[0])}; kho tỉnh và kho các huyện. Liều còn hạn: số "
                    "đếm thực tế gần nhất, nếu chưa có thì số dư sổ sách. Nguồn: " + F.SOURCES["stock"] + ".")]
-    lots = S.stock_lots(p.snapshot, p.scope, p.as_of)
+    lots = SD.stock_lots(p.snapshot, p.scope, p.as_of)
     lots = lots[lots["store_code"].isin(list(p.scope))]
     if lots.empty:
         return out + [B.para("Kho của huyện không có lô vắc xin còn hạn trong sổ theo dõi đến ngày "

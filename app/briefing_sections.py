@@ -17,6 +17,7 @@ import pandas as pd
 from app import briefing_blocks as B
 from app import formatting as F
 from app import queries as q
+from app import stockdata as SD
 from app.memo import cached
 
 
@@ -40,15 +41,6 @@ class Pack:
     def own(self, frame: pd.DataFrame, column: str) -> pd.DataFrame:
         """The rows of the pack's own districts (every row, in the province's pack)."""
         return frame if self.whole else frame[frame[column].isin(list(self.scope))]
-
-
-def stock_queries():
-    """The stock queries' module: app.stockdata where the stock pages draw from it, else app.queries."""
-    try:
-        from app import stockdata
-    except ImportError:
-        return q
-    return stockdata
 
 
 @cached
@@ -254,7 +246,7 @@ def _reports(p: Pack) -> list[dict]:
 
 
 def _stock(p: Pack) -> list[dict]:
-    risk = stock_queries().stock_lots(p.snapshot, p.scope, p.as_of, only_at_risk=True)
+    risk = SD.stock_lots(p.snapshot, p.scope, p.as_of, only_at_risk=True)
     if not p.whole:  # the districts' own stores; the province's store stands in the province's pack
         risk = risk[risk["store_code"].isin(list(p.scope))]
     head = B.heading(f"Lô vắc xin sẽ hết hạn trước khi dùng hết với tốc độ tiêm hiện nay "

@@ -6,7 +6,7 @@ import streamlit as st
 from app import formatting as F
 from app import stockdata as SD
 from app import widgets as W
-from app.frame import frame
+from app.frame import PAGE, frame
 
 f = frame("Vắc xin tồn kho")
 
@@ -40,6 +40,10 @@ for status, says in SD.IDLE_PRODUCTS.items():
     products = held[held["districts_pace_status"] == status]["product"]
     if not products.empty:
         st.caption(says.format(products=", ".join(products)))
+st.caption("Liều có nguy cơ hủy ở kho tỉnh giả định các lô của kho tỉnh được chia cho các huyện theo sức tiêm còn trống "
+           "của từng huyện trước hạn dùng. Cách chia cụ thể (theo nhu cầu, tốc độ tiêm và đối tượng được dùng), so với "
+           "chia theo dân số, ở trang Phân bổ vắc xin.")
+st.page_link(PAGE["Phân bổ vắc xin"], label="→ Đề xuất phân bổ các lô của kho tỉnh cho các huyện")
 
 st.subheader("Theo kho")
 stores = SD.stock_stores(f.snapshot, f.scope, f.as_of)

@@ -53,6 +53,7 @@ def test_by_product_both_levels_days_of_stock_and_a_product_nobody_administers(l
     assert math.isnan(vero["Huyện tiêm/ngày"]) and math.isnan(vero["Kho tỉnh đủ (ngày)"])
     assert ("Chưa có số liệu tiêm ở huyện nào trong phạm vi xem: Vero Cell — chưa có tốc độ tiêm để tính số ngày đủ "
             "dùng") in texts(at)
+    assert "chia theo dân số, ở trang Phân bổ vắc xin." in texts(at)
 
 
 def test_by_store_a_store_without_history_says_so_and_shows_no_pace(ledger):

@@ -19,7 +19,8 @@ import pandas as pd
 from app import allocation_explain as explain
 from app.allocation_inputs import (OWN_LOT, PROVINCE_LOT, AllocationInput, Approval, Options,  # noqa: F401 (API)
                                    Prepared, prepare)
-from app.allocation_model import StageReport, build, solve_stages, usage_rows
+from app.allocation_model import STAGES, Built, StageReport, build  # noqa: F401 (STAGES: API)
+from app.allocation_solve import solve_stages
 
 ALLOCATION_COLUMNS = ["district", "name", "lot", "product", "expiry", "doses_per_vial", "vials", "doses"]
 # a district is short when its unmet need, rounded to whole people, is at least one person
@@ -69,6 +70,37 @@ def _vials(allocation: pd.DataFrame) -> dict[tuple[str, str], int]:
     for r in allocation.itertuples():
         key = (str(r.district), str(r.lot))
         out[key] = out.get(key, 0) + int(r.vials)
+    return out
+
+
+def usage_rows(b: Built, col) -> list[tuple]:
+    """(district, source, lot, cohort, dose, doses) from a solution: each district's doses of a product shared among
+    the rows they serve, lots first-expiry-first-out and the most urgent rows first (any split is as good: the
+    model counts a product's doses per row, not which lot of it went to whom)."""
+    lots: dict[tuple[str, str], list] = {}
+    expiry = {(lot.district, lot.lot): lot.expiry for lot in b.pre.own}
+    expiry.update({("", lot.lot): lot.expiry for lot in b.pre.lots})
+    product_of = {(lot.district, lot.lot): lot.product for lot in b.pre.own}
+    product_of.update({("", lot.lot): lot.product for lot in b.pre.lots})
+    for (d, source, code), i in b.y.items():
+        key = ("" if source == PROVINCE_LOT else d, code)
+        product = product_of[key]
+        lots.setdefault((d, product), []).append([expiry[key], source, code, max(round(float(col[i]), 3), 0.0)])
+    out = []
+    for (d, product), held in sorted(lots.items()):
+        held.sort()
+        rows = sorted(((-b.pre.need[(d, c, k)][1], c, k, max(round(float(col[i]), 3), 0.0))
+                       for (dd, p, c, k), i in b.w.items() if dd == d and p == product))
+        j = 0
+        for _, c, k, want in rows:
+            while want > 1e-9 and j < len(held):
+                take = min(want, held[j][3])
+                if take > 0:
+                    out.append((d, held[j][1], held[j][2], c, k, round(take, 3)))
+                want -= take
+                held[j][3] -= take
+                if held[j][3] <= 1e-9:
+                    j += 1
     return out
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 
 from app import formatting as F
 from app.allocation_inputs import Lot, Prepared
-from app.allocation_model import Built, Solved, build, candidate, solve_stages, usable_rows
+from app.allocation_model import Built, Solved, build, candidate, usable_rows
+from app.allocation_solve import solve_stages
 
 COLUMNS = ["kind", "district", "lot", "text"]
 TIGHT = 0.5  # doses: a row whose slack is under half a dose binds

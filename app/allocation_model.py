@@ -4,11 +4,10 @@ build() writes the model of docs/allocation-model.md on a Prepared problem (app.
 mode the vials sent are integer decision variables under every hard rule; in "evaluate" mode they are fixed to a given
 allocation (the pro-rata split, or the proposal itself) and only the districts' use of what they hold is optimised,
 so that both are measured by the same definitions. solve_stages() minimises the objectives one after another, each
-stage fixing the previous optimum within a tiny tolerance.
+stage kept within its optimality gap in the next ones (app.allocation_solve), and reports each stage's gap.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import highspy
@@ -39,9 +38,11 @@ EVALUATE_STAGES = ("expiring", "unmet")
 @dataclass
 class StageReport:
     name: str
-    objective: float
-    gap: float          # relative optimality gap HiGHS reports for the stage (0 for a linear programme)
+    objective: float    # on the final solution: doses expiring, weighted people unmet, FEFO-weighted doses, shipments
+    gap: float          # (objective - bound) / max(objective, 1): 0 for a linear programme (evaluate mode)
     seconds: float
+    bound: float = 0.0  # a lower bound on the objective, the earlier stages held at their final values
+    method: str = ""    # "lp" (vials fixed), "rounded" (around the LP relaxation), "mip" (the whole MIP, time-bounded)
 
 
 @dataclass
@@ -55,7 +56,7 @@ class PaceRow:
 
 @dataclass
 class Built:
-    h: highspy._Highs
+    h: highspy._Highs | None  # the MIP (propose mode)
     pre: Prepared
     mode: str
     lb: list = field(default_factory=list)
@@ -120,8 +121,7 @@ def most_vials(pre: Prepared, district: str, lot: Lot) -> int:
 
 def build(pre: Prepared, fixed: dict[tuple[str, str], int] | None = None) -> Built:
     """The model; fixed (district, lot) -> vials switches to evaluate mode."""
-    h = quiet_highs()
-    b = Built(h, pre, "propose" if fixed is None else "evaluate")
+    b = Built(None, pre, "propose" if fixed is None else "evaluate")
     propose = fixed is None
     # district -> product -> [(expiry, [y columns])]: the lots whose use counts against the district's pace
     timeline: dict[tuple[str, str], list[tuple[object, list[int]]]] = {}
@@ -210,20 +210,8 @@ def build(pre: Prepared, fixed: dict[tuple[str, str], int] | None = None) -> Bui
             if sent:
                 b.capacity_rows[d] = (b.row(-INF, room, sent), room)
 
-    _pass(b)
+    b.h = model_highs(b, integer=True) if propose else None  # evaluate mode solves its LP on an instance of its own
     return b
-
-
-def _pass(b: Built) -> None:
-    h, n = b.h, len(b.lb)
-    h.addVars(n, np.array(b.lb, dtype=np.float64), np.array(b.ub, dtype=np.float64))
-    ints = np.array([i for i, flag in enumerate(b.integer) if flag], dtype=np.int32)
-    if len(ints):
-        h.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kInteger.value, np.uint8))
-    if b.rows_lo:
-        h.addRows(len(b.rows_lo), np.array(b.rows_lo, dtype=np.float64), np.array(b.rows_hi, dtype=np.float64),
-                  len(b.index), np.array(b.starts, dtype=np.int32), np.array(b.index, dtype=np.int32),
-                  np.array(b.value, dtype=np.float64))
 
 
 @dataclass
@@ -234,76 +222,17 @@ class Solved:
     stages: list[StageReport]
 
 
-def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
-    """Lexicographic solve: each stage minimises its objective, then adds a row keeping it at its optimum."""
-    h, opt = b.h, b.pre.options
-    h.setOptionValue("mip_rel_gap", float(opt.mip_rel_gap))
-    h.setOptionValue("threads", int(opt.threads))
+def model_highs(b: Built, integer: bool) -> highspy._Highs:
+    """The model in a HiGHS instance of its own: the vials integer, or all continuous (the LP relaxation)."""
+    h = quiet_highs()
+    h.setOptionValue("threads", int(b.pre.options.threads))  # one value for every instance: HiGHS's scheduler is shared
     n = len(b.lb)
-    if n == 0:
-        return Solved("optimal", np.zeros(0), np.zeros(0), [StageReport(s, 0.0, 0.0, 0.0) for s in stages or STAGES])
-    reports, solution, last = [], None, (None, None)
-    for name in stages or (STAGES if b.mode == "propose" else EVALUATE_STAGES):
-        cost = b.cost[name]
-        started = time.perf_counter()
-        if not cost and solution is not None:
-            reports.append(StageReport(name, b.offset if name == "expiring" else 0.0, 0.0, 0.0))
-            continue
-        costs = np.zeros(n)
-        for col, c in cost.items():
-            costs[col] = c
-        h.changeColsCost(n, np.arange(n, dtype=np.int32), costs)
-        # the last stage is a tie-break among proposals already equal on doses and people: bounded in time, its gap
-        # reported (a fixed-charge problem whose bound HiGHS closes slowly, docs/allocation-model.md)
-        h.setOptionValue("time_limit", float(opt.shipments_time_limit if name == "shipments" else opt.time_limit))
-        if solution is not None:
-            h.setSolution(solution)
-        h.run()
-        status = h.getModelStatus()
-        info = h.getInfo()
-        has_solution = info.primal_solution_status == 2
-        if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible) \
-                or not has_solution:
-            return Solved("infeasible", None, None, reports)
-        value = float(info.objective_function_value)
-        gap = float(info.mip_gap) if any(b.integer) and np.isfinite(info.mip_gap) else 0.0
-        shown = value + b.offset if name == "expiring" else value  # doses, not minus the doses administered
-        reports.append(StageReport(name, shown, max(gap, 0.0), time.perf_counter() - started))
-        solution = h.getSolution()
-        last = (np.array(solution.col_value), np.array(solution.row_value))
-        cols = np.array(sorted(cost), dtype=np.int32)
-        if len(cols):
-            h.addRow(-INF, value + STAGE_TOL_ABS + STAGE_TOL_REL * abs(value), len(cols), cols,
-                     np.array([cost[c] for c in cols], dtype=np.float64))
-    return Solved("optimal", last[0], last[1], reports)
-
-
-def usage_rows(b: Built, col: np.ndarray) -> list[tuple]:
-    """(district, source, lot, cohort, dose, doses) from a solution: each district's doses of a product shared among
-    the rows they serve, lots first-expiry-first-out and the most urgent rows first (any split is as good: the
-    model counts a product's doses per row, not which lot of it went to whom)."""
-    lots: dict[tuple[str, str], list] = {}
-    expiry = {(lot.district, lot.lot): lot.expiry for lot in b.pre.own}
-    expiry.update({("", lot.lot): lot.expiry for lot in b.pre.lots})
-    product_of = {(lot.district, lot.lot): lot.product for lot in b.pre.own}
-    product_of.update({("", lot.lot): lot.product for lot in b.pre.lots})
-    for (d, source, code), i in b.y.items():
-        key = ("" if source == PROVINCE_LOT else d, code)
-        product = product_of[key]
-        lots.setdefault((d, product), []).append([expiry[key], source, code, max(round(float(col[i]), 3), 0.0)])
-    out = []
-    for (d, product), held in sorted(lots.items()):
-        held.sort()
-        rows = sorted(((-b.pre.need[(d, c, k)][1], c, k, max(round(float(col[i]), 3), 0.0))
-                       for (dd, p, c, k), i in b.w.items() if dd == d and p == product))
-        j = 0
-        for _, c, k, want in rows:
-            while want > 1e-9 and j < len(held):
-                take = min(want, held[j][3])
-                if take > 0:
-                    out.append((d, held[j][1], held[j][2], c, k, round(take, 3)))
-                want -= take
-                held[j][3] -= take
-                if held[j][3] <= 1e-9:
-                    j += 1
-    return out
+    h.addVars(n, np.array(b.lb, dtype=np.float64), np.array(b.ub, dtype=np.float64))
+    ints = np.array([i for i, flag in enumerate(b.integer) if flag], dtype=np.int32)
+    if integer and len(ints):
+        h.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kInteger.value, np.uint8))
+    if b.rows_lo:
+        h.addRows(len(b.rows_lo), np.array(b.rows_lo, dtype=np.float64), np.array(b.rows_hi, dtype=np.float64),
+                  len(b.index), np.array(b.starts, dtype=np.int32), np.array(b.index, dtype=np.int32),
+                  np.array(b.value, dtype=np.float64))
+    return h

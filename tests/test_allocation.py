@@ -100,6 +100,35 @@ def test_pro_rata_lets_doses_expire_that_the_proposal_saves():
     assert table.loc["unmet_people", "label"] == "Nhu cầu chưa đáp ứng (người)"
 
 
+def one_vial(**options) -> A.AllocationInput:
+    """One 10-dose Pfizer vial expiring 05/07/2022 (5 days left); districts A and B each give 1 dose a day and have 100
+    people on 18+ dose 3 (weight 2)."""
+    lots = frame([("L1", "Pfizer", D(2022, 7, 5), 1)], ["lot", "product", "expiry", "vials"])
+    districts = frame([("A", "Huyện A"), ("B", "Huyện B")], ["district", "name"])
+    need = frame([("A", "18+", 3, 100, 2), ("B", "18+", 3, 100, 2)], ["district", "cohort", "dose", "people", "weight"])
+    pace = frame([("A", "Pfizer", 1.0, 7), ("B", "Pfizer", 1.0, 7)], ["district", "product", "doses_per_day",
+                                                                      "window_days"])
+    return A.AllocationInput(AS_OF, lots, districts, need, pace, [PFIZER], options=A.Options(**options))
+
+
+def test_each_stage_reports_its_gap_against_a_bound_no_allocation_can_beat():
+    # The LP relaxation splits the vial, half to each district: 10 doses used by 05/07, 0 expire, unmet 2 x 190 = 380.
+    # In whole vials one district gets it and uses 5 doses: 5 expire (the rest of the vial it opened), unmet
+    # 2 x (200 - 5) = 390, FEFO 1 vial x 10 doses x rank 1 = 10, 1 shipment. The rounded LP relaxation (5 against a
+    # bound of 0) is not within 0,1 %: the whole MIP is searched and proves the optimum.
+    proposal = A.solve(one_vial())
+    assert [round(s.objective, 3) for s in proposal.stages] == [5, 390, 10, 1]
+    for s, relaxed in zip(proposal.stages, [0, 380, 5, 0]):
+        assert relaxed - 1e-6 <= s.bound <= s.objective + 1e-9
+        assert s.gap == pytest.approx((s.objective - s.bound) / max(s.objective, 1.0))
+    assert [s.method for s in proposal.stages][0] == "mip"
+    assert all(s.gap <= A.Options().mip_rel_gap for s in proposal.stages)
+    # the hand-made instance of case(): the LP relaxation, rounded, is already optimal (expiring 0, unmet 0, FEFO 900)
+    stages = A.solve(case()).stages
+    assert [(s.method, round(s.bound, 3), s.gap <= 1e-7) for s in stages[:3]] == [
+        ("rounded", 0, True), ("rounded", 0, True), ("rounded", 900, True)]
+
+
 def test_a_lot_never_goes_where_it_would_expire_before_the_district_uses_it():
     # A administers 60 doses by 12/07: no more than 6 FK1001 vials, whatever else it needs
     proposal = A.solve(case())

@@ -9,7 +9,7 @@ import streamlit as st
 from app import formatting as F
 from app import allocation_data as D
 from app.allocation_data import Plan
-from app.allocation_inputs import PROVINCE_LOT
+from app.state_decisions import ROW_COLUMNS, decision_rows
 
 EXPLANATION_GROUPS = {
     "lot_expiring": "Lô sẽ hết hạn chưa dùng hết",
@@ -21,38 +21,18 @@ EXPLANATION_GROUPS = {
     "need_met": "Huyện đã nhận đủ cho nhu cầu mà lô dùng được",
     "district_short": "Huyện còn thiếu vắc xin",
 }
-PROPOSAL_COLUMNS = ["district", "name", "product", "lot", "expiry", "doses_per_vial", "vials", "doses", "cohort"]
-
-
-def cohort_text(usage: pd.DataFrame) -> pd.DataFrame:
-    """district, lot, cohort: the cohorts and doses each province lot serves in each district, most doses first
-    ("18+ mũi 3; 12–17 mũi 2")."""
-    sent = usage[(usage["source"] == PROVINCE_LOT) & (usage["doses"] >= 0.5)]
-    rows = []
-    for (district, lot), part in sent.groupby(["district", "lot"], sort=True):
-        part = part.sort_values(["doses", "cohort", "dose"], ascending=[False, True, True])
-        rows.append((district, lot, "; ".join(F.target_short(r.cohort, int(r.dose)) for r in part.itertuples())))
-    return pd.DataFrame(rows, columns=["district", "lot", "cohort"])
-
-
-def proposal_rows(allocation: pd.DataFrame, usage: pd.DataFrame) -> pd.DataFrame:
-    """The shipments (district × lot) with the cohorts they serve; a lot sent only to be opened on arrival
-    (its doses all go to the last vial) says so."""
-    rows = allocation.merge(cohort_text(usage), on=["district", "lot"], how="left")
-    rows["cohort"] = rows["cohort"].fillna("chưa xác định")
-    return rows[PROPOSAL_COLUMNS].sort_values(["district", "product", "expiry", "lot"]).reset_index(drop=True)
 
 
 def proposal(plan: Plan) -> pd.DataFrame:
+    """The shipments (district × lot, ROW_COLUMNS of the state's decisions) with the cohorts and doses each serves."""
     if plan.proposal.outcome is None:
-        return pd.DataFrame(columns=PROPOSAL_COLUMNS)
-    return proposal_rows(plan.proposal.allocation, plan.proposal.outcome.usage)
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    return decision_rows(plan.proposal.allocation, plan.proposal.outcome.usage, plan.inputs.approvals)
 
 
 def split(plan: Plan) -> pd.DataFrame:
-    """The pro-rata split's shipments (cohorts are not chosen by a split: each lot goes by population)."""
-    rows = plan.split.assign(cohort="")
-    return rows[PROPOSAL_COLUMNS].sort_values(["district", "product", "expiry", "lot"]).reset_index(drop=True)
+    """The pro-rata split's shipments (each lot goes by population, to whoever may use its product)."""
+    return decision_rows(plan.split, None, plan.inputs.approvals)
 
 
 def lots(plan: Plan) -> pd.DataFrame:
@@ -105,10 +85,12 @@ def days(n: int) -> str:
 
 def pinned_editor(names: dict[str, str], lots: dict[str, str]) -> pd.DataFrame:
     """The what-if's pinned rows, typed by the planner: district, lot, vials (a row left incomplete is ignored)."""
-    empty = pd.DataFrame({"district": pd.Series(dtype="str"), "lot": pd.Series(dtype="str"),
-                          "vials": pd.Series(dtype="Int64")})
+    start = st.session_state.get("alloc_pinned_start")
+    if start is None:
+        start = pd.DataFrame({"district": pd.Series(dtype="str"), "lot": pd.Series(dtype="str"),
+                              "vials": pd.Series(dtype="Int64")})
     return st.data_editor(
-        empty, num_rows="dynamic", key="alloc_pinned", hide_index=True,
+        start, num_rows="dynamic", key="alloc_pinned", hide_index=True,
         column_config={"district": st.column_config.SelectboxColumn("Huyện (cố định)", options=list(names),
                                                                     format_func=names.get),
                        "lot": st.column_config.SelectboxColumn("Số lô", options=list(lots), format_func=lots.get),

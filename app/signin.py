@@ -33,7 +33,9 @@ AUDIT_EVENTS = {"sign_in": "đăng nhập", "sign_in_failed": "đăng nhập sai
                 "sign_out": "đăng xuất", "scope_refused": "bị từ chối ngoài phạm vi", "download": "tải tệp",
                 "ledger_edit": "sửa sổ theo dõi chênh lệch", "account_created": "tạo tài khoản",
                 "account_disabled": "khóa tài khoản", "account_enabled": "mở khóa tài khoản",
-                "password_reset": "cấp lại mật khẩu", "password_changed": "đổi mật khẩu"}
+                "password_reset": "cấp lại mật khẩu", "password_changed": "đổi mật khẩu",
+                "allocation_decision_saved": "lưu quyết định phân bổ vắc xin",
+                "briefing_pack_generated": "tạo tài liệu giao ban (PDF)"}
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

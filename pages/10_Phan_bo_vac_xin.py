@@ -4,10 +4,13 @@ fewest shipments), side by side with a pro-rata split by population; a what-if; 
 import streamlit as st
 
 from app import allocation_data as D
+from app import allocation_decide as Dc
 from app import allocation_view as V
 from app import formatting as F
 from app import queries as q
 from app import widgets as W
+from app.allocation_annex import file_name
+from app.allocation_received import received_vs_decision
 from app.frame import frame, one_province
 
 f = frame("Phân bổ vắc xin")
@@ -43,6 +46,9 @@ names = dict(zip(q.districts(f.snapshot, scope)["district_code"], q.districts(f.
 goal_labels = V.target_labels(goals)
 lot_labels = V.lot_labels(f.snapshot, scope, f.as_of, province)
 
+if st.session_state.get(Dc.REOPENED) is not None:
+    st.info(Dc.reopened_text(Dc.decision(f.settings, st.session_state[Dc.REOPENED]), f.snapshot,
+                             st.session_state.get("alloc_reopen_lost", [])))
 with st.form("alloc_form"):
     chosen = st.multiselect("Chỉ tiêu quyết định nhu cầu", list(goal_labels), default=list(goal_labels),
                             format_func=goal_labels.get, key="alloc_targets",
@@ -95,7 +101,7 @@ with c4:
 
 st.subheader("Đề xuất phân bổ từ kho tỉnh")
 rows = V.proposal(plan)
-W.table(rows, {"name": W.Col("Huyện"), "product": W.Col("Vắc xin"), "lot": W.Col("Số lô"),
+W.table(rows, {"district_name": W.Col("Huyện"), "product": W.Col("Vắc xin"), "lot": W.Col("Số lô"),
                "expiry": W.Col("Hạn dùng", "date"), "vials": W.Col("Số lọ", "int"), "doses": W.Col("Số liều", "int"),
                "cohort": W.Col("Đối tượng"), "doses_per_vial": W.Col("Liều/lọ", "int", screen=False)},
         key="alloc_rows", file_name=f"de_xuat_phan_bo_{f.as_of:%Y%m%d}", note=f"Đề xuất phân bổ ngày {F.date(f.as_of)}",
@@ -138,6 +144,52 @@ with tab_pace:
             key="alloc_pace", file_name=f"toc_do_tiem_{f.as_of:%Y%m%d}", row_key=("district", "product"))
 with tab_split:
     W.table(V.split(plan),
-            {"name": W.Col("Huyện"), "product": W.Col("Vắc xin"), "lot": W.Col("Số lô"),
+            {"district_name": W.Col("Huyện"), "product": W.Col("Vắc xin"), "lot": W.Col("Số lô"),
              "expiry": W.Col("Hạn dùng", "date"), "vials": W.Col("Số lọ", "int"), "doses": W.Col("Số liều", "int")},
             key="alloc_split", file_name=f"chia_theo_dan_so_{f.as_of:%Y%m%d}", row_key=("district", "lot"))
+
+st.subheader("Quyết định phân bổ")
+if Dc.decision_write_allowed(f.account):
+    with st.form("alloc_save"):
+        note = st.text_input("Ghi chú kèm quyết định", key="alloc_note",
+                             placeholder="Ví dụ: trình Giám đốc Sở Y tế ký; số quyết định khi có")
+        if st.form_submit_button("Lưu đề xuất đang xem thành quyết định"):
+            saved, label = Dc.save(f.settings, f.account, f.snapshot, scope, f.as_of, province, tuple(names.items()),
+                                   settings, note)
+            st.success(Dc.saved_text(saved, label))
+else:
+    st.caption("Chỉ tài khoản Sở Y tế / CDC (hoặc quản trị) lưu được đề xuất thành quyết định; các quyết định đã lưu "
+               "xem ở dưới.")
+past = Dc.past(f.settings, province)
+if not past:
+    st.caption("Chưa có quyết định phân bổ nào được lưu.")
+    st.stop()
+picked = st.selectbox("Quyết định đã lưu", list(past), format_func=past.get, key="alloc_decision")
+found = Dc.decision(f.settings, picked)
+if found.note:
+    st.caption("Ghi chú: " + F.md(found.note))
+st.button("Mở lại trong phần thử phương án", key="alloc_reopen", on_click=Dc.reopen_clicked,
+          args=(f.settings, picked, list(goal_labels), list(lot_labels), list(names)))
+st.download_button("Tải phụ lục quyết định (Excel)", data=Dc.annex_writer(found, f.province),
+                   file_name=file_name(found), mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   key="alloc_annex", on_click="ignore")
+tab_rows, tab_edits, tab_received = st.tabs(["Các dòng đã quyết định", "Sửa so với đề xuất", "Huyện đã nhận"])
+with tab_rows:
+    W.table(found.rows, {"district_name": W.Col("Huyện"), "product": W.Col("Vắc xin"), "lot": W.Col("Số lô"),
+                         "expiry": W.Col("Hạn dùng", "date"), "vials": W.Col("Số lọ", "int"),
+                         "doses": W.Col("Số liều", "int"), "cohort": W.Col("Đối tượng")},
+            key="alloc_decision_rows", file_name=f"quyet_dinh_{picked}_cac_dong", row_key=("district", "lot"))
+with tab_edits:
+    W.table(Dc.edits(f.settings, found), {"district_name": W.Col("Huyện"), "product": W.Col("Vắc xin"),
+                                          "lot": W.Col("Số lô"), "proposal_vials": W.Col("Bộ giải đề xuất (lọ)", "int"),
+                                          "saved_vials": W.Col("Đã quyết định (lọ)", "int"),
+                                          "change_vials": W.Col("Thay đổi (lọ)", "int")},
+            key="alloc_decision_edits", file_name=f"quyet_dinh_{picked}_sua_doi", row_key=("district", "lot"))
+with tab_received:
+    st.caption(f"Liều các kho huyện ghi «Nhập» trong sổ theo dõi vắc xin sau ngày {F.date(found.as_of)} đến ngày "
+               f"{F.date(f.as_of)}, so với quyết định.")
+    W.table(received_vs_decision(f.snapshot, scope, found, f.as_of),
+            {"district_name": W.Col("Huyện"), "product": W.Col("Vắc xin"), "lot": W.Col("Số lô"),
+             "decided_doses": W.Col("Quyết định (liều)", "int"), "received_doses": W.Col("Đã nhận (liều)", "int"),
+             "difference": W.Col("Chênh lệch", "int"), "status": W.Col("Tình trạng")},
+            key="alloc_received", file_name=f"quyet_dinh_{picked}_da_nhan", row_key=("district", "lot"))

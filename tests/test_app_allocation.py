@@ -156,7 +156,7 @@ def test_the_proposal_saves_what_the_pro_rata_split_lets_expire(snap):
     sent = plan.proposal.allocation.groupby("lot")["vials"].sum().to_dict()
     assert sent == {"P1": 100, "P2": 200}  # every vial sent, none split
     rows = V.proposal(plan)
-    assert set(rows["cohort"]) == {"18+ mũi 3"}
+    assert set(rows["cohort"]) == {"18 tuổi trở lên mũi 3"}
 
 
 def test_eligible_now_drives_a_smaller_need(snap):
@@ -182,3 +182,38 @@ def test_a_district_account_is_told_the_proposal_is_province_wide(alloc_data, us
     at = open_page("pages/10_Phan_bo_vac_xin.py", role="district", district=TAM_DAO)
     assert not at.metric
     assert "dành cho tài khoản xem toàn tỉnh" in at.info[0].value
+
+
+def test_a_health_account_saves_the_proposal_as_a_decision_and_reopens_it(alloc_data, use_data):
+    from app.state import State
+    from etl import snapshots as S
+
+    use_data(alloc_data)
+    at = open_page("pages/10_Phan_bo_vac_xin.py", role="health", state={"as_of_kept": AS_OF,
+                                                                         "alloc_horizon": 120})
+    at.text_input(key="alloc_note").input("Trình Giám đốc Sở ký")
+    next(b for b in at.button if b.label == "Lưu đề xuất đang xem thành quyết định").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Đã lưu quyết định số 1: 300 lọ, 1.800 liều." in at.success[0].value
+    settings = load_settings(alloc_data)
+    store = State(settings.data_dir / "state" / "state.sqlite3")
+    found = store.decision(1)
+    assert found.login == "kiemthu.health" and found.as_of == AS_OF and found.note == "Trình Giám đốc Sở ký"
+    assert found.settings["horizon_days"] == 120 and found.settings["targets"] == ["mui3_50"]
+    assert found.summary["expiring_unused"]["pro_rata"] == 42.0 and found.summary["saved"]["proposal"] == 42.0
+    assert found.rows.groupby("lot")["vials"].sum().to_dict() == {"P1": 100, "P2": 200}
+    assert found.snapshot in S.pins(settings)  # retention keeps the snapshot it was solved on
+    assert any(e["event"] == "allocation_decision_saved" for e in store.audit_log(login="kiemthu.health"))
+    # listed, and reopened in the what-if form with its settings
+    assert at.selectbox(key="alloc_decision").value == 1
+    at.session_state["alloc_horizon"] = 90
+    at.button(key="alloc_reopen").click().run()
+    assert at.number_input(key="alloc_horizon").value == 120
+    assert "Đang mở lại quyết định số 1" in at.info[0].value
+
+
+def test_a_committee_account_sees_decisions_but_cannot_save(alloc_data, use_data):
+    use_data(alloc_data)
+    at = open_page("pages/10_Phan_bo_vac_xin.py", role="committee", state={"as_of_kept": AS_OF})
+    assert not any(b.label == "Lưu đề xuất đang xem thành quyết định" for b in at.button)
+    assert any("Chỉ tài khoản Sở Y tế / CDC" in c.value for c in at.caption)

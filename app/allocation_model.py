@@ -4,7 +4,7 @@ build() writes the model of docs/allocation-model.md on a Prepared problem (app.
 mode the vials sent are integer decision variables under every hard rule; in "evaluate" mode they are fixed to a given
 allocation (the pro-rata split, or the proposal itself) and only the districts' use of what they hold is optimised,
 so that both are measured by the same definitions. solve_stages() minimises the objectives one after another, each
-stage kept within its optimality gap in the next ones (app.allocation_solve), and reports each stage's gap.
+stage kept at its value in the next ones (app.allocation_solve), and reports each stage's gap.
 """
 from __future__ import annotations
 

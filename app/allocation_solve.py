@@ -64,7 +64,8 @@ class _Stages:
             return costs, 0.0
         cols = list(self.b.cost[after])
         span = float(np.abs(self.costs(after)[cols]) @ (np.array(self.b.ub)[cols] - np.array(self.b.lb)[cols]))
-        return (costs + (allowed / 2 / span) * self.costs(after), allowed / 2) if 0 < span < INF else (costs, 0.0)
+        share = allowed * LOOKAHEAD
+        return (costs + (share / span) * self.costs(after), share) if 0 < span < INF else (costs, 0.0)
 
     @staticmethod
     def better(weights: np.ndarray, found, best):
@@ -72,6 +73,8 @@ class _Stages:
 
 
 OPTIMAL = highspy.HighsModelStatus.kOptimal
+ROUNDED_SECONDS = 1.0  # the MIP around the guide: milliseconds, up to this on a loaded machine (not cut short)
+LOOKAHEAD = 0.5  # of a stage's allowed gap, the most the next stage's objective may weigh in its search
 NEAR = 3.0  # vials: how far from the guide's neighbourhood the best solution so far may pull it
 
 
@@ -164,20 +167,18 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         if bound is None:
             return Solved("infeasible", None, None, reports)
         # the shipments stage is a tie-break (its LP bound is weak: it stops at its own, shorter time limit)
-        budget = started + (opt.shipments_time_limit if name == "shipments" else opt.time_limit)
+        limit = opt.shipments_time_limit if name == "shipments" else opt.time_limit
         allowed = target * max(bound + off, 1.0) / (1.0 - target) if target < 1 else INF  # absolute: doses, people
         # around the guide (and the best solution so far), then the whole model while not within the allowed gap
         weights, shift = s.ahead(name, (names[names.index(name) + 1:] or [None])[0], allowed)
         h.changeColsCost(s.n, s.all, weights)
-        tries = [("rounded", _near(b, box, best)), ("mip", full)]
-        for method, (lo, hi) in tries:
-            exact = allowed * (1.0 if method == "mip" else 1e-3)
-            found, dual = _mip(h, lo, hi, best, budget - time.perf_counter(), exact)
+        small = limit if name == "shipments" else max(limit, ROUNDED_SECONDS)
+        for method, (lo, hi), seconds in (("rounded", _near(b, box, best), small), ("mip", full, limit)):
+            found, dual = _mip(h, lo, hi, best, seconds, allowed * (1.0 if method == "mip" else 1e-3))
             best = s.better(weights, found, best)
             if method == "mip" and np.isfinite(dual) and h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
                 bound = max(bound, dual - shift)
-            if best is not None and (s.gap(name, s.value(name, best), bound) <= target
-                                     or time.perf_counter() >= budget):
+            if best is not None and s.gap(name, s.value(name, best), bound) <= target:
                 break
         if best is None and h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
             best = _mip(h, *full, None, max(opt.time_limit, 60.0), allowed)[0]  # not proven infeasible: a longer look

@@ -154,11 +154,15 @@ def _tight_pace(pre: Prepared, b: Built, solved: Solved, district: str, lot: Lot
     return None
 
 
-def _unmet(outcome, district: str, rows=None) -> float:
-    need = outcome.need[outcome.need["district"] == district]
-    if rows is not None:
-        need = need[[(c, k) in rows for c, k in zip(need["cohort"], need["dose"])]]
-    return float(need["unmet"].sum())
+def _unmet(unmet: dict, district: str, rows=None) -> float:
+    """People of a district left without a dose (on the given cohort x dose rows); unmet: _unmet_rows()."""
+    return sum(n for (d, c, k), n in unmet.items() if d == district and (rows is None or (c, k) in rows))
+
+
+def _unmet_rows(outcome) -> dict:
+    """(district, cohort, dose) -> unmet people of an outcome."""
+    need = outcome.need
+    return dict(zip(zip(need["district"], need["cohort"], need["dose"]), need["unmet"]))
 
 
 def _capacity_binds(b: Built, solved: Solved, district: str) -> bool:
@@ -168,7 +172,7 @@ def _capacity_binds(b: Built, solved: Solved, district: str) -> bool:
     return room - solved.row[row] < TIGHT
 
 
-def _reason(pre: Prepared, b: Built, solved: Solved, outcome, d: str, lot: Lot) -> tuple[str, str]:
+def _reason(pre: Prepared, b: Built, solved: Solved, unmet: dict, d: str, lot: Lot) -> tuple[str, str]:
     rows = usable_rows(pre, d, lot.product)
     if not candidate(pre, d, lot):
         needs = {(c, k) for (dd, c, k) in pre.need if dd == d}
@@ -178,7 +182,7 @@ def _reason(pre: Prepared, b: Built, solved: Solved, outcome, d: str, lot: Lot) 
     if pace is not None:
         return "pace", (f"{name(pre, d)} không kịp dùng với tốc độ {pace_label(pre, d, lot.product)}: tối đa "
                         f"{F.num(pace.limit)} liều {lot.product} đến {F.date(pace.expiry)}")
-    if _unmet(outcome, d, set(rows)) < SHORT:
+    if _unmet(unmet, d, set(rows)) < SHORT:
         return "need_met", f"{name(pre, d)} đã đủ liều cho nhu cầu {rows_label(rows)}"
     if _capacity_binds(b, solved, d):
         return "capacity", f"{name(pre, d)} hết sức chứa dây chuyền lạnh ({F.num(pre.capacity[d])} liều)"
@@ -194,7 +198,8 @@ def binding(pre: Prepared, b: Built, solved: Solved, outcome) -> pd.DataFrame:
     """What binds in a proposal: lots that still expire and why no district takes more; districts short and why;
     approvals that keep a lot from a cohort in need; cold-chain capacity and minimum shipments; the pinned rows."""
     rows = []
-    lots = outcome.lots.set_index("lot")
+    lots, unmet = outcome.lots.set_index("lot"), _unmet_rows(outcome)
+    left_of = lots["left_province"].to_dict()
     for lot in pre.lots:
         expiring = float(lots.loc[lot.lot, "expiring_unused"])
         if expiring < SHORT:
@@ -205,10 +210,10 @@ def binding(pre: Prepared, b: Built, solved: Solved, outcome) -> pd.DataFrame:
                      f"(còn ở kho tỉnh {F.num(left)} liều)."))
         if left >= lot.doses_per_vial:
             for d in pre.districts:
-                kind, text = _reason(pre, b, solved, outcome, d, lot)
+                kind, text = _reason(pre, b, solved, unmet, d, lot)
                 rows.append((kind, d, lot.lot, f"{lot_label(lot)}: {text}."))
     for d in pre.districts:
-        short = _unmet(outcome, d)
+        short = _unmet(unmet, d)
         if short < SHORT:
             continue
         need = outcome.need[(outcome.need["district"] == d) & (outcome.need["unmet"] >= SHORT)]
@@ -216,7 +221,7 @@ def binding(pre: Prepared, b: Built, solved: Solved, outcome) -> pd.DataFrame:
         causes = []
         for r in need.itertuples():
             products = sorted(p for p in pre.approvals if (r.cohort, int(r.dose)) in pre.approved(p))
-            left = [lot for lot in pre.lots if lot.product in products and lots.loc[lot.lot, "left_province"] > 0]
+            left = [lot for lot in pre.lots if lot.product in products and left_of[lot.lot] > 0]
             if not left:
                 causes.append(f"{F.cohort(r.cohort)} {F.dose_label(r.dose)}: kho tỉnh hết vắc xin được phép "
                               f"({', '.join(products) or 'chưa có sản phẩm nào được phép'})")
@@ -234,7 +239,7 @@ def binding(pre: Prepared, b: Built, solved: Solved, outcome) -> pd.DataFrame:
                      f"({'; '.join(parts)}): {'; '.join(dict.fromkeys(causes))}."))
     unmet_rows = outcome.need[outcome.need["unmet"] >= SHORT]
     for lot in pre.lots:
-        left = float(lots.loc[lot.lot, "left_province"])
+        left = float(left_of[lot.lot])
         if left < lot.doses_per_vial:
             continue
         allowed = pre.approved(lot.product)

@@ -151,11 +151,13 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         return _evaluate_stages(b, names)
     s, target, h = _Stages(b), float(opt.mip_rel_gap), b.h
     relaxed, bounds_lp = model_highs(b, integer=False), model_highs(b, integer=False)
+    first = None
     for name in [n for n in names if n != "shipments"] or names:  # the guide: the lexicographic LP relaxation
         s.aim([relaxed], name)
         value = _lp(relaxed)
         if value is None:
             return Solved("infeasible", None, None, [])
+        first = value if first is None else first
         s.keep([relaxed], name, value)
     box = _box(b, np.array(relaxed.getSolution().col_value))
     full = (np.array(b.lb, dtype=np.float64), np.array(b.ub, dtype=np.float64))
@@ -163,7 +165,7 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
     for name in names:
         started, off = time.perf_counter(), s.offset(name)
         s.aim([bounds_lp], name)
-        bound = _lp(bounds_lp)
+        bound = first if not reports else _lp(bounds_lp)  # the first stage's: the guide's first LP
         if bound is None:
             return Solved("infeasible", None, None, reports)
         # the shipments stage is a tie-break (its LP bound is weak: it stops at its own, shorter time limit)
@@ -188,7 +190,7 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         reports.append(StageReport(name, value + off, 0.0, time.perf_counter() - started, bound + off, method))
         s.keep([h, bounds_lp], name, value)  # the next stages keep this stage at its value
     h.changeColsBounds(s.n, s.all, *full)
-    return Solved("optimal", best, _activities(b, best), _final_gaps(b, s, names, best, reports, bounds))
+    return Solved("optimal", best, _activities(b, best), _final_gaps(s, names, best, reports, bounds))
 
 
 def _activities(b: Built, col: np.ndarray) -> np.ndarray:
@@ -197,16 +199,12 @@ def _activities(b: Built, col: np.ndarray) -> np.ndarray:
                        minlength=len(b.starts))
 
 
-def _final_gaps(b: Built, s: _Stages, names, col, reports, bounds) -> list[StageReport]:
-    """Each stage's objective on the final solution and its gap; the bound is the better of the one found while the
-    stage was solved and the LP relaxation with the earlier stages held at their final values."""
-    h = model_highs(b, integer=False)
+def _final_gaps(s: _Stages, names, col, reports, bounds) -> list[StageReport]:
+    """Each stage's objective on the final solution (a later stage may only have lowered it) and its gap against the
+    bound proven while the stage was solved (its earlier stages held at values no lower than their final ones)."""
     for report, name in zip(reports, names):
         value = s.value(name, col)
-        s.aim([h], name)
-        relaxed = _lp(h)
-        bound = min(max(bounds[name], -INF if relaxed is None else relaxed), value)
+        bound = min(bounds[name], value)
         report.objective, report.bound, report.gap = value + s.offset(name), bound + s.offset(name), \
             s.gap(name, value, bound)
-        s.keep([h], name, value)
     return reports

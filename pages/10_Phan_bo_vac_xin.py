@@ -47,8 +47,8 @@ goal_labels = V.target_labels(goals)
 lot_labels = V.lot_labels(f.snapshot, scope, f.as_of, province)
 
 if st.session_state.get(Dc.REOPENED) is not None:
-    st.info(Dc.reopened_text(Dc.decision(f.settings, st.session_state[Dc.REOPENED]), f.snapshot,
-                             st.session_state.get("alloc_reopen_lost", [])))
+    st.info(F.md(Dc.reopened_text(Dc.decision(f.settings, st.session_state[Dc.REOPENED]), f.snapshot,
+                                  st.session_state.get("alloc_reopen_lost", []))))
 with st.form("alloc_form"):
     chosen = st.multiselect("Chỉ tiêu quyết định nhu cầu", list(goal_labels), default=list(goal_labels),
                             format_func=goal_labels.get, key="alloc_targets",
@@ -156,7 +156,7 @@ if Dc.decision_write_allowed(f.account):
         if st.form_submit_button("Lưu đề xuất đang xem thành quyết định"):
             saved, label = Dc.save(f.settings, f.account, f.snapshot, scope, f.as_of, province, tuple(names.items()),
                                    settings, note)
-            st.success(Dc.saved_text(saved, label))
+            st.success(F.md(Dc.saved_text(saved, label)))
 else:
     st.caption("Chỉ tài khoản Sở Y tế / CDC (hoặc quản trị) lưu được đề xuất thành quyết định; các quyết định đã lưu "
                "xem ở dưới.")

@@ -39,7 +39,7 @@ W.table(held, {"product": W.Col("Vắc xin"), "on_hand": W.Col("Liều còn hạ
 for status, says in SD.IDLE_PRODUCTS.items():
     products = held[held["districts_pace_status"] == status]["product"]
     if not products.empty:
-        st.caption(says.format(products=", ".join(products)))
+        st.caption(F.md(says.format(products=", ".join(products))))
 st.caption("Liều có nguy cơ hủy ở kho tỉnh giả định các lô của kho tỉnh được chia cho các huyện theo sức tiêm còn trống "
            "của từng huyện trước hạn dùng. Cách chia cụ thể (theo nhu cầu, tốc độ tiêm và đối tượng được dùng), so với "
            "chia theo dân số, ở trang Phân bổ vắc xin.")

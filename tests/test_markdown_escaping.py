@@ -256,6 +256,7 @@ MARKDOWN_CALLS = {"markdown", "caption", "info", "warning", "error", "success", 
 # F's writers of values the app formats itself (numbers, dates, labels), and md(): their result is safe whatever their
 # argument. F.dashed passes its text through: its argument is checked.
 F_PASSTHROUGH = {"dashed"}
+APP_ALIASES = {"F", "SD", "D", "Dc", "V"}  # how pages import app.formatting, stockdata, allocation_data/decide/view
 # helpers of app.frame whose text is built with the escaping writers of app.formatting
 FRAME_SAFE = {"weekly_report_line"}
 
@@ -315,7 +316,9 @@ class MarkdownChecker:
 
     @staticmethod
     def _module_constant(node: ast.expr) -> bool:
-        return (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "F"
+        """F.SOURCES, SD.PACE_TEXT: an upper-case constant of an app module the page imports is text the code wrote,
+        not data (a lower-case attribute, e.g. a row's field, is data)."""
+        return (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in APP_ALIASES
                 and node.attr.isupper())
 
     def _safe_call(self, node: ast.Call) -> bool:

@@ -25,6 +25,14 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.state_briefings import (  # noqa: F401  (the briefings' names, from the state's one door)
+    BRIEFING_WRITERS,
+    PACK_STATUS,
+    Briefing,
+    Briefings,
+    Pack,
+    briefing_write_allowed,
+)
 from app.state_decisions import DECISION_WRITERS, Decision, Decisions, decision_write_allowed  # noqa: F401
 from app.state_ledger import (  # noqa: F401  (the ledger's names, from the state's one door)
     LEDGER_REASONS,
@@ -103,7 +111,7 @@ def issue_password() -> str:
     return "".join(secrets.choice(_ISSUED_ALPHABET) for _ in range(_ISSUED_LENGTH))
 
 
-class State(Ledger, Decisions):
+class State(Ledger, Decisions, Briefings):
     def __init__(self, path: Path, clock: Callable[[], datetime] = datetime.now,
                  hasher: PasswordHasher | None = None):
         self.path = Path(path)

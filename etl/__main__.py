@@ -148,7 +148,7 @@ def cmd_pin(args) -> int:
     settings = _settings(args)
     name = Path(args.snapshot).name
     try:
-        S.pin(settings, name, args.label)
+        S.pin(settings, name, args.label, by=_by())
     except FileNotFoundError:
         raise UsageError(f"không có bản dữ liệu {name} trong {S.snapshots_dir(settings)} "
                          "(xem: python -m etl snapshots)") from None
@@ -156,8 +156,21 @@ def cmd_pin(args) -> int:
     return 0
 
 
+def _by() -> str:
+    """Who pinned from the command line, as the state database records it."""
+    import getpass
+
+    try:
+        return f"dòng lệnh ({getpass.getuser()})"
+    except Exception:  # noqa: BLE001 — no user name in some containers
+        return "dòng lệnh"
+
+
 def cmd_unpin(args) -> int:
-    S.unpin(_settings(args), Path(args.snapshot).name)
+    try:
+        S.unpin(_settings(args), Path(args.snapshot).name)
+    except ValueError as refusal:
+        raise UsageError(str(refusal)) from None
     return 0
 
 

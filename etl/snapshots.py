@@ -6,6 +6,7 @@ it writes, and reuses an open database for the same path inside one process, so 
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -74,24 +75,42 @@ def publish(settings: Settings, built: Path) -> Path:
     return target
 
 
+def state(settings: Settings):
+    """The data directory's state database (app.state.State, its one door), where the pins are kept. Imported here,
+    not with the ETL: only the commands that pin, list or prune need it. The first time, warehouse/pins.json (where
+    pins were kept before) is imported, then renamed pins.json.migrated."""
+    from app.state import State
+
+    store = State(settings.data_dir / "state" / "state.sqlite3")
+    old = settings.warehouse / "pins.json"
+    if old.exists():
+        try:
+            entries = json.loads(old.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return store  # migrated meanwhile by another process
+        except json.JSONDecodeError as error:  # never prune while the pins cannot be read
+            raise RuntimeError(f"không đọc được {old}: {error}; sửa tệp rồi chạy lại") from None
+        store.import_pins(entries, by="pins.json")
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(old, old.with_name("pins.json.migrated"))
+    return store
+
+
 def pins(settings: Settings) -> dict[str, str]:
-    path = settings.warehouse / "pins.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    """{snapshot file name: label} of the pinned snapshots."""
+    return state(settings).pins()
 
 
-def pin(settings: Settings, snapshot_name: str, label: str) -> None:
+def pin(settings: Settings, snapshot_name: str, label: str, by: str | None = None) -> None:
     """Keep a snapshot for a briefing, whatever the retention count."""
     if not (snapshots_dir(settings) / snapshot_name).exists():
         raise FileNotFoundError(snapshot_name)
-    current = pins(settings)
-    current[snapshot_name] = label
-    _write_atomic(settings.warehouse / "pins.json", json.dumps(current, ensure_ascii=False, indent=1))
+    state(settings).pin(snapshot_name, label, by)
 
 
 def unpin(settings: Settings, snapshot_name: str) -> None:
-    current = pins(settings)
-    current.pop(snapshot_name, None)
-    _write_atomic(settings.warehouse / "pins.json", json.dumps(current, ensure_ascii=False, indent=1))
+    """Raises ValueError for a briefing's snapshot (kept for good)."""
+    state(settings).unpin(snapshot_name)
 
 
 def list_snapshots(settings: Settings) -> list[Path]:
@@ -100,9 +119,9 @@ def list_snapshots(settings: Settings) -> list[Path]:
 
 
 def prune(settings: Settings) -> list[str]:
-    """Delete snapshots beyond the newest N, sparing pinned ones and the current one."""
+    """Delete snapshots beyond the newest N, sparing pinned ones, briefings' and the current one."""
     keep = {p.name for p in list_snapshots(settings)[-settings.keep_snapshots:]}
-    keep |= set(pins(settings))
+    keep |= state(settings).kept_snapshots()  # pinned, or a briefing's
     cur = current_snapshot(settings)
     if cur:
         keep.add(cur.name)

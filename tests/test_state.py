@@ -66,11 +66,12 @@ def test_migrations_are_applied_once_and_reopening_changes_nothing(path, clock):
     State(path, clock=clock, hasher=FAST)
     with raw(path) as con:
         assert con.execute("SELECT version, name FROM schema_version").fetchall() == [
-            (1, "001_initial.sql"), (2, "002_account_province.sql"), (3, "003_allocation_decisions.sql")]
+            (1, "001_initial.sql"), (2, "002_account_province.sql"), (3, "003_allocation_decisions.sql"),
+            (4, "004_briefings.sql")]
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         columns = {r[1] for r in con.execute("PRAGMA table_info(accounts)")}
     assert {"accounts", "sessions", "audit", "ledger", "ledger_history", "flags", "schema_version",
-            "allocation_decisions", "allocation_decision_rows"} <= tables
+            "allocation_decisions", "allocation_decision_rows", "pins", "briefings", "briefing_packs"} <= tables
     assert "province_code" in columns
 
 
@@ -92,7 +93,7 @@ def test_a_database_of_version_1_is_brought_to_version_2_and_keeps_its_accounts(
                     "VALUES ('an', 'Nguyễn Văn An', 'committee', 'x', '2026-01-01 00:00:00')")
     db = State(path, clock=clock, hasher=FAST)
     with raw(path) as con:
-        assert [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
+        assert [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4]
     assert db.account("an").province_code is None and db.account("an").full_name == "Nguyễn Văn An"
 
 

@@ -1,0 +1,175 @@
+"""Briefings (giao ban): one registry of kept snapshots in the state database (pins.json migrated once), a briefing's
+snapshot surviving retention with real snapshot files, and the page that lists briefings and makes their packs out of
+the server process (a real subprocess on the hand-made warehouse of conftest_app)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import pytest
+
+pytest.register_assert_rewrite("conftest_app")
+from conftest_app import TAM_DAO, VINH_YEN  # noqa: E402
+
+from app.state import BRIEFING_WRITERS, State, briefing_write_allowed  # noqa: E402
+from etl import snapshots as S  # noqa: E402
+from etl.__main__ import main as etl_main  # noqa: E402
+from etl.settings import load_settings  # noqa: E402
+
+pytest_plugins = ["conftest_app"]
+
+
+class Clock:
+    def __init__(self):
+        self.now = dt.datetime(2022, 3, 14, 16, 0)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(tmp_path / "data", province="26", keep=1)
+
+
+def state(settings) -> State:
+    return State(settings.data_dir / "state" / "state.sqlite3", clock=Clock())
+
+
+def publish(settings, snap, names: list[str]) -> list[str]:
+    """Copies of a real snapshot published one after another under `names`; CURRENT names the last."""
+    for name in names:
+        built = S.building_dir(settings) / name
+        built.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(snap, built)
+        S.publish(settings, built)
+    return names
+
+
+@pytest.fixture
+def snap(app_data):
+    return S.current_snapshot(load_settings(app_data))
+
+
+def account(store: State, login: str, role: str, district: str | None = None) -> None:
+    store.create_account(login, f"Kiểm thử {login}", role, district, "mat-khau-kiem-thu", chosen=True,
+                         password_hash=store.hash_password("mat-khau-kiem-thu"))
+
+
+# --- one registry: pins and briefings in the state database ---------------------------------------------------------
+
+def test_pins_json_is_migrated_once_into_the_state_database(settings, snap):
+    names = publish(settings, snap, ["2022-03-10T220000_0.duckdb", "2022-03-11T220000_0.duckdb",
+                                     "2022-03-12T220000_0.duckdb"])
+    old = settings.warehouse / "pins.json"
+    old.write_text(json.dumps({names[0]: "Giao ban 11/03/2022"}, ensure_ascii=False), encoding="utf-8")
+    assert S.pins(settings) == {names[0]: "Giao ban 11/03/2022"}
+    assert not old.exists() and (settings.warehouse / "pins.json.migrated").exists()
+    # once: a later pins.json (an old program still writing it) is read again, yet never overwrites a label
+    old.write_text(json.dumps({names[0]: "khác", names[1]: "Giao ban 12/03/2022"}), encoding="utf-8")
+    assert S.pins(settings) == {names[0]: "Giao ban 11/03/2022", names[1]: "Giao ban 12/03/2022"}
+    assert S.prune(settings) == []  # both pinned, the third is CURRENT
+    S.unpin(settings, names[1])
+    assert S.prune(settings) == [names[1]]
+    with sqlite3_rows(settings) as rows:
+        assert rows("SELECT snapshot, pinned_by FROM pins") == [(names[0], "pins.json")]
+
+
+class sqlite3_rows:
+    def __init__(self, settings):
+        import sqlite3
+
+        self.con = sqlite3.connect(settings.data_dir / "state" / "state.sqlite3")
+
+    def __enter__(self):
+        return lambda sql: [tuple(r) for r in self.con.execute(sql).fetchall()]
+
+    def __exit__(self, *exc):
+        self.con.close()
+
+
+def test_a_briefings_snapshot_survives_retention_and_cannot_be_unpinned(settings, snap, capsys):
+    """keep=1: of three published snapshots, the briefing's (the first) and CURRENT (the third) are kept."""
+    names = publish(settings, snap, ["2022-03-13T220000_0.duckdb", "2022-03-14T220000_0.duckdb",
+                                     "2022-03-15T220000_0.duckdb"])
+    store = state(settings)
+    account(store, "bcd.tinh", "committee")
+    number = store.briefing_create(login="BCD.Tinh", address="10.0.0.7", province_code="26",
+                                   held_on=dt.date(2022, 3, 15), label=" Giao ban BCĐ tỉnh 15/03/2022 ",
+                                   as_of=dt.date(2022, 3, 14), snapshot=names[0])
+    found = store.briefing(number)
+    assert (found.label, found.held_on, found.as_of, found.snapshot, found.created_by) == (
+        "Giao ban BCĐ tỉnh 15/03/2022", dt.date(2022, 3, 15), dt.date(2022, 3, 14), names[0], "bcd.tinh")
+    assert S.pins(settings) == {names[0]: "Giao ban BCĐ tỉnh 15/03/2022"}
+    assert S.prune(settings) == [names[1]]
+    assert [p.name for p in S.list_snapshots(settings)] == [names[0], names[2]]
+    with pytest.raises(ValueError, match="của buổi giao ban «Giao ban BCĐ tỉnh 15/03/2022»"):
+        S.unpin(settings, names[0])
+    assert etl_main(["unpin", names[0], "--data-dir", str(settings.data_dir)]) == 2
+    assert "không bỏ giữ được" in capsys.readouterr().err
+    # a second pin of the same snapshot adds its label after the briefing's; the listing shows it
+    assert etl_main(["pin", names[0], "--label", "Hồ sơ thanh tra", "--data-dir", str(settings.data_dir)]) == 0
+    assert S.pins(settings)[names[0]] == "Hồ sơ thanh tra"  # the command line sets the label it is given
+    store.briefing_create(login="bcd.tinh", address=None, province_code="26", held_on=dt.date(2022, 3, 22),
+                          label="Giao ban BCĐ tỉnh 22/03/2022", as_of=dt.date(2022, 3, 14), snapshot=names[0])
+    assert S.pins(settings)[names[0]] == "Hồ sơ thanh tra; Giao ban BCĐ tỉnh 22/03/2022"
+    capsys.readouterr()
+    assert etl_main(["snapshots", "--data-dir", str(settings.data_dir)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"  {names[0]}  Hồ sơ thanh tra; Giao ban BCĐ tỉnh 22/03/2022", f"* {names[2]}  "]
+    created = store.audit_log(event="briefing_created")
+    assert [e["detail"]["briefing"] for e in created] == [2, 1] and created[1]["address"] == "10.0.0.7"
+    assert [b.id for b in store.briefings("26")] == [2, 1] and store.briefings("01") == []
+
+
+def test_retention_keeps_a_briefings_snapshot_even_without_its_pin_row(settings, snap):
+    """Retention keeps what a briefing draws on even if its pin row were gone (kept_snapshots reads both)."""
+    names = publish(settings, snap, ["2022-03-13T220000_0.duckdb", "2022-03-14T220000_0.duckdb"])
+    store = state(settings)
+    account(store, "cdc", "health")
+    store.briefing_create(login="cdc", address=None, province_code="26", held_on=dt.date(2022, 3, 15),
+                          label="Giao ban", as_of=dt.date(2022, 3, 14), snapshot=names[0])
+    with sqlite3_rows(settings) as rows:
+        rows("DELETE FROM pins")
+        rows("COMMIT")
+    assert S.pins(settings) == {} and S.prune(settings) == []
+
+
+def test_only_committee_health_and_admin_create_briefings(settings):
+    store = state(settings)
+    for login, role, district in (("uv.a", "member", None), ("huyen.vy", "district", VINH_YEN), ("qt", "admin", None),
+                                  ("bcd", "committee", None), ("cdc", "health", None), ("cu", "committee", None)):
+        account(store, login, role, district)
+    store.set_disabled("cu", True)
+    assert BRIEFING_WRITERS == {"admin", "committee", "health"}
+    assert [briefing_write_allowed(store.account(x)) for x in ("uv.a", "huyen.vy", "qt", "bcd", "cdc", "cu")] == [
+        False, False, True, True, True, False]
+    for login in ("uv.a", "huyen.vy", "cu", "ai.do"):
+        with pytest.raises(PermissionError, match="Chỉ tài khoản Ban Chỉ đạo"):
+            store.briefing_create(login=login, address=None, province_code="26", held_on=dt.date(2022, 3, 15),
+                                  label="Giao ban", as_of=dt.date(2022, 3, 14), snapshot="x.duckdb")
+    with pytest.raises(ValueError, match="Cần tên buổi giao ban"):
+        store.briefing_create(login="bcd", address=None, province_code="26", held_on=dt.date(2022, 3, 15),
+                              label="  ", as_of=dt.date(2022, 3, 14), snapshot="x.duckdb")
+    assert store.briefings() == [] and store.pins() == {}
+
+
+def test_the_pack_queue_takes_requests_in_order_once_each(settings):
+    store = state(settings)
+    account(store, "bcd", "committee")
+    number = store.briefing_create(login="bcd", address=None, province_code="26", held_on=dt.date(2022, 3, 15),
+                                   label="Giao ban", as_of=dt.date(2022, 3, 14), snapshot="x.duckdb")
+    first = store.pack_request(number, "tinh", "Tỉnh Vĩnh Phúc", (VINH_YEN, TAM_DAO), "a.pdf", "bcd", None)
+    second = store.pack_request(number, TAM_DAO, "Huyện Tam Đảo", (TAM_DAO,), "b.pdf", "bcd", None)
+    assert store.pack_request(number, "tinh", "Tỉnh Vĩnh Phúc", (VINH_YEN, TAM_DAO), "a.pdf", "uv", None) == first
+    assert (first.status, first.districts, store.packs_waiting()) == ("queued", (VINH_YEN, TAM_DAO), 2)
+    assert store.pack_claim().id == first.id and store.pack_claim().id == second.id and store.pack_claim() is None
+    assert store.pack_requeue_running() == 2  # a killed worker's claims go back to the queue
+    claimed = store.pack_claim()
+    store.pack_done(claimed, dt.datetime(2022, 3, 14, 16, 5), 1234, {"scope": "Tỉnh Vĩnh Phúc"})
+    store.pack_failed(store.pack_claim(), "hỏng")
+    assert [(p.scope_key, p.status, p.bytes, p.error) for p in store.packs(number)] == [
+        ("tinh", "done", 1234, None), (TAM_DAO, "failed", None, "hỏng")]
+    assert store.pack_request(number, TAM_DAO, "Huyện Tam Đảo", (TAM_DAO,), "b.pdf", "bcd", None).status == "queued"
+    assert store.audit_log(event="briefing_pack_generated")[0]["login"] == "bcd"

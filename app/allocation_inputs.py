@@ -47,7 +47,7 @@ class Options:
     horizon_days: int = 90
     mip_rel_gap: float = 1e-3
     time_limit: float = 1.0
-    shipments_time_limit: float = 0.2
+    shipments_time_limit: float = 0.1
     threads: int = 1
 
 

@@ -143,7 +143,7 @@ def _evaluate_stages(b: Built, names) -> Solved:
 
 
 def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
-    """Lexicographic solve: each stage minimised (module docstring), then kept within its allowed gap."""
+    """Lexicographic solve: each stage minimised (module docstring), then kept at its value in the next ones."""
     opt, names = b.pre.options, stages or (STAGES if b.mode == "propose" else EVALUATE_STAGES)
     if len(b.lb) == 0:
         return Solved("optimal", np.zeros(0), np.zeros(0), [StageReport(n, 0.0, 0.0, 0.0) for n in names])

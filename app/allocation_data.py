@@ -51,6 +51,8 @@ class Plan:
     comparison: pd.DataFrame | None      # compare(): None when the proposal is infeasible
     need: pd.DataFrame                   # the need rows read (both modes), per district × target
     loose_doses: dict[str, int] = field(default_factory=dict)  # lot -> doses of an opened vial left at the store
+    # the page's frames made from this plan (app.allocation_view), made once: a plan is shared by every session
+    views: dict = field(default_factory=dict)
 
 
 @cached

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -17,7 +18,10 @@ from app import allocation_view as V
 from app import formatting as F
 from app import signin
 from app.allocation_annex import annex_xlsx, pin_decision_snapshot
+from app.allocation_received import received_vs_decision
+from app.memo import cached
 from app.state import Decision, decision_write_allowed  # noqa: F401  (the page asks who may save)
+from app.state_decisions import decision_edits
 from etl.settings import Settings as DataSettings
 
 # st.session_state keys of the what-if form (pages/10_Phan_bo_vac_xin.py)
@@ -56,11 +60,33 @@ def past(data: DataSettings, province: str) -> dict[int, str]:
 
 
 def decision(data: DataSettings, number: int) -> Decision:
-    return signin.state_of(data).decision(number)
+    """A saved decision (never changed after it is saved: read once per server process)."""
+    return _decision(str(signin.state_path(data)), number)
+
+
+@cached
+def _decision(path: str, number: int) -> Decision:
+    return signin.state.State(Path(path)).decision(number)
 
 
 def edits(data: DataSettings, found: Decision) -> pd.DataFrame:
-    return signin.state_of(data).decision_edits(found)
+    return _edits(str(signin.state_path(data)), found.id)
+
+
+@cached
+def _edits(path: str, number: int) -> pd.DataFrame:
+    return decision_edits(_decision(path, number))
+
+
+def received(snapshot: str, scope: tuple[str, ...], found: Decision, as_of: dt.date) -> pd.DataFrame:
+    """What the districts' stores received of the decision's lots since (app.allocation_received), once per snapshot,
+    scope, decision and date."""
+    return _received(snapshot, scope, found.id, found, as_of)
+
+
+@cached
+def _received(snapshot: str, scope: tuple[str, ...], number: int, found: Decision, as_of: dt.date) -> pd.DataFrame:
+    return received_vs_decision(snapshot, scope, found, as_of)
 
 
 def annex_writer(found: Decision, province_name: str):

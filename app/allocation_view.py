@@ -3,12 +3,16 @@ rows with the cohorts each shipment serves, the lots at the province store and w
 pace read, the comparison with the pro-rata split, and the explanations grouped under Vietnamese headings."""
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
 from app import formatting as F
+from app import queries as q
 from app import allocation_data as D
 from app.allocation_data import Plan
+from app.memo import cached
 from app.state_decisions import ROW_COLUMNS, decision_rows
 
 EXPLANATION_GROUPS = {
@@ -23,6 +27,19 @@ EXPLANATION_GROUPS = {
 }
 
 
+def once(make):
+    """A view of a plan made once and kept on it (Plan.views): every later page run with the same plan, whichever
+    session, gets it back. Arguments besides the plan are the viewer's district names, fixed for a plan's scope."""
+    @functools.wraps(make)
+    def view(plan: Plan, *args):
+        key = (make.__name__, *(tuple(a.items()) if isinstance(a, dict) else a for a in args))
+        if key not in plan.views:
+            plan.views[key] = make(plan, *args)
+        return plan.views[key]
+    return view
+
+
+@once
 def proposal(plan: Plan) -> pd.DataFrame:
     """The shipments (district × lot, ROW_COLUMNS of the state's decisions) with the cohorts and doses each serves."""
     if plan.proposal.outcome is None:
@@ -30,11 +47,13 @@ def proposal(plan: Plan) -> pd.DataFrame:
     return decision_rows(plan.proposal.allocation, plan.proposal.outcome.usage, plan.inputs.approvals)
 
 
+@once
 def split(plan: Plan) -> pd.DataFrame:
     """The pro-rata split's shipments (each lot goes by population, to whoever may use its product)."""
     return decision_rows(plan.split, None, plan.inputs.approvals)
 
 
+@once
 def lots(plan: Plan) -> pd.DataFrame:
     """The province store's lots: vials, doses, an opened vial's doses kept at the store, and, in the proposal, doses
     sent, administered before expiry and expiring unused."""
@@ -49,6 +68,7 @@ def lots(plan: Plan) -> pd.DataFrame:
     return rows
 
 
+@once
 def need(plan: Plan, names: dict[str, str]) -> pd.DataFrame:
     """Per district × target: people still needed, the two needs and the urgency weight."""
     frame = plan.need.copy()
@@ -58,12 +78,14 @@ def need(plan: Plan, names: dict[str, str]) -> pd.DataFrame:
                   "weight"]]
 
 
+@once
 def pace(plan: Plan, names: dict[str, str]) -> pd.DataFrame:
     frame = plan.inputs.pace.copy()
     frame["name"] = frame["district"].map(names)
     return frame[frame["doses_per_day"] > 0][["district", "name", "product", "doses_per_day"]]
 
 
+@once
 def explanations(plan: Plan) -> list[tuple[str, list[str]]]:
     """(heading, texts) in EXPLANATION_GROUPS order; kinds without a heading go last, under 'Khác'."""
     frame = plan.proposal.explanations if plan.proposal.status == "optimal" else plan.proposal.infeasible
@@ -97,12 +119,14 @@ def pinned_editor(names: dict[str, str], lots: dict[str, str]) -> pd.DataFrame:
                        "vials": st.column_config.NumberColumn("Số lọ", min_value=0, step=1)})
 
 
+@once
 def headline(plan: Plan) -> dict[str, float]:
     """The comparison's figures by key: {key: (pro_rata, proposal)}."""
     frame = plan.comparison
     return {r.key: (r.pro_rata, r.proposal) for r in frame.itertuples()} if frame is not None else {}
 
 
+@cached
 def lot_labels(snapshot: str, scope: tuple[str, ...], as_of, province: str) -> dict[str, str]:
     """The province store's usable lots on the date, as the what-if lists them."""
     rows = D.stock(snapshot, scope, as_of, province)
@@ -111,7 +135,15 @@ def lot_labels(snapshot: str, scope: tuple[str, ...], as_of, province: str) -> d
             for r in rows.itertuples()}
 
 
-def target_labels(targets: pd.DataFrame) -> dict[str, str]:
+@cached
+def target_labels(snapshot: str, scope: tuple[str, ...], as_of) -> dict[str, str]:
+    targets = D.targets(snapshot, scope, as_of)
     return {str(r.target_id): f"{F.target_short(r.cohort, int(r.dose))} {F.pct(r.threshold_pct, 0)} · hạn "
                               f"{F.date(r.deadline)} · thiếu {F.num(r.people_needed)}"
             for r in targets.itertuples()}
+
+
+@cached
+def district_names(snapshot: str, scope: tuple[str, ...]) -> dict[str, str]:
+    frame = q.districts(snapshot, scope)
+    return dict(zip(frame["district_code"], frame["district_name"]))

@@ -7,10 +7,8 @@ from app import allocation_data as D
 from app import allocation_decide as Dc
 from app import allocation_view as V
 from app import formatting as F
-from app import queries as q
 from app import widgets as W
 from app.allocation_annex import file_name
-from app.allocation_received import received_vs_decision
 from app.frame import frame, one_province
 
 f = frame("Phân bổ vắc xin")
@@ -42,8 +40,8 @@ if goals.empty:
     st.success(f"Ngày {F.date(f.as_of)}, không còn chỉ tiêu bao phủ nào thiếu người ở {F.md(where)}: chưa có nhu cầu "
                "để phân bổ.")
     st.stop()
-names = dict(zip(q.districts(f.snapshot, scope)["district_code"], q.districts(f.snapshot, scope)["district_name"]))
-goal_labels = V.target_labels(goals)
+names = V.district_names(f.snapshot, scope)
+goal_labels = V.target_labels(f.snapshot, scope, f.as_of)
 lot_labels = V.lot_labels(f.snapshot, scope, f.as_of, province)
 
 if st.session_state.get(Dc.REOPENED) is not None:
@@ -164,7 +162,10 @@ past = Dc.past(f.settings, province)
 if not past:
     st.caption("Chưa có quyết định phân bổ nào được lưu.")
     st.stop()
-picked = st.selectbox("Quyết định đã lưu", list(past), format_func=past.get, key="alloc_decision")
+picked = st.selectbox("Quyết định đã lưu", list(past), format_func=past.get, key="alloc_decision", index=None,
+                      placeholder="Chọn một quyết định để xem, tải phụ lục hoặc mở lại")
+if picked is None:
+    st.stop()
 found = Dc.decision(f.settings, picked)
 if found.note:
     st.caption("Ghi chú: " + F.md(found.note))
@@ -188,7 +189,7 @@ with tab_edits:
 with tab_received:
     st.caption(f"Liều các kho huyện ghi «Nhập» trong sổ theo dõi vắc xin sau ngày {F.date(found.as_of)} đến ngày "
                f"{F.date(f.as_of)}, so với quyết định.")
-    W.table(received_vs_decision(f.snapshot, scope, found, f.as_of),
+    W.table(Dc.received(f.snapshot, scope, found, f.as_of),
             {"district_name": W.Col("Huyện"), "product": W.Col("Vắc xin"), "lot": W.Col("Số lô"),
              "decided_doses": W.Col("Quyết định (liều)", "int"), "received_doses": W.Col("Đã nhận (liều)", "int"),
              "difference": W.Col("Chênh lệch", "int"), "status": W.Col("Tình trạng")},

@@ -205,7 +205,8 @@ def test_a_health_account_saves_the_proposal_as_a_decision_and_reopens_it(alloc_
     assert found.snapshot in S.pins(settings)  # retention keeps the snapshot it was solved on
     assert any(e["event"] == "allocation_decision_saved" for e in store.audit_log(login="kiemthu.health"))
     # listed, and reopened in the what-if form with its settings
-    assert at.selectbox(key="alloc_decision").value == 1
+    assert at.selectbox(key="alloc_decision").value is None  # listed; opened when chosen
+    at.selectbox(key="alloc_decision").select(1).run()
     at.session_state["alloc_horizon"] = 90
     at.button(key="alloc_reopen").click().run()
     assert at.number_input(key="alloc_horizon").value == 120

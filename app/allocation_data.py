@@ -35,11 +35,13 @@ class Settings:
     excluded_districts: tuple[str, ...] = ()
     pinned: tuple[tuple[str, str, int], ...] = ()   # (district, lot, vials)
     horizon_days: int = 90
+    limits: tuple[tuple[str, float | None, int | None], ...] = ()  # (district, cold-chain doses, minimum vials)
 
     def as_dict(self) -> dict:
         return {"targets": list(self.targets), "need_mode": self.need_mode, "excluded_lots": list(self.excluded_lots),
                 "excluded_districts": list(self.excluded_districts),
-                "pinned": [list(p) for p in self.pinned], "horizon_days": self.horizon_days}
+                "pinned": [list(p) for p in self.pinned], "horizon_days": self.horizon_days,
+                "limits": [list(x) for x in self.limits]}
 
 
 @dataclass
@@ -73,14 +75,19 @@ def province(snapshot: str, scope: Scope) -> tuple[str, bool] | None:
 
 
 def settings_from(targets: list[str], need_mode: str, excluded_lots: list[str], excluded_districts: list[str],
-                  horizon_days: int, pinned: pd.DataFrame | None) -> Settings:
+                  horizon_days: int, pinned: pd.DataFrame | None, limits: pd.DataFrame | None = None) -> Settings:
     """The planner's choices as a Settings (a cache key): pinned rows without a district, a lot or a number of vials
     are left out."""
     rows = () if pinned is None else tuple(
         (str(r.district), str(r.lot), int(r.vials)) for r in pinned.dropna(subset=["district", "lot", "vials"])
         .itertuples())
+    bounds = () if limits is None else tuple(
+        (str(r.district), None if pd.isna(r.capacity_doses) else float(r.capacity_doses),
+         None if pd.isna(r.min_vials) else int(r.min_vials))
+        for r in limits.dropna(subset=["district"]).itertuples()
+        if not (pd.isna(r.capacity_doses) and pd.isna(r.min_vials)))
     return Settings(tuple(sorted(targets)), need_mode, tuple(sorted(excluded_lots)), tuple(sorted(excluded_districts)),
-                    rows, int(horizon_days))
+                    rows, int(horizon_days), tuple(sorted(bounds, key=lambda b: b[0])))
 
 
 @cached
@@ -141,7 +148,11 @@ def inputs(snapshot: str, scope: Scope, as_of: dt.date, province: str, names: di
             for r in paced.itertuples()]
     read = need(snapshot, scope, as_of, settings.targets)
     wanted = need_rows(read, settings.need_mode)
-    districts = pd.DataFrame({"district": list(names), "name": list(names.values())})
+    limit = {d: (cap, low) for d, cap, low in settings.limits}
+    districts = pd.DataFrame({"district": list(names), "name": list(names.values()),
+                              "capacity_doses": [limit.get(d, (None, None))[0] for d in names],
+                              "min_vials": [limit.get(d, (None, None))[1] for d in names]}).astype(
+        {"capacity_doses": "float64", "min_vials": "float64"})
     # a district without population figures weighs nothing in the pro-rata split
     people = population(snapshot, scope).astype({"people": "Float64"}).fillna({"people": 0.0})
     options = A.Options(pinned=pd.DataFrame(list(settings.pinned), columns=["district", "lot", "vials"]),

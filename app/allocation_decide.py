@@ -132,6 +132,10 @@ def reopen(decision: Decision, goals: list[str], lots: list[str], districts: lis
     lost += [f"dòng cố định lô {p[1]} (lô không còn ở kho tỉnh)" for p in chosen.get("pinned", []) if p[1] not in lots]
     state[PINNED_START] = pd.DataFrame(pins, columns=["district", "lot", "vials"]).astype({"vials": "Int64"})
     state.pop("alloc_pinned", None)  # the editor starts again from PINNED_START
+    state["alloc_limits_start"] = pd.DataFrame(chosen.get("limits", []), columns=["district", "capacity_doses",
+                                                                                  "min_vials"]).astype(
+        {"capacity_doses": "Int64", "min_vials": "Int64"})
+    state.pop("alloc_limits", None)
     state["as_of_kept"] = decision.as_of
     state[REOPENED] = decision.id
     return lost

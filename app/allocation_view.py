@@ -119,6 +119,22 @@ def pinned_editor(names: dict[str, str], lots: dict[str, str]) -> pd.DataFrame:
                        "vials": st.column_config.NumberColumn("Số lọ", min_value=0, step=1)})
 
 
+def limits_editor(names: dict[str, str]) -> pd.DataFrame:
+    """Optional per-district cold-chain capacity (doses held at once, own stock included) and minimum shipment
+    (vials), typed by the planner; a district left out has neither."""
+    start = st.session_state.get("alloc_limits_start")
+    if start is None:
+        start = pd.DataFrame({"district": pd.Series(dtype="str"), "capacity_doses": pd.Series(dtype="Int64"),
+                              "min_vials": pd.Series(dtype="Int64")})
+    return st.data_editor(
+        start, num_rows="dynamic", key="alloc_limits", hide_index=True,
+        column_config={"district": st.column_config.SelectboxColumn("Huyện", options=list(names),
+                                                                    format_func=names.get),
+                       "capacity_doses": st.column_config.NumberColumn("Sức chứa dây chuyền lạnh (liều)", min_value=0,
+                                                                       step=100),
+                       "min_vials": st.column_config.NumberColumn("Mức giao tối thiểu (lọ)", min_value=0, step=1)})
+
+
 @once
 def headline(plan: Plan) -> dict[str, float]:
     """The comparison's figures by key: {key: (pro_rata, proposal)}."""

@@ -63,10 +63,14 @@ with st.form("alloc_form"):
                                   key="alloc_horizon",
                                   help="Lô hết hạn trong kỳ này mà không tiêm hết được tính là liều hết hạn chưa "
                                        "dùng; lô hạn dài hơn được giữ lại kho tỉnh cho lần phân bổ sau.")
+        st.caption("Cố định dòng: huyện nhận đúng số lọ của lô đã chọn; bộ giải chia phần còn lại.")
         pinned = V.pinned_editor(names, lot_labels)
+        st.caption("Giới hạn của kho huyện (không bắt buộc): sức chứa dây chuyền lạnh, tính cả tồn kho của huyện, và "
+                   "số lọ tối thiểu của một chuyến giao.")
+        limits = V.limits_editor(names)
     st.form_submit_button("Lập đề xuất", type="primary")
 
-settings = D.settings_from(chosen, mode, excluded_lots, excluded_districts, horizon, pinned)
+settings = D.settings_from(chosen, mode, excluded_lots, excluded_districts, horizon, pinned, limits)
 if not settings.targets:
     st.warning("Chọn ít nhất một chỉ tiêu để tính nhu cầu.")
     st.stop()

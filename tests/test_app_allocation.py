@@ -218,3 +218,29 @@ def test_a_committee_account_sees_decisions_but_cannot_save(alloc_data, use_data
     at = open_page("pages/10_Phan_bo_vac_xin.py", role="committee", state={"as_of_kept": AS_OF})
     assert not any(b.label == "Lưu đề xuất đang xem thành quyết định" for b in at.button)
     assert any("Chỉ tài khoản Sở Y tế / CDC" in c.value for c in at.caption)
+
+
+def test_a_cold_chain_limit_and_an_impossible_pin_are_said_in_vietnamese(alloc_data, use_data):
+    import pandas as pd
+
+    snap = str(q.snapshot_path(load_settings(alloc_data)))
+    districts = q.districts(snap, everyone(snap))
+    names = tuple(zip(districts.district_code, districts.district_name))
+    # Tam Đảo holds 86 doses of its own; a cold chain of 200 doses leaves room for 114: at most 19 vials of 6
+    limits = pd.DataFrame({"district": [TAM_DAO], "capacity_doses": [200], "min_vials": [None]})
+    chosen = D.settings_from(["mui3_50"], "by_deadline", [], [], 90, None, limits)
+    assert chosen.limits == ((TAM_DAO, 200.0, None),)
+    plan = D.plan(snap, everyone(snap), AS_OF, "26", names, chosen)
+    sent = plan.proposal.allocation
+    assert sent[sent["district"] == TAM_DAO]["doses"].sum() <= 114
+    # pinning more vials of P1 than the store holds cannot be done: the page says why, in Vietnamese
+    use_data(alloc_data)
+    at = open_page("pages/10_Phan_bo_vac_xin.py", role="health", state={"as_of_kept": AS_OF})
+    at.session_state["alloc_pinned"] = {"edited_rows": {}, "added_rows": [{"district": VINH_YEN, "lot": "P1",
+                                                                           "vials": 150}], "deleted_rows": []}
+    at.button(key="FormSubmitter:alloc_form-Lập đề xuất").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Không lập được đề xuất" in at.error[0].value
+    said = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "P1" in said and "100" in said
+    assert not at.metric

@@ -176,7 +176,7 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         h.changeColsCost(s.n, s.all, weights)
         small = limit if name == "shipments" else max(limit, ROUNDED_SECONDS)
         for method, (lo, hi), seconds in (("rounded", _near(b, box, best), small), ("mip", full, limit)):
-            found, dual = _mip(h, lo, hi, best, seconds, allowed * (1.0 if method == "mip" else 1e-3))
+            found, dual = _mip(h, lo, hi, best, seconds, allowed * (1.0 if method == "mip" else 0.1))
             best = s.better(weights, found, best)
             if method == "mip" and np.isfinite(dual) and h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
                 bound = max(bound, dual - shift)

@@ -184,7 +184,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="national: repeat, report the best wall time")
     parser.add_argument("--gap", type=float, default=1e-3, help="national: mip_rel_gap")
     parser.add_argument("--time-limit", type=float, default=0.1, help="national: seconds a stage may search more")
-    parser.add_argument("--shipments-time-limit", type=float, default=0.05, help="national: the shipments stage's")
+    parser.add_argument("--shipments-time-limit", type=float, default=0.02, help="national: the shipments stage's")
     parser.add_argument("--verbose", action="store_true", help="national: one line per province")
     args = parser.parse_args()
     if args.what in ("demo", "all"):

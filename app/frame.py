@@ -43,6 +43,7 @@ PAGES = (
     ("pages/5_Chat_luong_so_lieu.py", "Chất lượng số liệu"),
     ("pages/6_Tien_do_chi_tieu.py", "Tiến độ thực hiện chỉ tiêu"),
     ("pages/7_Co_so_dieu_tri.py", "Cơ sở thu dung, điều trị"),
+    ("pages/11_Giao_ban.py", "Giao ban"),
 )
 PAGE = {label: path for path, label in PAGES}
 ADMIN_PAGE = ("pages/9_Quan_tri.py", "Quản trị")  # in the navigation of administrators only

@@ -161,10 +161,10 @@ class Briefings:
 
     def pack_request(self, briefing_id: int, scope_key: str, scope_name: str, districts: tuple[str, ...], file: str,
                      login: str, address: str | None, made_at: dt.datetime | None = None,
-                     size: int | None = None) -> Pack:
+                     size: int | None = None, again: bool = False) -> Pack:
         """The pack of a briefing for a scope: the one already requested or made, else a new request at the end of
-        the queue (a failed one is queued again); `made_at` and `size`: the file is already made (the cache), the pack
-        is recorded done."""
+        the queue (a failed one is queued again, and a done one with `again`: its file is gone); `made_at` and `size`:
+        the file is already made (the cache), the pack is recorded done."""
         status = "done" if made_at else "queued"
         made = made_at.isoformat(sep=" ", timespec="microseconds") if made_at else None
         with self._transaction() as con:
@@ -176,7 +176,7 @@ class Briefings:
                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             (int(briefing_id), scope_key, scope_name, json.dumps(list(districts)), file, status,
                              login, address, self._now_text(), made, size))
-            elif row["status"] == "failed" or (made and row["status"] != "done"):
+            elif row["status"] == "failed" or (again and row["status"] == "done") or (made and row["status"] != "done"):
                 con.execute("UPDATE briefing_packs SET status = ?, requested_by = ?, address = ?, requested_at = ?, "
                             "generated_at = ?, bytes = ?, error = NULL WHERE id = ?",
                             (status, login, address, self._now_text(), made, size, row["id"]))

@@ -173,3 +173,128 @@ def test_the_pack_queue_takes_requests_in_order_once_each(settings):
         ("tinh", "done", 1234, None), (TAM_DAO, "failed", None, "hỏng")]
     assert store.pack_request(number, TAM_DAO, "Huyện Tam Đảo", (TAM_DAO,), "b.pdf", "bcd", None).status == "queued"
     assert store.audit_log(event="briefing_pack_generated")[0]["login"] == "bcd"
+
+
+# --- the queue: one worker at a time, failures said -----------------------------------------------------------------
+
+def test_a_worker_meeting_the_lock_leaves_the_request_to_its_holder_and_a_lost_snapshot_fails_in_words(settings):
+    from app import briefing_queue as Q
+
+    store = state(settings)
+    account(store, "bcd", "committee")
+    number = store.briefing_create(login="bcd", address=None, province_code="26", held_on=dt.date(2022, 3, 15),
+                                   label="Giao ban", as_of=dt.date(2022, 3, 14), snapshot="mat.duckdb")
+    found = store.briefing(number)
+    store.pack_request(number, TAM_DAO, "Huyện Tam Đảo", (TAM_DAO,), Q.pack_file(found.snapshot, found.as_of, TAM_DAO),
+                       "bcd", None)
+    with Q._lock(settings) as held:
+        assert held and Q.busy(settings)
+        assert Q.run_queue(settings) == 0  # another worker holds the queue: this one leaves at once
+        assert store.pack(number, TAM_DAO).status == "queued"
+    assert not Q.busy(settings)
+    assert Q.run_queue(settings) == 0
+    failed = store.pack(number, TAM_DAO)
+    assert (failed.status, failed.error) == ("failed", "bản dữ liệu mat.duckdb không còn trên máy chủ")
+    assert Q.status_text(failed) == "Không tạo được tài liệu Huyện Tam Đảo: bản dữ liệu mat.duckdb không còn trên máy chủ"
+    assert failed.file == "briefings/mat/20220314_248.pdf"
+
+
+def test_the_scopes_a_viewer_may_ask_for_stay_within_their_scope(snap):
+    from app import briefing_queue as Q
+    from app import queries as q
+
+    every = q.all_districts(str(snap))
+    whole = Q.scopes(str(snap), every)
+    assert list(whole)[:2] == ["tinh", "243"] and whole["tinh"] == ("Toàn tỉnh", tuple(sorted(every)), True)
+    assert len(whole) == 1 + len(every)
+    assert Q.scopes(str(snap), (TAM_DAO, VINH_YEN)) == {
+        "243+248": ("Các huyện được phân công: Thành phố Vĩnh Yên, Huyện Tam Đảo", (VINH_YEN, TAM_DAO), False),
+        VINH_YEN: ("Thành phố Vĩnh Yên", (VINH_YEN,), False), TAM_DAO: ("Huyện Tam Đảo", (TAM_DAO,), False)}
+    assert Q.scopes(str(snap), (TAM_DAO,)) == {TAM_DAO: ("Huyện Tam Đảo", (TAM_DAO,), False)}
+
+
+# --- the page: a briefing created, its pack made by a real worker process, a second request answered by the cache ----
+
+PAGE = "pages/11_Giao_ban.py"
+
+
+def wait_until_made(data_dir, number: int, key: str, seconds: float = 180.0):
+    import time
+
+    store = State(data_dir / "state" / "state.sqlite3")
+    deadline = time.monotonic() + seconds
+    while (pack := store.pack(number, key)).status in ("queued", "running"):
+        assert time.monotonic() < deadline, (data_dir / "briefings/queue.log").read_text(encoding="utf-8")
+        time.sleep(0.5)
+    return pack
+
+
+def click(at, label: str):
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_the_committee_creates_a_briefing_and_gets_its_pdf_made_out_of_the_server(app_copy, use_data):
+    import io
+
+    import pypdf
+    from conftest_app import open_page, read, texts
+
+    use_data(app_copy)
+    at = open_page(PAGE, role="committee")
+    assert "Chưa có buổi giao ban nào." in texts(at)
+    at.date_input(key="briefing_day").set_value(dt.date(2022, 3, 15))
+    at.text_input(key="briefing_label").input("Giao ban BCĐ tỉnh 15/03/2022")
+    click(at, "Tạo buổi giao ban")
+    settings = load_settings(app_copy)
+    served = S.current_snapshot(settings).name
+    assert read(at.success[0].value) == (f"Đã tạo buổi giao ban «Giao ban BCĐ tỉnh 15/03/2022»; bản dữ liệu "
+                                         f"{served} được giữ lại.")
+    assert S.pins(settings) == {served: "Giao ban BCĐ tỉnh 15/03/2022"}
+    assert at.selectbox(key="briefing_pick").value == 1
+    assert at.selectbox(key="briefing_scope").value == "tinh"
+    click(at, "Tạo tài liệu PDF")
+    assert "Đang tạo tài liệu Toàn tỉnh…" in texts(at)  # the page is drawn at once; a worker process makes the PDF
+    pack = wait_until_made(app_copy, 1, "tinh")
+    assert pack.status == "done", pack.error
+    at.run()
+    assert texts(at).count("Tài liệu Toàn tỉnh: tạo lúc") == 1
+    assert [b.label for b in at.get("download_button")][0] == "Tải tài liệu PDF"
+    path = app_copy / "briefings" / served.removesuffix(".duckdb") / "20220314_tinh.pdf"
+    assert pack.file == str(path.relative_to(app_copy)) and pack.bytes == path.stat().st_size
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(path.read_bytes())).pages).split())
+    assert "số liệu đến ngày 14/03/2022" in text and "bởi kiemthu.committee" in text
+    made = State(app_copy / "state" / "state.sqlite3").audit_log(event="briefing_pack_generated")
+    assert len(made) == 1 and made[0]["login"] == "kiemthu.committee" and made[0]["address"] == "hàng đợi giao ban"
+    assert made[0]["detail"]["scope"] == "Toàn tỉnh" and made[0]["detail"]["as_of"] == "14/03/2022"
+    # a second briefing on the same snapshot and date: its pack is the cache's file, at once, no worker
+    store = State(app_copy / "state" / "state.sqlite3")
+    store.briefing_create(login="kiemthu.committee", address=None, province_code="26", held_on=dt.date(2022, 3, 16),
+                          label="Giao ban bổ sung", as_of=dt.date(2022, 3, 14), snapshot=served)
+    at.run()
+    at.selectbox(key="briefing_pick").set_value(2).run()
+    click(at, "Tạo tài liệu PDF")
+    again = store.pack(2, "tinh")
+    assert (again.status, again.file, again.bytes) == ("done", pack.file, pack.bytes)
+    assert "Tài liệu Toàn tỉnh: tạo lúc" in texts(at) and len(store.audit_log(event="briefing_pack_generated")) == 1
+
+
+def test_a_district_account_sees_briefings_but_only_packs_of_its_district(app_copy, use_data):
+    from conftest_app import open_page, table, texts
+
+    use_data(app_copy)
+    settings = load_settings(app_copy)
+    served = S.current_snapshot(settings).name
+    store = State(app_copy / "state" / "state.sqlite3")
+    account(store, "bcd", "committee")
+    number = store.briefing_create(login="bcd", address=None, province_code="26", held_on=dt.date(2022, 3, 15),
+                                   label="Giao ban BCĐ tỉnh 15/03/2022", as_of=dt.date(2022, 3, 14), snapshot=served)
+    store.pack_request(number, "tinh", "Toàn tỉnh", (VINH_YEN, TAM_DAO), "briefings/x/tinh.pdf", "bcd", None)
+    at = open_page(PAGE, role="district", login="kiemthu.tamdao", district=TAM_DAO)
+    assert "Tạo buổi giao ban" not in [e.label for e in at.get("expander")]
+    assert at.selectbox(key="briefing_pick").options == ["Giao ban BCĐ tỉnh 15/03/2022 — họp ngày 15/03/2022, số "
+                                                         "liệu đến ngày 14/03/2022"]
+    assert at.selectbox(key="briefing_scope").options == ["Huyện Tam Đảo"]
+    assert table(at, "briefing_packs").empty  # the province's pack is not theirs to see
+    assert "Toàn tỉnh" not in texts(at)

@@ -1,0 +1,81 @@
+"""Giao ban: the province's briefings (the day, the label, the as-of date and the snapshot their figures come from,
+kept from retention), created by the committee, Sở Y tế / CDC or an administrator on the served snapshot and the
+as-of date of the sidebar; for a briefing, its PDF pack for the viewer's scope (the province, a district, a member's
+districts), made out of the server process one at a time (app.briefing_queue) while the page waits, then downloaded;
+the briefing's packs within the viewer's scope listed."""
+import datetime as dt
+
+import streamlit as st
+
+from app import briefing_queue as Q
+from app import formatting as F
+from app import signin
+from app import widgets as W
+from app.frame import frame
+
+f = frame("Giao ban")
+if f.national:
+    st.info("Buổi giao ban và tài liệu giao ban là của một tỉnh: hãy dùng thư mục dữ liệu của tỉnh.")
+    st.stop()
+province = str(f.meta["province_code"])
+st.caption("Mỗi buổi giao ban ghi ngày họp, ngày số liệu và bản dữ liệu đã dùng; bản dữ liệu đó được giữ lại "
+           "vĩnh viễn, nên tài liệu PDF của buổi giao ban luôn tạo lại được đúng số liệu đã trình bày.")
+
+if Q.briefing_write_allowed(f.account):
+    with st.expander("Tạo buổi giao ban"), st.form("briefing_new", clear_on_submit=True):
+        held_on = st.date_input("Ngày họp", value=dt.date.today(), format="DD/MM/YYYY", key="briefing_day")
+        label = st.text_input("Tên buổi giao ban", key="briefing_label",
+                              placeholder=Q.default_label(held_on or dt.date.today()))
+        st.caption(f"Số liệu đến ngày {F.date(f.as_of)} (chọn ở thanh bên), bản dữ liệu {F.md(f.meta['run_id'])}.")
+        if st.form_submit_button("Tạo buổi giao ban"):
+            try:
+                made = Q.create(f.settings, f.account, f.snapshot, province, f.as_of, held_on, label,
+                                signin.address())
+            except (ValueError, PermissionError) as error:
+                st.error(F.md(error))
+            else:
+                st.session_state["briefing_pick"] = made.id
+                st.success(f"Đã tạo buổi giao ban «{F.md(made.label)}»; bản dữ liệu {F.md(made.snapshot)} được giữ lại.")
+
+listed = Q.listing(f.settings, province)
+st.caption(f"Các buổi giao ban của {F.md(f.province)}: {W.show(W.fig('briefings', len(listed), scope=province))}.")
+if not listed:
+    st.caption("Chưa có buổi giao ban nào.")
+    st.stop()
+picked = st.selectbox("Buổi giao ban", list(listed), format_func=listed.get, key="briefing_pick")
+found = Q.briefing(f.settings, picked)
+st.caption(F.md(Q.about(found, f.snapshot)))
+
+options = Q.scopes(f.snapshot, f.scope)
+key = st.selectbox("Phạm vi tài liệu", list(options), format_func=lambda k: options[k][0], key="briefing_scope")
+pack = Q.pack_of(f.settings, picked, key)
+if st.button("Tạo tài liệu PDF", key="briefing_make", type="primary", disabled=Q.waiting(pack)):
+    pack = Q.request(f.settings, found, key, options[key], f.account.login, signin.address())
+
+
+@st.fragment(run_every=Q.POLL_S)
+def wait_for(number: int, scope_key: str) -> None:
+    """While the pack is made: its status every POLL_S seconds; once done (or failed), the whole page again."""
+    now = Q.pack_of(f.settings, number, scope_key)
+    if not Q.waiting(now):
+        st.rerun(scope="app")
+    Q.keep_waiting(f.settings, now)
+    st.info(F.md(Q.status_text(now)))
+
+
+if Q.waiting(pack):
+    wait_for(picked, key)
+elif pack is not None and pack.status == "done":
+    st.success(F.md(Q.status_text(pack)))
+    st.download_button("Tải tài liệu PDF", data=Q.pdf_writer(f.settings, pack, st.session_state.get(W.DOWNLOAD_AUDIT)),
+                       file_name=Q.download_name(found, pack), mime="application/pdf", key="briefing_pdf",
+                       on_click="ignore")
+elif pack is not None:
+    st.error(F.md(Q.status_text(pack)))
+
+st.subheader("Tài liệu đã tạo cho buổi giao ban")
+W.table(Q.packs_table(f.settings, picked, f.scope),
+        {"scope_name": W.Col("Phạm vi"), "status": W.Col("Tình trạng"), "requested_by": W.Col("Người yêu cầu"),
+         "requested_at": W.Col("Yêu cầu lúc", "datetime"), "generated_at": W.Col("Tạo lúc", "datetime"),
+         "kb": W.Col("Cỡ tệp (KB)", "int")},
+        key="briefing_packs", file_name=f"tai_lieu_giao_ban_{picked}")

@@ -75,6 +75,7 @@ class _Stages:
 OPTIMAL = highspy.HighsModelStatus.kOptimal
 ROUNDED_SECONDS = 1.0  # the MIP around the guide: milliseconds, up to this on a loaded machine (not cut short)
 LOOKAHEAD = 0.5  # of a stage's allowed gap, the most the next stage's objective may weigh in its search
+BOX_GAP = 0.1  # the MIP around the guide stops within this share of the allowed gap (1: FEFO and expiring worse)
 NEAR = 3.0  # vials: how far from the guide's neighbourhood the best solution so far may pull it
 
 
@@ -176,7 +177,7 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         h.changeColsCost(s.n, s.all, weights)
         small = limit if name == "shipments" else max(limit, ROUNDED_SECONDS)
         for method, (lo, hi), seconds in (("rounded", _near(b, box, best), small), ("mip", full, limit)):
-            found, dual = _mip(h, lo, hi, best, seconds, allowed * (1.0 if method == "mip" else 0.1))
+            found, dual = _mip(h, lo, hi, best, seconds, allowed * (1.0 if method == "mip" else BOX_GAP))
             best = s.better(weights, found, best)
             if method == "mip" and np.isfinite(dual) and h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
                 bound = max(bound, dual - shift)

@@ -108,7 +108,8 @@ def timed(inp: A.AllocationInput) -> dict:
     started, cpu = time.perf_counter(), time.process_time()
     proposal = A.solve(inp)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "cpu": time.process_time() - cpu, "status": proposal.status, "code": inp.lots["lot"].iloc[0][2:5],
+    return {"seconds": seconds, "cpu": time.process_time() - cpu, "status": proposal.status,
+            "code": inp.lots["lot"].iloc[0][2:5],
             "stages": [(s.name, s.seconds, s.gap, s.objective, s.bound, s.method) for s in proposal.stages],
             "districts": len(inp.districts), "lots": len(inp.lots)}
 
@@ -157,8 +158,8 @@ def national(args: argparse.Namespace) -> None:
     print(f"  wall time best of {args.runs} {num(min(walls), 2)} s (target ≤ 30 s); runs "
           f"{', '.join(num(w, 2) for w in walls)} s; solve time summed over provinces "
           f"{num(sum(r['seconds'] for r in results), 2)} s, of it CPU {num(sum(r['cpu'] for r in results), 2)} s "
-          f"(the wall time on {args.workers} idle cores would be about the CPU time ÷ {args.workers}); slowest province "
-          f"{num(slowest['seconds'], 3)} s ({slowest['districts']} districts)")
+          f"(the wall time on {args.workers} idle cores would be about the CPU time ÷ {args.workers}); slowest "
+          f"province {num(slowest['seconds'], 3)} s ({slowest['districts']} districts)")
     print(f"  per stage (gap = (objective − bound) ÷ objective; target ≤ {pct(args.gap * 100, 2)}):")
     for k, name in enumerate(A.STAGES):
         rows = [r["stages"][k] for r in results]
@@ -184,7 +185,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=1, help="national: repeat, report the best wall time")
     parser.add_argument("--gap", type=float, default=1e-3, help="national: mip_rel_gap")
-    parser.add_argument("--time-limit", type=float, default=0.1, help="national: seconds a stage may search more")
+    parser.add_argument("--time-limit", type=float, default=0.05, help="national: seconds a stage may search more")
     parser.add_argument("--shipments-time-limit", type=float, default=0.02, help="national: the shipments stage's")
     parser.add_argument("--verbose", action="store_true", help="national: one line per province")
     args = parser.parse_args()

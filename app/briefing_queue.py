@@ -57,6 +57,11 @@ def download_name(briefing: Briefing, pack: Pack) -> str:
 
 # --- what the page asks -----------------------------------------------------------------------------------------
 
+def snapshot_name(snapshot: str) -> str:
+    """The snapshot's file name, as a briefing records it."""
+    return Path(snapshot).name
+
+
 def default_label(held_on: dt.date) -> str:
     return f"Giao ban BCĐ tỉnh {F.date(held_on)}"
 
@@ -69,7 +74,7 @@ def create(settings: Settings, account, snapshot: str, province_code: str, as_of
     store = state_of(settings)
     number = store.briefing_create(login=account.login, address=address, province_code=province_code,
                                    held_on=held_on, label=(label or "").strip() or default_label(held_on),
-                                   as_of=as_of, snapshot=Path(snapshot).name)
+                                   as_of=as_of, snapshot=snapshot_name(snapshot))
     return store.briefing(number)
 
 

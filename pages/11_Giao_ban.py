@@ -26,7 +26,8 @@ if Q.briefing_write_allowed(f.account):
         held_on = st.date_input("Ngày họp", value=dt.date.today(), format="DD/MM/YYYY", key="briefing_day")
         label = st.text_input("Tên buổi giao ban", key="briefing_label",
                               placeholder=Q.default_label(held_on or dt.date.today()))
-        st.caption(f"Số liệu đến ngày {F.date(f.as_of)} (chọn ở thanh bên), bản dữ liệu {F.md(f.meta['run_id'])}.")
+        st.caption(f"Số liệu đến ngày {F.date(f.as_of)} (chọn ở thanh bên), bản dữ liệu đang dùng "
+                   f"{F.md(Q.snapshot_name(f.snapshot))}.")
         if st.form_submit_button("Tạo buổi giao ban"):
             try:
                 made = Q.create(f.settings, f.account, f.snapshot, province, f.as_of, held_on, label,

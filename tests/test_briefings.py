@@ -298,3 +298,32 @@ def test_a_district_account_sees_briefings_but_only_packs_of_its_district(app_co
     assert at.selectbox(key="briefing_scope").options == ["Huyện Tam Đảo"]
     assert table(at, "briefing_packs").empty  # the province's pack is not theirs to see
     assert "Toàn tỉnh" not in texts(at)
+
+
+def test_in_the_browser_the_page_waits_for_the_worker_then_offers_the_pdf(app_copy, tmp_path):
+    """A real server and Debian's chromium: the page says it is making the PDF, looks again on its own (no reload) and,
+    once the worker is done, offers the download."""
+    from playwright.sync_api import sync_playwright
+    from test_browser import ARGS, CHROMIUM, require_chromium, serve, sign_in, wait_drawn
+
+    require_chromium()
+    with serve(app_copy, tmp_path / "server.log") as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1400}, locale="vi-VN")
+        sign_in(page, url, app_copy, role="committee")
+        page.goto(url + "/Giao_ban")
+        wait_drawn(page, "Chưa có buổi giao ban nào")
+        page.get_by_text("Tạo buổi giao ban").first.click()
+        page.get_by_label("Tên buổi giao ban").fill("Giao ban BCĐ tỉnh 15/03/2022")
+        page.get_by_role("button", name="Tạo buổi giao ban").click()
+        wait_drawn(page, "Đã tạo buổi giao ban")
+        page.get_by_role("button", name="Tạo tài liệu PDF").click()
+        page.get_by_text("Đang tạo tài liệu Toàn tỉnh", exact=False).first.wait_for(timeout=30_000)
+        page.get_by_text("Tài liệu Toàn tỉnh: tạo lúc", exact=False).first.wait_for(timeout=180_000)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Tải tài liệu PDF").click()
+        assert download.value.suggested_filename.endswith("_tinh.pdf")
+        assert download.value.path().read_bytes()[:5] == b"%PDF-"
+        browser.close()
+    assert [e["event"] for e in State(app_copy / "state" / "state.sqlite3").audit_log(login="kiemthu.committee")
+            if e["event"] != "sign_in"][:3] == ["download", "briefing_pack_generated", "briefing_created"]

@@ -73,7 +73,8 @@ class _Stages:
 
 
 OPTIMAL = highspy.HighsModelStatus.kOptimal
-ROUNDED_SECONDS = 1.0  # the MIP around the guide: milliseconds, up to this on a loaded machine (not cut short)
+BOX_NODES = 1000  # branch-and-bound nodes of the MIP around the guide (those measured end at the root)
+ROUNDED_SECONDS = 5.0  # seconds of it at most: a safety net on a loaded machine, not a limit that decides
 LOOKAHEAD = 0.5  # of a stage's allowed gap, the most the next stage's objective may weigh in its search
 BOX_GAP = 0.1  # the MIP around the guide stops within this share of the allowed gap (1: FEFO and expiring worse)
 NEAR = 3.0  # vials: how far from the guide's neighbourhood the best solution so far may pull it
@@ -111,7 +112,7 @@ def _near(b: Built, box, best, reach: float = NEAR):
     return lo, hi
 
 
-def _mip(h: highspy._Highs, lo, hi, start, time_limit: float, gap: float):
+def _mip(h: highspy._Highs, lo, hi, start, time_limit: float, gap: float, nodes: int = 2**31 - 1):
     """The MIP within bounds from a starting solution, stopped at an absolute gap (the stage's own scale: HiGHS's
     relative gap of the expiring stage would be relative to the doses administered): (best solution or None, bound)."""
     h.changeColsBounds(len(lo), np.arange(len(lo), dtype=np.int32), lo, hi)
@@ -122,6 +123,7 @@ def _mip(h: highspy._Highs, lo, hi, start, time_limit: float, gap: float):
     h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", float(gap))
+    h.setOptionValue("mip_max_nodes", int(nodes))
     h.run()
     info = h.getInfo()
     return (np.array(h.getSolution().col_value) if info.primal_solution_status == 2 else None), info.mip_dual_bound
@@ -176,8 +178,10 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         weights, shift = s.ahead(name, (names[names.index(name) + 1:] or [None])[0], allowed)
         h.changeColsCost(s.n, s.all, weights)
         small = limit if name == "shipments" else max(limit, ROUNDED_SECONDS)
-        for method, (lo, hi), seconds in (("rounded", _near(b, box, best), small), ("mip", full, limit)):
-            found, dual = _mip(h, lo, hi, best, seconds, allowed * (1.0 if method == "mip" else BOX_GAP))
+        tries = [("rounded", _near(b, box, best), small)] + ([("mip", full, limit)] if limit > 0 else [])
+        for method, (lo, hi), seconds in tries:
+            found, dual = _mip(h, lo, hi, best, seconds, allowed * (1.0 if method == "mip" else BOX_GAP),
+                               2**31 - 1 if method == "mip" else BOX_NODES)
             best = s.better(weights, found, best)
             if method == "mip" and np.isfinite(dual) and h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
                 bound = max(bound, dual - shift)

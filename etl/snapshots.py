@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from etl.settings import Settings
@@ -121,7 +122,12 @@ def list_snapshots(settings: Settings) -> list[Path]:
 def prune(settings: Settings) -> list[str]:
     """Delete snapshots beyond the newest N, sparing pinned ones, briefings' and the current one."""
     keep = {p.name for p in list_snapshots(settings)[-settings.keep_snapshots:]}
-    keep |= state(settings).kept_snapshots()  # pinned, or a briefing's
+    try:
+        keep |= state(settings).kept_snapshots()  # pinned, or a briefing's
+    except Exception as error:  # noqa: BLE001 — never delete what may be pinned; the run itself has succeeded
+        print(f"Không đọc được danh sách bản dữ liệu được giữ ({error}): lần này không xóa bản dữ liệu cũ nào.",
+              file=sys.stderr)
+        return []
     cur = current_snapshot(settings)
     if cur:
         keep.add(cur.name)

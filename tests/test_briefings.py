@@ -357,3 +357,13 @@ def test_a_pack_whose_file_is_gone_is_made_again_and_an_older_models_snapshot_is
                                                "chương trình nạp số liệu dựng: chưa tạo được tài liệu theo định nghĩa "
                                                "hiện hành")
     assert not path.exists()
+
+
+def test_retention_deletes_nothing_while_the_pins_cannot_be_read(settings, snap, capsys):
+    names = publish(settings, snap, ["2022-03-13T220000_0.duckdb", "2022-03-14T220000_0.duckdb"])
+    (settings.warehouse / "pins.json").write_text("{hỏng", encoding="utf-8")
+    assert S.prune(settings) == [] and [p.name for p in S.list_snapshots(settings)] == names
+    assert "lần này không xóa bản dữ liệu cũ nào" in capsys.readouterr().err
+    assert (settings.warehouse / "pins.json").exists()  # left for a person to mend, not renamed
+    (settings.warehouse / "pins.json").write_text("{}", encoding="utf-8")
+    assert S.prune(settings) == [names[0]]

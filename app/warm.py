@@ -96,6 +96,11 @@ def pages() -> list[str]:
     return [url_pathname(path) for path, _ in PAGES]
 
 
+# A process is taken for restarted (its caches gone, to be warmed again) after this many health checks in a row go
+# unanswered: a busy process (a page solving the allocation, a loaded machine) may miss one.
+RESTART_MISSES = 3
+
+
 def healthy(port: int, timeout: float = 1.0) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=timeout) as resp:
@@ -207,15 +212,17 @@ def watch(settings: Settings, ports: list[int], stop: threading.Event, echo: Cal
     publication, a process restarted), until `stop` is set (or, `once`, after the first warm-up). The status file
     says meanwhile which snapshot is warm everywhere; it goes with the watch. Nothing that fails here stops the
     dashboard: it is told once, and the watch goes on."""
-    status, warm_in, rounds = Status(settings), {}, []
+    status, warm_in, rounds, misses = Status(settings), {}, [], {}
     last_beat, failed = 0.0, ""
     try:
         while not stop.is_set():
             try:
                 named = current_name(settings)
                 up = [p for p in ports if healthy(p)]
-                for port in set(ports) - set(up):
-                    warm_in.pop(port, None)  # stopped or restarting: its caches are gone
+                for port in ports:
+                    misses[port] = 0 if port in up else misses.get(port, 0) + 1
+                    if misses[port] >= RESTART_MISSES:
+                        warm_in.pop(port, None)  # stopped or restarting: its caches are gone
                 cold = [p for p in up if warm_in.get(p) != named]
                 if named and cold and (snapshots_dir(settings) / named).exists() and not _first(settings, status):
                     status.warming = named

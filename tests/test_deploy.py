@@ -127,7 +127,7 @@ def test_a_browser_through_the_proxy_reruns_on_a_click_and_downloads_an_excel_fi
         page.get_by_text("chỉ các lô có nguy cơ hết hạn chưa dùng", exact=False).nth(1).wait_for(timeout=30_000)
         page.wait_for_function(DRAWN, timeout=30_000)
         with page.expect_download(timeout=30_000) as info:
-            page.get_by_role("button", name="Tải bảng Excel").nth(1).click()
+            page.locator(".st-key-stock_lots_xlsx").get_by_role("button", name="Tải bảng Excel").click()
         download = info.value
         assert download.suggested_filename == "ton_kho_theo_lo_20220314.xlsx"
         book = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))

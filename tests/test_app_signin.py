@@ -184,3 +184,20 @@ def test_the_no_snapshot_page_is_behind_sign_in_too(use_data, tmp_path):
     assert [t.value for t in at.title] == ["Đăng nhập"] and "Chưa có bản dữ liệu" not in texts(at)
     signed = app_test().run()
     assert [t.value for t in signed.title] == ["Chưa có bản dữ liệu"]
+
+
+def test_every_audited_event_has_its_vietnamese_words():
+    """The administrators' page shows the audit trail in Vietnamese: an event written anywhere in the app without
+    its words in signin.AUDIT_EVENTS would show as a code ("briefing_created")."""
+    import re
+    from pathlib import Path
+
+    from app import signin
+
+    root = Path(__file__).resolve().parent.parent / "app"
+    written = set()
+    for path in root.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        written |= set(re.findall(r"\b_?audit\((?:con, )?\"([a-z_]+)\"", text))
+    assert {"sign_in", "ledger_edit", "allocation_decision_saved", "briefing_created"} <= written
+    assert sorted(written - set(signin.AUDIT_EVENTS)) == []

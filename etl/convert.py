@@ -119,28 +119,29 @@ def _load_frame(con: duckdb.DuckDBPyConnection, raw: RawTable, source: C.Source,
                 meta: dict, file_id: str) -> int:
     """A workbook's few hundred rows are typed and checked in Python: one SQL statement per file, not one per rule."""
     frame = raw.frame
-    row_numbers = frame["_row"].tolist()
-    trailing = frame["_trailing"].tolist() if "_trailing" in frame else [False] * len(frame)
-    skip = [False] * len(frame)
+    row_numbers = frame["_row"]
+    n_rows = len(row_numbers)
+    trailing = frame.get("_trailing") or [False] * n_rows
+    skip = [False] * n_rows
     errors: list[tuple[int, str, str]] = []  # (index in the frame, column, message)
     flags: list[tuple[int, C.Column, int]] = []
     typed: dict[str, list] = {}
     hint = source.district_column
-    districts = [None] * len(frame)
+    districts = [None] * n_rows
     unknown_district: set[int] = set()
     # The row's district is read first: it chooses between communes of the same name.
     ordered = ([hint] if hint is not None else []) + [c for c in source.columns if c is not hint]
     for column in ordered:
         name, kind = column.name, column.kind
         if name not in raw.headers:  # only optional columns can be absent (readers refuses the rest)
-            typed[name] = [None] * len(frame)
+            typed[name] = [None] * n_rows
             continue
         where = _where(raw, name)
         blank_ok = kind == C.INT or not column.required
         anchor = column is source.anchor
         parse = parse_int if kind == C.INT else Parser(column, registry, meta.get("district_code"), anchor=anchor)
         values = []
-        for i, text in enumerate(frame[name].tolist()):
+        for i, text in enumerate(frame[name]):
             if text is None or (isinstance(text, float) and text != text):
                 if anchor and trailing[i]:
                     skip[i] = True  # the form's footer: no figure and nothing in the first column
@@ -172,7 +173,7 @@ def _load_frame(con: duckdb.DuckDBPyConnection, raw: RawTable, source: C.Source,
         if column is hint:
             districts = values
     _raise_errors(sorted((row_numbers[i], col, msg) for i, col, msg in errors if not skip[i]), raw.sheet)
-    keep = [i for i in range(len(frame)) if not skip[i]]
+    keep = [i for i in range(n_rows) if not skip[i]]
     seen: dict[tuple, list[int]] = {}
     for i in keep:
         seen.setdefault(tuple(typed[n][i] for n in source.row_key), []).append(row_numbers[i])
@@ -181,7 +182,7 @@ def _load_frame(con: duckdb.DuckDBPyConnection, raw: RawTable, source: C.Source,
         raise _duplicates_error(dups, source, raw, registry)
     if flags:
         unit, day = _flag_context(source, meta)
-        by_out = {_out(c): typed[c.name] for c in source.columns} | {k: [v] * len(frame) for k, v in meta.items()}
+        by_out = {_out(c): typed[c.name] for c in source.columns} | {k: [v] * n_rows for k, v in meta.items()}
         con.executemany("INSERT INTO raw.value_flags VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
             (file_id, raw.sheet, row_numbers[i], _where(raw, column.name), value, column.minimum,
              by_out[unit][i] if unit else None, str(by_out[day][i])[:10] if day and by_out[day][i] else None)

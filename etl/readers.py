@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from etl.contracts import INT, TOTAL_ROW_KEYS, Column, Source
 from etl.textnorm import norm_key as _norm_key
@@ -59,7 +58,7 @@ class FileError(Exception):
 class RawTable:
     """Text cells of one file: columns named by contract column, plus _row (the row number in the file)."""
 
-    frame: pd.DataFrame | None            # small files (xlsx)
+    frame: dict[str, list] | None         # small files (xlsx): each column's cells, by column name
     relation_sql: str | None              # large files: a DuckDB SELECT yielding the same columns
     sheet: str | None
     headers: dict[str, tuple[str, str]]   # column name -> (column letter, header as written)
@@ -274,11 +273,11 @@ def read_xlsx(path: Path, source: Source) -> RawTable:
         row = rows[r]
         for name, (pos, _) in found.items():
             data[name].append(row[pos] if pos < len(row) else None)
-    # One object block built at once: a Series per column cost more than reading the workbook (a national inbox holds
-    # a report workbook per district and week). _row and _trailing are read back as lists of int and bool.
+    # Plain lists: a pandas frame cost more than reading the workbook (a national inbox holds a report workbook per
+    # district and week), and etl.convert reads the cells back as lists anyway.
     data["_row"] = [r + 1 for r in body]
     data["_trailing"] = [r in trailing for r in body]
-    frame = pd.DataFrame(data, dtype="object", columns=list(data))
+    frame = data
     headers = {name: (col_letter(pos), header) for name, (pos, header) in found.items()}
     title = [(i + 1, rows[i]) for i in range(header_idx)]
     return RawTable(frame=frame, relation_sql=None, sheet=sheet, headers=headers, title_cells=title,

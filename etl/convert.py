@@ -280,9 +280,12 @@ def _int_sql(col: str) -> str:
         "THEN replace(replace(s, '.', ''), ',', '.') "
         "WHEN regexp_matches(s, '^-?[0-9]+,[0-9]+$') THEN replace(s, ',', '.') ELSE s END AS DOUBLE)"
     )
-    # DuckDB casts '6.990' to 7: only text without '.' or ',' takes the fast path; the rest is read the Vietnamese way
+    # DuckDB casts '6.990' to 7: only text without '.' or ',' takes the fast path; the rest is read the Vietnamese way.
+    # On the fast path the text is cast as it is first (a cast ignores spaces around a number, and one inside fails):
+    # the spaces are taken out only when that fails (removing them cost twice the cast, for every count of a file).
     return (
-        f"CASE WHEN NOT contains({col}, '.') AND NOT contains({col}, ',') THEN TRY_CAST({v} AS BIGINT) "
+        f"CASE WHEN NOT contains({col}, '.') AND NOT contains({col}, ',') "
+        f"THEN coalesce(TRY_CAST({col} AS BIGINT), TRY_CAST({v} AS BIGINT)) "
         f"ELSE list_transform(list_transform([{v}], lambda s: {dbl}), "
         "lambda d: CASE WHEN d = round(d) THEN CAST(d AS BIGINT) END)[1] END"
     )

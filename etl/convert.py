@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -480,9 +481,23 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
     return LoadResult(rows=rows, meta=meta, legacy_cells=raw.legacy_cells)
 
 
+# Each CSV's distinct values are typed in Python; a national inbox repeats the same 10,599 commune codes and the same
+# dates in every monthly file: what a value reads as is kept per registry (registries are shared and read-only), for
+# the same column, district, anchor role and run day.
+_TYPED: weakref.WeakKeyDictionary[UnitRegistry, dict[tuple, tuple[str | None, str | None]]] = weakref.WeakKeyDictionary()
+
+
 def _try(parser: Parser, value: str, district_code: str | None) -> tuple[str | None, str | None]:
     """(typed value, None) or (None, the reason it cannot be typed)."""
-    try:
-        return parser(value, district_code), None
-    except (ValueError, UnknownUnit) as exc:
-        return None, str(exc)
+    known = _TYPED.setdefault(parser.registry, {})
+    key = (parser.column, parser.district_code, parser.anchor, parser.run_day, value, district_code)
+    found = known.get(key)
+    if found is None:
+        try:
+            found = parser(value, district_code), None
+        except (ValueError, UnknownUnit) as exc:
+            found = None, str(exc)
+        if len(known) > 1_000_000:  # a long-lived process (the dashboard's rebuilds): bounded
+            known.clear()
+        known[key] = found
+    return found

@@ -74,7 +74,7 @@ class _Stages:
 
 OPTIMAL = highspy.HighsModelStatus.kOptimal
 BOX_NODES = 1000  # branch-and-bound nodes of the MIP around the guide (those measured end at the root)
-ROUNDED_SECONDS = 5.0  # seconds of it at most: a safety net on a loaded machine, not a limit that decides
+ROUNDED_SECONDS = 0.2  # seconds it may take at least (its root can take seconds, and rarely gains after 0,2 s)
 LOOKAHEAD = 0.5  # of a stage's allowed gap, the most the next stage's objective may weigh in its search
 BOX_GAP = 0.1  # the MIP around the guide stops within this share of the allowed gap (1: FEFO and expiring worse)
 NEAR = 3.0  # vials: how far from the guide's neighbourhood the best solution so far may pull it

@@ -41,7 +41,8 @@ PAGES = [("/", "1_tong_quan", "Tổng quan", False),
          ("/Phan_bo_vac_xin", "10_phan_bo_vac_xin", "Phân bổ vắc xin", False),
          ("/Chat_luong_so_lieu", "5_chat_luong_so_lieu", "Chất lượng số liệu", False),
          ("/Tien_do_chi_tieu", "6_tien_do_chi_tieu", "Tiến độ thực hiện chỉ tiêu", False),
-         ("/Co_so_dieu_tri", "7_co_so_dieu_tri", "Cơ sở thu dung, điều trị", True)]
+         ("/Co_so_dieu_tri", "7_co_so_dieu_tri", "Cơ sở thu dung, điều trị", True),
+         ("/Giao_ban", "11_giao_ban", "Giao ban", False)]
 
 
 def map_facts(data_dir: Path) -> tuple[int, str, str]:

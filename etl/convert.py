@@ -395,6 +395,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
     skip_rows: str | None = None  # the totals lines, when there are any: not data, so never an error
     hint = source.district_column if source.district_column and source.district_column.name in raw.headers else None
     present = [c for c in source.columns if c.name in raw.headers and c is not hint]
+    distinct = _distinct_values(con, [c for c in present if c.kind != C.INT], hint)
     for n, column in enumerate(present):
         name, kind = column.name, column.kind
         out = _out(column)
@@ -414,9 +415,8 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
             # Parsed once per distinct (commune, district) pair: the district chooses between namesakes.
             district_parser = Parser(hint, registry, None, anchor=False)
             hint_where = _where(raw, hint.name)
-            pairs = con.execute(f"SELECT DISTINCT {name}, {hint.name} FROM _raw WHERE {name} IS NOT NULL").fetchall()
             mapped = []
-            for value, district in pairs:
+            for value, district in distinct[name]:
                 try:
                     code = district_parser(district) if district is not None else None
                 except (ValueError, UnknownUnit) as exc:
@@ -425,20 +425,18 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
                 mapped.append((value, district, *_try(parser, value, code), where))
             on = f"_map{n}.raw = _raw.{name} AND _map{n}.raw_d IS NOT DISTINCT FROM _raw.{hint.name}"
         else:
-            values = [r[0] for r in con.execute(f"SELECT DISTINCT {name} FROM _raw WHERE {name} IS NOT NULL").fetchall()]
-            mapped = [(value, None, *_try(parser, value, None), where) for value in values]
+            mapped = [(value, None, *_try(parser, value, None), where) for value in distinct[name]]
             on = f"_map{n}.raw = _raw.{name}"
         frame = pd.DataFrame(mapped, columns=["raw", "raw_d", "val", "err", "col"], dtype="object")
         con.register("_map_df", frame)
         con.execute(f"DROP TABLE IF EXISTS _map{n}")
+        # typed once per distinct value here, not once per row in the statement that joins the map
+        typed_val = "val" if kind == C.TEXT else f"CAST(NULLIF(val::VARCHAR, '{SKIP}') AS {SQL_TYPE[kind]})"
         con.execute(f"CREATE TEMP TABLE _map{n} AS SELECT raw::VARCHAR raw, raw_d::VARCHAR raw_d, val::VARCHAR val, "
-                    "err::VARCHAR err, col::VARCHAR col FROM _map_df")
+                    f"{typed_val} AS typed, err::VARCHAR err, col::VARCHAR col FROM _map_df")
         con.unregister("_map_df")
         joins.append(f"LEFT JOIN _map{n} ON {on}")
-        if kind == C.TEXT:
-            selects.append(f"_map{n}.val AS {out}")
-        else:
-            selects.append(f"CAST(NULLIF(_map{n}.val, '{SKIP}') AS {SQL_TYPE[kind]}) AS {out}")
+        selects.append(f"_map{n}.typed AS {out}")
         if column is source.anchor:
             selects.append(f"(_map{n}.val IS NOT DISTINCT FROM '{SKIP}') AS _skip")
             if any(m[2] == SKIP for m in mapped):
@@ -485,6 +483,26 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
 # dates in every monthly file: what a value reads as is kept per registry (registries are shared and read-only), for
 # the same column, district, anchor role and run day.
 _TYPED: weakref.WeakKeyDictionary[UnitRegistry, dict[tuple, tuple[str | None, str | None]]] = weakref.WeakKeyDictionary()
+
+
+def _distinct_values(con: duckdb.DuckDBPyConnection, columns: list[C.Column], hint: C.Column | None
+                     ) -> dict[str, list]:
+    """Each column's distinct values in _raw (a commune's with the row's district when the file has a district
+    column: (value, district) pairs), in one pass over the file's rows."""
+    if not columns:
+        return {}
+    exprs = []
+    for column in columns:
+        name = column.name
+        value = f"{{'v': {name}, 'd': {hint.name}}}" if column.kind == C.COMMUNE and hint is not None else name
+        exprs.append(f"list(DISTINCT {value}) FILTER (WHERE {name} IS NOT NULL)")
+    found = con.execute(f"SELECT {', '.join(exprs)} FROM _raw").fetchall()[0]
+    out: dict[str, list] = {}
+    for column, values in zip(columns, found):
+        values = values or []
+        paired = column.kind == C.COMMUNE and hint is not None
+        out[column.name] = [(v["v"], v["d"]) for v in values] if paired else values
+    return out
 
 
 def _try(parser: Parser, value: str, district_code: str | None) -> tuple[str | None, str | None]:

@@ -105,34 +105,33 @@ def days(n: int) -> str:
     return f"{F.num(n)} ngày"
 
 
+def _rows_editor(key: str, dtypes: dict[str, str], config: dict) -> pd.DataFrame:
+    """A table of rows the planner types (a reopened decision's rows first, st.session_state[key + "_start"])."""
+    start = st.session_state.get(f"{key}_start")
+    if start is None:
+        start = pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
+    return st.data_editor(start, num_rows="dynamic", key=key, hide_index=True, column_config=config)
+
+
+def _district_column(label: str, names: dict[str, str]):
+    return st.column_config.SelectboxColumn(label, options=list(names), format_func=names.get)
+
+
 def pinned_editor(names: dict[str, str], lots: dict[str, str]) -> pd.DataFrame:
     """The what-if's pinned rows, typed by the planner: district, lot, vials (a row left incomplete is ignored)."""
-    start = st.session_state.get("alloc_pinned_start")
-    if start is None:
-        start = pd.DataFrame({"district": pd.Series(dtype="str"), "lot": pd.Series(dtype="str"),
-                              "vials": pd.Series(dtype="Int64")})
-    return st.data_editor(
-        start, num_rows="dynamic", key="alloc_pinned", hide_index=True,
-        column_config={"district": st.column_config.SelectboxColumn("Huyện (cố định)", options=list(names),
-                                                                    format_func=names.get),
-                       "lot": st.column_config.SelectboxColumn("Số lô", options=list(lots), format_func=lots.get),
-                       "vials": st.column_config.NumberColumn("Số lọ", min_value=0, step=1)})
+    return _rows_editor("alloc_pinned", {"district": "str", "lot": "str", "vials": "Int64"}, {
+        "district": _district_column("Huyện (cố định)", names),
+        "lot": st.column_config.SelectboxColumn("Số lô", options=list(lots), format_func=lots.get),
+        "vials": st.column_config.NumberColumn("Số lọ", min_value=0, step=1)})
 
 
 def limits_editor(names: dict[str, str]) -> pd.DataFrame:
     """Optional per-district cold-chain capacity (doses held at once, own stock included) and minimum shipment
     (vials), typed by the planner; a district left out has neither."""
-    start = st.session_state.get("alloc_limits_start")
-    if start is None:
-        start = pd.DataFrame({"district": pd.Series(dtype="str"), "capacity_doses": pd.Series(dtype="Int64"),
-                              "min_vials": pd.Series(dtype="Int64")})
-    return st.data_editor(
-        start, num_rows="dynamic", key="alloc_limits", hide_index=True,
-        column_config={"district": st.column_config.SelectboxColumn("Huyện", options=list(names),
-                                                                    format_func=names.get),
-                       "capacity_doses": st.column_config.NumberColumn("Sức chứa dây chuyền lạnh (liều)", min_value=0,
-                                                                       step=100),
-                       "min_vials": st.column_config.NumberColumn("Mức giao tối thiểu (lọ)", min_value=0, step=1)})
+    return _rows_editor("alloc_limits", {"district": "str", "capacity_doses": "Int64", "min_vials": "Int64"}, {
+        "district": _district_column("Huyện", names),
+        "capacity_doses": st.column_config.NumberColumn("Sức chứa dây chuyền lạnh (liều)", min_value=0, step=100),
+        "min_vials": st.column_config.NumberColumn("Mức giao tối thiểu (lọ)", min_value=0, step=1)})
 
 
 @once

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -483,6 +484,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
 # dates in every monthly file: what a value reads as is kept per registry (registries are shared and read-only), for
 # the same column, district, anchor role and run day.
 _TYPED: weakref.WeakKeyDictionary[UnitRegistry, dict[tuple, tuple[str | None, str | None]]] = weakref.WeakKeyDictionary()
+_TYPED_LOCK = threading.Lock()  # files load in two threads (etl.pipeline)
 
 
 def _distinct_values(con: duckdb.DuckDBPyConnection, columns: list[C.Column], hint: C.Column | None
@@ -507,7 +509,8 @@ def _distinct_values(con: duckdb.DuckDBPyConnection, columns: list[C.Column], hi
 
 def _try(parser: Parser, value: str, district_code: str | None) -> tuple[str | None, str | None]:
     """(typed value, None) or (None, the reason it cannot be typed)."""
-    known = _TYPED.setdefault(parser.registry, {})
+    with _TYPED_LOCK:
+        known = _TYPED.setdefault(parser.registry, {})
     key = (parser.column, parser.district_code, parser.anchor, parser.run_day, value, district_code)
     found = known.get(key)
     if found is None:

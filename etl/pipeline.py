@@ -16,8 +16,10 @@ import json
 import os
 import re
 import signal
+import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -309,8 +311,7 @@ class _Run:
                          key=lambda r: r["seq"])
         self.fresh = {_key(r) for r in records if r["status"] != PUBLISHED}
         tabular = [r for r in records if r["source"] not in (C.TARGETS_SOURCE, C.BOUNDARIES_SOURCE)]
-        for n, record in enumerate(tabular, start=1):
-            self.load_one(record, registry, f"({n}/{len(tabular)}) ")
+        self.load_tabular(tabular, registry)
         self.load_targets([r for r in records if r["source"] == C.TARGETS_SOURCE])
         self.load_boundaries([r for r in records if r["source"] == C.BOUNDARIES_SOURCE], registry)
         _write_files_table(self.con, self.loaded)
@@ -322,21 +323,43 @@ class _Run:
             return False
         return True
 
-    def load_one(self, record: dict, registry, tag: str) -> None:
-        started = time.monotonic()
+    def load_tabular(self, records: list[dict], registry) -> None:
+        """Every tabular file into raw.*, LOAD_WORKERS at a time: each worker thread loads through a cursor of its own
+        (its temporary tables apart), so one file's Python and single-threaded steps overlap another's queries; the
+        outcomes are taken in the files' order (progress, refusals, the manifest: as if loaded one by one)."""
+        local = threading.local()
+        cursors: list[duckdb.DuckDBPyConnection] = []
+        guard = threading.Lock()
+
+        def cursor() -> duckdb.DuckDBPyConnection:
+            if not hasattr(local, "cursor"):
+                with guard:
+                    local.cursor = self.con.cursor()
+                    cursors.append(local.cursor)
+            return local.cursor
+
+        pool = ThreadPoolExecutor(max_workers=LOAD_WORKERS, thread_name_prefix="etl-load")
         try:
-            res = load_file(self.con, self.settings.data_dir / record["archived_path"],
-                            C.TABULAR_SOURCES[record["source"]], registry, record["file_id"])
-        except Exception as exc:
-            if _not_the_files_fault(exc):
-                raise
-            _forget(self.con, record["file_id"])
-            explain, trace = _explain(exc, "nạp tệp")
+            pending = [pool.submit(_load_in_worker, cursor, self.settings.data_dir, record, registry)
+                       for record in records]
+            for n, (record, future) in enumerate(zip(records, pending), start=1):
+                self.took_or_refused(record, future.result(), f"({n}/{len(records)}) ")
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            for cur in cursors:
+                cur.close()
+
+    def took_or_refused(self, record: dict, outcome: _Loaded, tag: str) -> None:
+        if outcome.fatal is not None:
+            raise outcome.fatal
+        if outcome.refusal is not None:
+            explain, trace = outcome.refusal
             self.refuse(explain, inbox=self.inbox_copies(record), record=record, trace=trace, tag=tag)
             return
+        res = outcome.result
         extra = f", {res.legacy_cells} ô chuyển từ mã TCVN3/VNI" if res.legacy_cells else ""
         self.progress(f"{tag}{record['source']}/{record['name']}: {fmt_int(res.rows)} dòng{extra} "
-                      f"({fmt_num(time.monotonic() - started, 1)} s)")
+                      f"({fmt_num(outcome.seconds, 1)} s)")
         self.took(record, res.rows, **{f"meta_{k}": v for k, v in res.meta.items()})
 
     def latest_that_loads(self, records: list[dict], load: Callable[[Path, dict], object],
@@ -419,6 +442,38 @@ class _Run:
         removed = S.prune(self.settings)
         if removed:
             self.progress(f"xóa {len(removed)} bản dữ liệu cũ: {', '.join(removed)}")
+
+
+# Files loading at once: two cores, and a file's load is partly Python and single-threaded steps (a workbook's cells,
+# small statements), while a large CSV's queries use both cores: two workers keep both busy.
+LOAD_WORKERS = 2
+
+
+@dataclass
+class _Loaded:
+    """How one file's load ended: its result, or the refusal (note, traceback) after its rows were removed, or an
+    exception that fails the run."""
+
+    result: object = None
+    refusal: tuple[Callable[[str], str], str | None] | None = None
+    fatal: BaseException | None = None
+    seconds: float = 0.0
+
+
+def _load_in_worker(cursor: Callable[[], duckdb.DuckDBPyConnection], data_dir: Path, record: dict, registry
+                    ) -> _Loaded:
+    """Load one archived file through the worker thread's cursor (run in a worker of _Run.load_tabular)."""
+    started = time.monotonic()
+    con = cursor()
+    try:
+        res = load_file(con, data_dir / record["archived_path"], C.TABULAR_SOURCES[record["source"]], registry,
+                        record["file_id"])
+    except Exception as exc:
+        if _not_the_files_fault(exc):
+            return _Loaded(fatal=exc)
+        _forget(con, record["file_id"])
+        return _Loaded(refusal=_explain(exc, "nạp tệp"), seconds=time.monotonic() - started)
+    return _Loaded(result=res, seconds=time.monotonic() - started)
 
 
 def _forget(con: duckdb.DuckDBPyConnection, file_id: str) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -42,9 +43,11 @@ from etl.settings import load_settings, save_province  # noqa: E402
 CHILD_CPU_SECONDS = 0.0  # CPU time (user + system) of the last command peak_rss_of ran: comparable under a shared load
 
 
-def peak_rss_of(cmd: list[str], env: dict, log: Path | None = None) -> tuple[int, float, int, str]:
+def peak_rss_of(cmd: list[str], env: dict, log: Path | None = None, marks: list | None = None
+                ) -> tuple[int, float, int, str]:
     """Run a command; return (exit code, seconds, peak resident bytes of it and its children, last output line).
-    Every output line goes to `log` when given, with the seconds since the start (to time each stage)."""
+    Every output line goes to `log` when given, with the seconds since the start and the CPU seconds the command has
+    used so far (to time each stage); and to `marks` when given, as (seconds, CPU seconds, line)."""
     global CHILD_CPU_SECONDS
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
@@ -67,10 +70,18 @@ def peak_rss_of(cmd: list[str], env: dict, log: Path | None = None) -> tuple[int
     sampler.start()
     last = ""
     sink = open(log, "w", encoding="utf-8") if log else None
+    watched = psutil.Process(proc.pid)
     for line in proc.stdout:
         last = line.rstrip() or last
+        elapsed = time.monotonic() - started
+        try:
+            cpu = sum(watched.cpu_times()[:2])
+        except psutil.Error:
+            cpu = float("nan")
+        if marks is not None:
+            marks.append((elapsed, cpu, line.rstrip()))
         if sink:
-            sink.write(f"{time.monotonic() - started:7.1f} {line}")
+            sink.write(f"{elapsed:7.1f} {cpu:7.1f} {line}")
             sink.flush()
         if line.startswith("== ") or "TỪ CHỐI" in line or "LỖI" in line:
             print("   ", line.rstrip(), flush=True)
@@ -404,6 +415,44 @@ def print_queries(snapshot: Path) -> None:
         print(f"  truy vấn {name}: trung vị {ms:.1f} ms (mục tiêu ≤ 50 ms)")
 
 
+_LOADED = re.compile(r"^\[load\] \(\d+/\d+\) ([a-z_]+)/")
+_MODEL = re.compile(r"^\[models\] ([a-z_]+\.[a-z_0-9]+): ")
+
+
+def stage_report(marks: list[tuple[float, float, str]], end: tuple[float, float]) -> list[str]:
+    """Lines saying where a build's time went, from the (seconds, CPU seconds, line) of each line it printed: each
+    stage's wall and CPU seconds, the load by source, and the models taking a second or more. A line's time is the
+    time since the line before it (the ETL prints a file or a model when it is done)."""
+    stages: list[tuple[str, float, float]] = []
+    sources: dict[str, list[float]] = {}
+    models: list[tuple[float, float, str]] = []
+    previous = (0.0, 0.0)
+    for elapsed, cpu, line in marks:
+        wall, used = elapsed - previous[0], cpu - previous[1]
+        if line.startswith("== "):
+            stages.append((line[3:].strip(), elapsed, cpu))
+        elif (m := _LOADED.match(line)):
+            acc = sources.setdefault(m.group(1), [0.0, 0.0, 0])
+            acc[0] += wall
+            acc[1] += used
+            acc[2] += 1
+        elif (m := _MODEL.match(line)):
+            models.append((wall, used, m.group(1)))
+        previous = (elapsed, cpu)
+    out = ["  Thời gian theo bước (thực / CPU, giây):"]
+    bounds = stages + [("", *end)]
+    out.append("    " + "; ".join(f"{name} {b[1] - a[1]:.1f} / {b[2] - a[2]:.0f}"
+                                  for (name, *_), a, b in zip(stages, bounds, bounds[1:])))
+    if sources:
+        out.append("  Nạp theo nguồn (thực / CPU, giây; số tệp): " + "; ".join(
+            f"{name} {w:.1f} / {c:.0f} ({n})" for name, (w, c, n) in sorted(sources.items(), key=lambda kv: -kv[1][0])))
+    slow = sorted((m for m in models if m[0] >= 1.0), reverse=True)
+    if slow:
+        out.append("  Mô hình từ 1 s trở lên (thực / CPU, giây): " + "; ".join(
+            f"{name} {w:.1f} / {c:.0f}" for w, c, name in slow))
+    return out
+
+
 def cmd_national(args) -> int:
     sources = SOURCES_ALL if args.sources == "all" else VAX_ONLY if args.sources == "vax" else tuple(args.sources.split(","))
     unknown = set(sources) - set(SOURCES_ALL)
@@ -426,7 +475,8 @@ def cmd_national(args) -> int:
     env = {**os.environ, "COVID_DATA_DIR": str(data)}
     cmd = [sys.executable, "-m", "etl", "run", "--data-dir", str(data)] + (["--rebuild"] if args.reuse else [])
     load_before = os.getloadavg()
-    code, seconds, peak, last = peak_rss_of(cmd, env, log=work / "etl_run.log")
+    marks: list[tuple[float, float, str]] = []
+    code, seconds, peak, last = peak_rss_of(cmd, env, log=work / "etl_run.log", marks=marks)
     load_after = os.getloadavg()
     target_s = 240 if everything else 180 if set(sources) <= set(VAX_ONLY) else None
     verdict = lambda ok: "đạt" if ok else "VƯỢT"  # noqa: E731
@@ -438,7 +488,9 @@ def cmd_national(args) -> int:
     print(f"  tải máy (1, 5, 15 phút) trước: {', '.join(f'{x:.2f}' for x in load_before)}; "
           f"sau: {', '.join(f'{x:.2f}' for x in load_after)} (2 lõi; người khác cũng chạy)")
     print("  ", last)
-    print(f"  nhật ký đầy đủ của lần dựng: {work / 'etl_run.log'}")
+    for line in stage_report(marks, (seconds, CHILD_CPU_SECONDS)):
+        print(line)
+    print(f"  nhật ký đầy đủ của lần dựng (giây từ lúc bắt đầu, giây CPU, dòng): {work / 'etl_run.log'}")
     snapshot = S.current_snapshot(settings)
     if snapshot:
         print(f"  kích thước bản dữ liệu: {snapshot.stat().st_size / 2**30:.2f} GiB")

@@ -1,6 +1,7 @@
-"""marts.coverage_commune, built a month at a time (etl.build's `-- chunks:`), holds exactly the rows of its former
-single-statement definition (kept below as the reference): on sparse doses with gaps across month ends, negative and
-zero counts, a first day with doses, a date re-sent in a later file, a commune with no dose at all; stored by date."""
+"""marts.coverage_commune (a view over marts.coverage_commune_days, built a month at a time by etl.build's `-- chunks:`)
+holds exactly the rows of its former single-statement definition (kept below as the reference): on sparse doses with
+gaps across month ends, negative and zero counts, a first day with doses, a date re-sent in a later file, a commune with
+no dose at all; the stored rows are by date."""
 from __future__ import annotations
 
 import datetime as dt
@@ -82,9 +83,17 @@ def con():
 
 
 def _build(con) -> list[tuple]:
-    model = next(m for m in build.discover() if m.table == "marts.coverage_commune")
-    build._create_chunked(con, model, model.directive("chunks"))
-    return con.execute("SELECT * FROM marts.coverage_commune ORDER BY rowid").fetchall()
+    """The rows of the view marts.coverage_commune, after building the month chunks of the table it reads."""
+    models = {m.table: m for m in build.discover()}
+    days, view = models["marts.coverage_commune_days"], models["marts.coverage_commune"]
+    build._create_chunked(con, days, days.directive("chunks"))
+    assert view.is_view() and not days.is_view()
+    con.execute(f"CREATE OR REPLACE VIEW {view.table} AS {view.sql()}")
+    return con.execute("SELECT * FROM marts.coverage_commune").fetchall()
+
+
+def _stored_dates(con) -> list[dt.date]:
+    return [r[0] for r in con.execute("SELECT as_of_date FROM marts.coverage_commune_days ORDER BY rowid").fetchall()]
 
 
 def _reference(con) -> list[tuple]:
@@ -113,7 +122,7 @@ def test_month_chunks_give_the_single_statement_rows_stored_by_date(con, seed):
     con.executemany("INSERT INTO raw.platform_daily VALUES (?, ?, ?, ?, ?, ?)", rows)
     built = _build(con)
     assert sorted(built, key=_key) == _reference(con)
-    assert [r[0] for r in built] == sorted(r[0] for r in built)  # stored by date
+    assert _stored_dates(con) == sorted(r[0] for r in built)  # stored by date
     assert len(built) == 75 * len(COMMUNES) * 12
 
 
@@ -123,3 +132,17 @@ def test_one_day_and_no_day(con):
     built = _build(con)
     assert sorted(built, key=_key) == _reference(con)
     assert len(built) == len(COMMUNES) * 12
+
+
+def test_codes_with_leading_zeros_read_back_from_the_series_key(con):
+    """The view reads the commune's code and its province off the stored key: zero-padded as ref.units holds them."""
+    con.execute("INSERT INTO ref.units VALUES ('00004', 'commune', '001', '01'), ('001', 'district', '001', '01'), "
+                "('01', 'province', NULL, '01')")
+    con.execute("INSERT INTO raw.platform_daily VALUES ('a', DATE '2022-03-01', '00004', '5-11', 4, 7), "
+                "('a', DATE '2022-03-02', '08716', '12-17', 3, 2)")
+    built = _build(con)
+    assert sorted(built, key=_key) == _reference(con)
+    assert (dt.date(2022, 3, 1), "00004", "commune", "001", "01", "5-11", 4, 7, 7, None, None) in built
+    assert (dt.date(2022, 3, 2), "00004", "commune", "001", "01", "5-11", 4, 0, 7, None, None) in built
+    assert (dt.date(2022, 3, 2), "08716", "commune", "243", "26", "12-17", 3, 2, 2, None, None) in built
+    assert len(built) == 2 * (len(COMMUNES) + 1) * 12

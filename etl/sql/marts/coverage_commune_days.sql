@@ -22,7 +22,9 @@ communes AS (
     FROM ref.units
     WHERE unit_level = 'commune'
 ),
--- o orders a day's rows of a series: the carried row first, then the doses (and the first day's zero row) by count
+-- o orders a day's rows of a series: the carried row first, then the doses (and the first day's zero row) by count;
+-- the window sorts a series' rows by one integer: day of the month × 8 + o × 4 + the count's sign + 1 (a series has
+-- one dose row a day, so the sign orders it against the first day's zero row as the count itself would)
 events AS (
     SELECT p.vaccination_date AS d, c.ck * 16 + k.k * 4 + (p.dose - 1) AS series, 1 AS o, p.doses_given AS n,
            p.doses_given AS v
@@ -41,7 +43,8 @@ runs AS (
     SELECT d, series, n, sum(v) OVER w AS pv,
            coalesce(lead(d) OVER w, getvariable('chunk_to')::DATE + 1) - d AS span
     FROM events
-    WINDOW w AS (PARTITION BY series ORDER BY d, o, n ROWS UNBOUNDED PRECEDING)
+    WINDOW w AS (PARTITION BY series ORDER BY (d - getvariable('chunk_from')::DATE) * 8 + o * 4 + sign(n)::INTEGER + 1
+                 ROWS UNBOUNDED PRECEDING)
 ),
 -- a row followed by one the next day stands for itself (span 1); a row before a gap is spread over it; a row followed
 -- by another the same day (span 0) gives way to it

@@ -403,30 +403,38 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
         where = _where(raw, name).replace("'", "''")
         blank_ok = kind == C.INT or not column.required
         if kind == C.INT:
-            expr = _int_sql(f"_raw.{name}")
+            trimmed = f"NULLIF(trim(_raw.{name}), '')"  # a count is trimmed cell by cell (cheap beside its parse)
+            expr = _int_sql(trimmed)
             selects.append(f"{expr} AS {out}")
             error_sql.append(
-                f"SELECT _row, '{where}' AS col, '\"' || _raw.{name} || '\" không phải là số nguyên' AS msg "
-                f"FROM _raw WHERE _raw.{name} IS NOT NULL AND {expr} IS NULL"
+                f"SELECT _row, '{where}' AS col, '\"' || {trimmed} || '\" không phải là số nguyên' AS msg "
+                f"FROM _raw WHERE {trimmed} IS NOT NULL AND {expr} IS NULL"
             )
-            bad_sql.append(f"(_raw.{name} IS NOT NULL AND {expr} IS NULL)")
+            bad_sql.append(f"({trimmed} IS NOT NULL AND {expr} IS NULL)")
             continue
         parser = Parser(column, registry, meta.get("district_code"), anchor=(column is source.anchor))
+        # a cell of spaces only is blank: no value, an error where the column is required
+        blank = (None, None if blank_ok else "ô trống")
         if kind == C.COMMUNE and hint is not None:
             # Parsed once per distinct (commune, district) pair: the district chooses between namesakes.
             district_parser = Parser(hint, registry, None, anchor=False)
             hint_where = _where(raw, hint.name)
+            pairs = distinct[name]
+            trim = _trimmed(con, [v for v, _ in pairs] + [d for _, d in pairs])
             mapped = []
-            for value, district in distinct[name]:
+            for value, district in pairs:
                 try:
-                    code = district_parser(district) if district is not None else None
+                    code = district_parser(trim[district]) if trim.get(district) is not None else None
                 except (ValueError, UnknownUnit) as exc:
                     mapped.append((value, district, None, str(exc), hint_where))
                     continue
-                mapped.append((value, district, *_try(parser, value, code), where))
+                cell = trim[value]
+                mapped.append((value, district, *(blank if cell is None else _try(parser, cell, code)), where))
             on = f"_map{n}.raw = _raw.{name} AND _map{n}.raw_d IS NOT DISTINCT FROM _raw.{hint.name}"
         else:
-            mapped = [(value, None, *_try(parser, value, None), where) for value in distinct[name]]
+            trim = _trimmed(con, distinct[name])
+            mapped = [(value, None, *(blank if trim[value] is None else _try(parser, trim[value], None)), where)
+                      for value in distinct[name]]
             on = f"_map{n}.raw = _raw.{name}"
         frame = pd.DataFrame(mapped, columns=["raw", "raw_d", "val", "err", "col"], dtype="object")
         con.register("_map_df", frame)
@@ -485,6 +493,14 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: C.Source, regi
 # the same column, district, anchor role and run day.
 _TYPED: weakref.WeakKeyDictionary[UnitRegistry, dict[tuple, tuple[str | None, str | None]]] = weakref.WeakKeyDictionary()
 _TYPED_LOCK = threading.Lock()  # files load in two threads (etl.pipeline)
+
+
+def _trimmed(con: duckdb.DuckDBPyConnection, values: list) -> dict:
+    """Each distinct cell as etl.readers used to hand it over: trimmed by DuckDB, None when nothing is left."""
+    texts = sorted({v for v in values if v is not None})
+    if not texts:
+        return {}
+    return dict(con.execute("SELECT r, NULLIF(trim(r), '') FROM unnest(?::VARCHAR[]) AS t(r)", [texts]).fetchall())
 
 
 def _distinct_values(con: duckdb.DuckDBPyConnection, columns: list[C.Column], hint: C.Column | None

@@ -310,9 +310,8 @@ def read_csv(path: Path, source: Source, con: duckdb.DuckDBPyConnection) -> RawT
     if encoding != "utf-8":
         names = [fix_text(n) for n in names]
     found = _match_headers(source, names, None, 1)
-    select = ", ".join(
-        f'NULLIF(trim("{raw_names[pos]}"), \'\') AS {name}' for name, (pos, _) in found.items()
-    )
+    # the cells as written: etl.convert trims each distinct value once, not every cell of a national export
+    select = ", ".join(f'"{raw_names[pos]}" AS {name}' for name, (pos, _) in found.items())
     relation_sql = (
         f"SELECT {select} FROM "
         f"read_csv('{spath}', all_varchar=true, header=true, encoding='{encoding}', "

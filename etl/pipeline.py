@@ -324,9 +324,11 @@ class _Run:
         return True
 
     def load_tabular(self, records: list[dict], registry) -> None:
-        """Every tabular file into raw.*, LOAD_WORKERS at a time: each worker thread loads through a cursor of its own
-        (its temporary tables apart), so one file's Python and single-threaded steps overlap another's queries; the
-        outcomes are taken in the files' order (progress, refusals, the manifest: as if loaded one by one)."""
+        """Every tabular file into raw.*, in worker threads, each loading through a cursor of its own (its temporary
+        tables apart): LOAD_WORKERS for the CSV files, whose queries use DuckDB's threads, and one more for the
+        workbooks, read in Python, from the start (a national inbox's ~1,400 report workbooks are read while the
+        exports load, not after them). The outcomes are taken in the files' order (progress, refusals, the manifest:
+        as if loaded one by one)."""
         local = threading.local()
         cursors: list[duckdb.DuckDBPyConnection] = []
         guard = threading.Lock()
@@ -338,14 +340,16 @@ class _Run:
                     cursors.append(local.cursor)
             return local.cursor
 
-        pool = ThreadPoolExecutor(max_workers=LOAD_WORKERS, thread_name_prefix="etl-load")
+        queries = ThreadPoolExecutor(max_workers=LOAD_WORKERS, thread_name_prefix="etl-load")
+        workbooks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-load-xlsx")
         try:
-            pending = [pool.submit(_load_in_worker, cursor, self.settings.data_dir, record, registry)
-                       for record in records]
+            pending = [(workbooks if record["archived_path"].lower().endswith(".xlsx") else queries).submit(
+                _load_in_worker, cursor, self.settings.data_dir, record, registry) for record in records]
             for n, (record, future) in enumerate(zip(records, pending), start=1):
                 self.took_or_refused(record, future.result(), f"({n}/{len(records)}) ")
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            for pool in (queries, workbooks):
+                pool.shutdown(wait=True, cancel_futures=True)
             for cur in cursors:
                 cur.close()
 
@@ -444,8 +448,8 @@ class _Run:
             self.progress(f"xóa {len(removed)} bản dữ liệu cũ: {', '.join(removed)}")
 
 
-# Files loading at once: two cores, and a file's load is partly Python and single-threaded steps (a workbook's cells,
-# small statements), while a large CSV's queries use both cores: two workers keep both busy.
+# CSV files loading at once: two cores, and a file's load is partly Python and single-threaded steps (small
+# statements, its distinct values typed), while a large CSV's queries use both cores: two workers keep both busy.
 LOAD_WORKERS = 2
 
 

@@ -444,7 +444,10 @@ def stage_report(marks: list[tuple[float, float, str]], end: tuple[float, float]
     out.append("    " + "; ".join(f"{name} {b[1] - a[1]:.1f} / {b[2] - a[2]:.0f}"
                                   for (name, *_), a, b in zip(stages, bounds, bounds[1:])))
     if sources:
-        out.append("  Nạp theo nguồn (thực / CPU, giây; số tệp): " + "; ".join(
+        # the ETL loads files in worker threads and reports them in order: a file's time here is the time from the
+        # outcome before it to its own, so a source loaded beside another (the workbooks) shows little
+        out.append("  Nạp theo nguồn (thực / CPU, giây, từ kết quả của tệp trước đến kết quả của tệp; các tệp nạp "
+                   "song song nên nguồn nạp cạnh nguồn khác, như biểu mẫu Excel, hiện ít; số tệp): " + "; ".join(
             f"{name} {w:.1f} / {c:.0f} ({n})" for name, (w, c, n) in sorted(sources.items(), key=lambda kv: -kv[1][0])))
     slow = sorted((m for m in models if m[0] >= 1.0), reverse=True)
     if slow:

@@ -15,17 +15,33 @@ commune AS (
     WHERE u.unit_level = 'commune'
     WINDOW w AS (PARTITION BY u.unit_code ORDER BY t.report_date ROWS UNBOUNDED PRECEDING)
 ),
--- Every commune has a row every day, so a district's running totals are the sums of its communes' (no second window
--- over the districts), and the province sums the ≈ 700 districts of a national build instead of its ≈ 10,600 communes.
+-- A district's rows are summed from the reports themselves (staging.cases), not from the communes' dense rows: these
+-- are then read once (into the result) instead of being kept for a second reading. Every commune has a row every day,
+-- so a district's running totals are the running sums of its daily sums, and the province sums the ≈ 700 districts of
+-- a national build instead of its ≈ 10,600 communes.
 district AS (
-    SELECT report_date, district_code AS unit_code, district_code, province_code,
-           sum(new_f0) AS new_f0, sum(new_f0_from_f1) AS new_f0_from_f1, sum(active_home) AS active_home,
-           sum(active_facility) AS active_facility, sum(recovered) AS recovered, sum(new_severe) AS new_severe,
-           sum(deaths) AS deaths, sum(active_with_antiviral) AS active_with_antiviral,
-           sum(active_monitored) AS active_monitored, sum(communes_reporting) AS communes_reporting,
-           sum(communes_expected) AS communes_expected, sum(cumulative_f0) AS cumulative_f0,
-           sum(cumulative_deaths) AS cumulative_deaths
-    FROM commune GROUP BY ALL
+    SELECT t.report_date, x.district_code AS unit_code, x.district_code, x.province_code,
+           coalesce(s.new_f0, 0) AS new_f0, coalesce(s.new_f0_from_f1, 0) AS new_f0_from_f1,
+           coalesce(s.active_home, 0) AS active_home, coalesce(s.active_facility, 0) AS active_facility,
+           coalesce(s.recovered, 0) AS recovered, coalesce(s.new_severe, 0) AS new_severe, coalesce(s.deaths, 0) AS deaths,
+           coalesce(s.active_with_antiviral, 0) AS active_with_antiviral,
+           coalesce(s.active_monitored, 0) AS active_monitored, coalesce(s.communes_reporting, 0) AS communes_reporting,
+           x.communes_expected,
+           sum(coalesce(s.new_f0, 0)) OVER w AS cumulative_f0, sum(coalesce(s.deaths, 0)) OVER w AS cumulative_deaths
+    FROM (SELECT district_code, province_code, count(*) AS communes_expected FROM ref.units
+          WHERE unit_level = 'commune' GROUP BY ALL) x
+    CROSS JOIN dates t
+    LEFT JOIN (
+        SELECT c.report_date, u.district_code,
+               sum(coalesce(c.new_f0, 0)) AS new_f0, sum(coalesce(c.new_f0_from_f1, 0)) AS new_f0_from_f1,
+               sum(coalesce(c.active_home, 0)) AS active_home, sum(coalesce(c.active_facility, 0)) AS active_facility,
+               sum(coalesce(c.recovered, 0)) AS recovered, sum(coalesce(c.new_severe, 0)) AS new_severe,
+               sum(coalesce(c.deaths, 0)) AS deaths, sum(coalesce(c.active_with_antiviral, 0)) AS active_with_antiviral,
+               sum(coalesce(c.active_monitored, 0)) AS active_monitored, count(*) AS communes_reporting
+        FROM staging.cases c JOIN ref.units u ON u.unit_code = c.commune_code AND u.unit_level = 'commune'
+        GROUP BY ALL
+    ) s ON s.district_code = x.district_code AND s.report_date = t.report_date
+    WINDOW w AS (PARTITION BY x.district_code ORDER BY t.report_date ROWS UNBOUNDED PRECEDING)
 ),
 province AS (
     SELECT report_date, province_code, NULL::VARCHAR, province_code,

@@ -28,7 +28,7 @@ import pandas as pd
 from app import formatting as F
 from app import queries as q
 from app.memo import cached
-from app.state_ledger import LEDGER_STATUS
+from app.state_ledger import LEDGER_STATUS, ledger_write_allowed
 
 KINDS = {"report_vs_platform": "Báo cáo lệch nền tảng", "two_sources": "Hai nguồn lệch nhau",
          "population": "Dân số lệch tệp dân số", "coverage_over_100": "Bao phủ trên 100%"}
@@ -117,6 +117,42 @@ def _row(key: tuple, unit_name: str, district_code: object, ref_date: object, de
             **{c: (entry or {}).get(c) for c in ENTRY_COLUMNS}}
 
 
+PICK_LIMIT = 300  # beyond this many items a writer may update, the form asks for the district first
+
+
+def writable(merged: pd.DataFrame, account) -> pd.DataFrame:
+    """The items `account` may update (app.state_ledger.ledger_write_allowed, asked once per district: a national
+    ledger has ~90.000 items, asked row by row it cost ~0,4 s a page run)."""
+    codes = merged["district_code"]
+    allowed = {code for code in codes.dropna().unique() if ledger_write_allowed(account, code)}
+    keep = codes.isin(allowed)
+    if ledger_write_allowed(account, None):
+        keep |= codes.isna()
+    return merged[keep]
+
+
+PROVINCE_LEVEL = ""  # pick_districts()'s entry for the items of the province itself (no district)
+
+
+def pick_districts(items: pd.DataFrame) -> list[str] | None:
+    """The districts to pick first when `items` (writable()) are too many for one list, in code order, PROVINCE_LEVEL
+    first when the province itself has items; None when one list will do."""
+    if len(items) <= PICK_LIMIT:
+        return None
+    codes = items["district_code"]
+    return ([PROVINCE_LEVEL] if codes.isna().any() else []) + sorted(codes.dropna().unique())
+
+
+def choices(items: pd.DataFrame, district: str | None = None) -> dict:
+    """{key: row} of the items to list (those of `district` when given, PROVINCE_LEVEL: the province's own), rows as
+    named tuples (label())."""
+    if district == PROVINCE_LEVEL:
+        items = items[items["district_code"].isna()]
+    elif district is not None:
+        items = items[items["district_code"] == district]
+    return {r.key: r for r in items.itertuples()}
+
+
 def open_count(merged: pd.DataFrame) -> int:
     """Items open (no entry yet, new, in progress, or reopened)."""
     return int(merged["is_open"].sum())
@@ -130,7 +166,7 @@ def with_detail(current: pd.DataFrame) -> pd.DataFrame:
 def label(row) -> str:
     """One item in a list to pick from: kind — unit — cohort, dose — state."""
     parts = [row.kind_text, row.unit_name]
-    if row.cohort:
+    if not F.missing(row.cohort) and row.cohort:
         parts.append(F.cohort(row.cohort) + ("" if F.missing(row.dose) else f" {F.dose_label(int(row.dose))}"))
     return " — ".join(parts) + f" ({row.state_text})"
 

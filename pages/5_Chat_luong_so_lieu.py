@@ -29,7 +29,15 @@ def rec_communes(rec_cols: dict) -> None:
 
 # A fragment: picking an item reruns only its form and history; writing it reruns the page.
 @st.fragment
-def update_item(items: dict, store) -> None:
+def update_item(writable, store) -> None:
+    districts = LV.pick_districts(writable)
+    district = None
+    if districts:  # a long ledger (a whole country's): its district first, then its items
+        found = q.districts(f.snapshot, f.scope)
+        names = dict(zip(found["district_code"], found["district_name"])) | {LV.PROVINCE_LEVEL: f.province}
+        district = st.selectbox("Huyện của mục cần cập nhật", districts, key="ledger_district",
+                                format_func=lambda c: names.get(c, c))
+    items = LV.choices(writable, district)
     picked = st.selectbox("Cập nhật một mục", list(items), key="ledger_item",
                           format_func=lambda k: LV.label(items[k]))
     row = items[picked]
@@ -136,12 +144,12 @@ else:
                      "updated_at": W.Col("Cập nhật lúc", "datetime", screen=False)},
             key="ledger", file_name=f"so_theo_doi_chenh_lech_{f.as_of:%Y%m%d}", row_key=("key",),
             note=f"Sổ theo dõi chênh lệch, số liệu đến ngày {F.date(f.as_of)}")
-    items = {r.key: r for r in ledger.itertuples() if ledger_write_allowed(f.account, r.district_code)}
-    if not items:
+    writable = LV.writable(ledger, f.account)
+    if writable.empty:
         st.caption("Sở Y tế / CDC và huyện có chênh lệch được cập nhật sổ này (mỗi huyện các mục của huyện mình); "
                    "tài khoản này chỉ xem.")
     else:
-        update_item(items, store)
+        update_item(writable, store)
 
 st.subheader("Báo cáo gửi tỉnh")
 subs = q.report_submissions(f.snapshot, f.scope, f.as_of)

@@ -250,3 +250,40 @@ def test_huyen_cua_toi_counts_the_districts_own_open_items_and_an_explained_one_
                             status="explained", reason="Khác", note="Đã giải trình", owner="TTYT", login="syt.cdc",
                             address="127.0.0.1")
     assert count(texts(open_page(page, role="district", login="huyen.vinhyen", district=VINH_YEN))) == before - 1
+
+
+def test_a_long_ledger_asks_for_the_district_first_and_lists_only_its_items(app, monkeypatch):
+    """A whole country's ledger (~90.000 items) cannot be one list: beyond LV.PICK_LIMIT items the form asks for the
+    district (the province's own items under the province's name), then lists that district's. Here the limit is
+    lowered to 5 for the 13 items of the health account: the province (1 item: two_sources), Vĩnh Yên (243: 3 report
+    rows, its two_sources, Tích Sơn's and Liên Bảo's 6 population rows and Tích Sơn's coverage row = 11), Tam Đảo
+    (248: 1)."""
+    monkeypatch.setattr(LV, "PICK_LIMIT", 5)
+    at = open_page(QUALITY, role="health", login="syt.cdc")
+    picker = at.selectbox(key="ledger_district")
+    assert picker.options == ["Tỉnh Vĩnh Phúc", "Thành phố Vĩnh Yên", "Huyện Tam Đảo"]
+    assert len(at.selectbox(key="ledger_item").options) == 1  # the province's own item, listed first
+    picker.set_value(VINH_YEN).run()
+    offered = at.selectbox(key="ledger_item").options
+    assert len(offered) == 11 and not any("Huyện Tam Đảo" in o for o in offered)
+    at.selectbox(key="ledger_district").set_value(TAM_DAO).run()
+    assert at.selectbox(key="ledger_item").options == [
+        LV.label(r) for r in LV.combine(*_current(app, (TAM_DAO,))).itertuples() if r.unit_code == TAM_DAO]
+    write_through_the_form(at, TAM_DAO_SOURCES, "in_progress", "Khác", "Cơ sở báo cáo gộp", "Anh Nam")
+    assert [(e["unit_code"], e["updated_by"]) for e in store(app).ledger_entries()] == [(TAM_DAO, "syt.cdc")]
+
+
+def test_writable_asks_the_ledger_rule_once_per_district():
+    from app.state import Account
+
+    merged = pd.DataFrame({"key": ["a", "b", "c", "d"], "district_code": ["243", "248", None, "243"]})
+
+    def account(role, district=None):
+        return Account(login="x", full_name="x", role=role, district_code=district, disabled=False,
+                       must_change_password=False)
+
+    assert list(LV.writable(merged, account("health"))["key"]) == ["a", "b", "c", "d"]
+    assert list(LV.writable(merged, account("district", "243"))["key"]) == ["a", "d"]
+    assert LV.writable(merged, account("committee")).empty
+    assert LV.pick_districts(merged) is None  # 4 items: one list
+    assert list(LV.choices(merged, LV.PROVINCE_LEVEL)) == ["c"] and list(LV.choices(merged, "243")) == ["a", "d"]

@@ -176,7 +176,10 @@ def _key(record: dict) -> tuple:
 
 
 class _Run:
-    """One run, one method per stage: extract, load, models, checks, publish, finish."""
+    """One run, one method per stage: extract, load, models, checks, publish, finish. etl/copies.py rebuilds a kept
+    snapshot from its own files through a subclass: where it builds (building_folder, clean_building), which archived
+    files it loads (archived_records), how a refused file is recorded (refuse), what the snapshot records of itself
+    (write_meta) and where it goes (place)."""
 
     def __init__(self, settings: Settings, progress: Progress, result: RunResult, run_id: str, rebuild: bool):
         self.settings, self.progress, self.result, self.run_id, self.rebuild = settings, progress, result, run_id, rebuild
@@ -189,7 +192,7 @@ class _Run:
         self.target: Path | None = None
 
     def go(self) -> None:
-        S.clean_building(self.settings)
+        self.clean_building()
         if not self.extract():
             return
         try:
@@ -201,6 +204,19 @@ class _Run:
         finally:
             self.close()
         self.finish()
+
+    def building_folder(self) -> Path:
+        return S.building_dir(self.settings)
+
+    def clean_building(self) -> None:
+        S.clean_building(self.settings)
+
+    def archived_records(self) -> list[dict]:
+        """The archived files this build loads, in order of arrival."""
+        # A rebuild judges the whole archive again with the current code, excluded files included.
+        statuses = (ARCHIVED, PUBLISHED, EXCLUDED) if self.rebuild else (ARCHIVED, PUBLISHED)
+        return sorted((r for r in self.manifest.files().values() if r.get("source") and r.get("status") in statuses),
+                      key=lambda r: r["seq"])
 
     def close(self) -> None:
         if self.con is not None:
@@ -294,21 +310,18 @@ class _Run:
     def load(self) -> bool:
         """Type every archived file into raw.* of a new database; returns whether there is a snapshot to build."""
         self.progress.start("load")
-        S.building_dir(self.settings).mkdir(parents=True, exist_ok=True)
-        self.building = S.building_dir(self.settings) / S.new_snapshot_name()
+        self.building_folder().mkdir(parents=True, exist_ok=True)
+        self.building = self.building_folder() / S.new_snapshot_name()
         self.con = duckdb.connect(str(self.building), config={
             # Bounded so a national build fits the machine; DuckDB spills the rest beside the file being built. The
             # process holds more than DuckDB's buffers (Python, pandas, DuckDB's own allocations outside the limit):
             # with 4GB a national build peaked at 4.2 GiB resident, over its 4 GB budget.
             "memory_limit": os.environ.get("ETL_MEMORY_LIMIT", "3GB"),
-            "temp_directory": str(S.building_dir(self.settings) / "spill"),
+            "temp_directory": str(self.building_folder() / "spill"),
         })
         create_raw_tables(self.con)
         registry = load_reference(self.con, self.settings.province_code, self.progress)
-        # A rebuild judges the whole archive again with the current code, excluded files included.
-        statuses = (ARCHIVED, PUBLISHED, EXCLUDED) if self.rebuild else (ARCHIVED, PUBLISHED)
-        records = sorted((r for r in self.manifest.files().values() if r.get("source") and r.get("status") in statuses),
-                         key=lambda r: r["seq"])
+        records = self.archived_records()
         self.fresh = {_key(r) for r in records if r["status"] != PUBLISHED}
         tabular = [r for r in records if r["source"] not in (C.TARGETS_SOURCE, C.BOUNDARIES_SOURCE)]
         self.load_tabular(tabular, registry)
@@ -425,14 +438,21 @@ class _Run:
 
     def publish(self) -> None:
         self.progress.start("publish")
-        _write_run_meta(self.con, self.settings, self.run_id, self.progress, self.result)
+        self.write_meta()
         self.con.execute("CHECKPOINT")
         self.close()
-        self.target = S.publish(self.settings, self.building)
+        self.target = self.place(self.building)
         self.result.snapshot = self.target.name
         self.result.status = "published_with_rejections" if self.result.rejected else "published"
         self.result.exit_code = EXIT_REJECTED if self.result.rejected else EXIT_OK
         self.progress(f"công bố {self.target.name}")
+
+    def write_meta(self) -> None:
+        _write_run_meta(self.con, self.settings, self.run_id, self.progress, self.result)
+
+    def place(self, built: Path) -> Path:
+        """The finished, closed database moved where it serves (the snapshots, CURRENT pointed at it)."""
+        return S.publish(self.settings, built)
 
     def finish(self) -> None:
         self.progress.start("finish")

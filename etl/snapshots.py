@@ -136,6 +136,25 @@ def prune(settings: Settings) -> list[str]:
         if path.name not in keep:
             path.unlink(missing_ok=True)
             removed.append(path.name)
+    return removed + [f"copies/{name}" for name in prune_copies(settings)]
+
+
+def prune_copies(settings: Settings) -> list[str]:
+    """Delete the rebuilt copies (etl/copies.py, warehouse/copies/<stem>.<version>.duckdb, with their status and log)
+    whose source snapshot is gone or that another model version built; the names removed. A copy being built (in
+    copies/building) is never touched."""
+    from etl.version import MODEL_VERSION
+
+    folder = settings.warehouse / "copies"
+    if not folder.exists():
+        return []
+    removed = []
+    for path in sorted(folder.glob("*.duckdb")):
+        stem, _, version = path.stem.rpartition(".")
+        if version != MODEL_VERSION or not (snapshots_dir(settings) / f"{stem}.duckdb").exists():
+            for gone in (path, path.with_suffix(".json"), path.with_suffix(".log")):
+                gone.unlink(missing_ok=True)
+            removed.append(path.name)
     return removed
 
 

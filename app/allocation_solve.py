@@ -19,6 +19,7 @@ import time
 import highspy
 import numpy as np
 
+from app.allocation_bounds import cuts
 from app.allocation_model import (EVALUATE_STAGES, INF, STAGE_TOL_ABS, STAGE_TOL_REL, STAGES, Built, Solved,
                                   StageReport, model_highs)
 
@@ -154,6 +155,7 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         return _evaluate_stages(b, names)
     s, target, h = _Stages(b), float(opt.mip_rel_gap), b.h
     relaxed, bounds_lp = model_highs(b, integer=False), model_highs(b, integer=False)
+    _add_rows([relaxed, bounds_lp, h], cuts(b))  # valid for whole vials: the bounds rise, the guide rounds better
     first = None
     for name in [n for n in names if n != "shipments"] or names:  # the guide: the lexicographic LP relaxation
         s.aim([relaxed], name)
@@ -196,6 +198,17 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         s.keep([h, bounds_lp], name, value)  # the next stages keep this stage at its value
     h.changeColsBounds(s.n, s.all, *full)
     return Solved("optimal", best, _activities(b, best), _final_gaps(s, names, best, reports, bounds))
+
+
+def _add_rows(hs: list, rows: list) -> None:
+    if not rows:
+        return
+    starts = np.cumsum([0] + [len(terms) for _, _, terms in rows[:-1]]).astype(np.int32)
+    index = np.array([c for _, _, terms in rows for c, _ in terms], dtype=np.int32)
+    value = np.array([v for _, _, terms in rows for _, v in terms], dtype=np.float64)
+    lo, hi = np.array([r[0] for r in rows], dtype=np.float64), np.array([r[1] for r in rows], dtype=np.float64)
+    for h in hs:
+        h.addRows(len(rows), lo, hi, len(index), starts, index, value)
 
 
 def _activities(b: Built, col: np.ndarray) -> np.ndarray:

@@ -1,11 +1,13 @@
 """The briefing pack: one PDF of what a briefing (giao ban) shows, for the province, one district or a member's
 districts, drawn from one snapshot on one as-of date, in the order a briefing runs: the headline, what needs
-attention, the maps, the deadline gauges, F0, facility load, stock (app.briefing_sections, app.briefing_detail). Every
-page is stamped with the province, the scope, the as-of date, the snapshot and the generation time, and numbered.
+attention, the maps, the deadline gauges, F0, facility load, stock (app.briefing_sections, app.briefing_detail), and
+what changed since the last briefing (app.briefing_changes: app.changes against a baseline, `since=`). Every page is
+stamped with the province, the scope, the as-of date, the snapshot and the generation time, and numbered.
 
-`build_pack(snapshot, scope, as_of)` is the one way to make it, a pure function of its arguments (and the generation
-time it prints): the command line below calls it, and so can a page or a queue's worker; a pack is the same bytes for
-the same snapshot, scope, as-of date and generation time. The scope is always the requester's (app.signin.scope_of).
+`build_pack(snapshot, scope, as_of, since=baseline)` is the one way to make it, a pure function of its arguments (and
+the generation time it prints): the command line below calls it, and so can a page or a queue's worker; a pack is the
+same bytes for the same snapshot, scope, as-of date, baseline and generation time. The scope is always the
+requester's (app.signin.scope_of).
 
     python -m app.briefing --login L [--district MÃ] [--as-of dd/mm/yyyy] --out tep.pdf [--data-dir THƯ_MỤC]
 """
@@ -19,8 +21,10 @@ import os
 import sys
 from pathlib import Path
 
+from app import briefing_changes as BC
 from app import briefing_detail as D
 from app import briefing_sections as S
+from app import changes as C
 from app import formatting as F
 from app import queries as q
 from app.briefing_template import compile_pdf
@@ -46,12 +50,14 @@ def pack_of(snapshot: str, scope: q.Scope, as_of: dt.date) -> S.Pack:
                   whole=len(scope) == len(q.all_districts(snapshot)))
 
 
-def document(p: S.Pack, generated_at: dt.datetime, requested_by: str | None = None) -> dict:
-    """The pack as data for app.briefing_template: the stamp, then the blocks of every part in briefing order."""
+def document(p: S.Pack, generated_at: dt.datetime, requested_by: str | None = None,
+             since: C.Baseline | None = None) -> dict:
+    """The pack as data for app.briefing_template: the stamp, then the blocks of every part in briefing order; the
+    last part compares with `since` (app.changes.last_briefing; None: no earlier briefing to compare with)."""
     province = p.meta["province_name"]
     organisation = f"Ban Chỉ đạo phòng, chống dịch COVID-19 {province}"
     blocks = (S.headline(p) + S.attention(p) + D.map_part(p) + D.deadline_part(p) + D.cases_part(p)
-              + D.facilities_part(p) + D.stock_part(p))
+              + D.facilities_part(p) + D.stock_part(p) + BC.since_part(p, since))
     return {"title": TITLE, "organisation": organisation, "organisation_upper": organisation.upper(),
             "author": organisation, "province": province, "scope": p.where, "as_of": F.date(p.as_of),
             "snapshot": str(p.meta["run_id"]),
@@ -60,18 +66,20 @@ def document(p: S.Pack, generated_at: dt.datetime, requested_by: str | None = No
 
 
 def build_pack(snapshot: str, scope: q.Scope, as_of: dt.date, *, generated_at: dt.datetime | None = None,
-               requested_by: str | None = None) -> bytes:
-    """The PDF of the pack of `scope` (district codes: the requester's, never wider) on `as_of` from `snapshot`."""
+               requested_by: str | None = None, since: C.Baseline | None = None) -> bytes:
+    """The PDF of the pack of `scope` (district codes: the requester's, never wider) on `as_of` from `snapshot`;
+    `since`: the briefing its last part compares with (app.changes.last_briefing), None when there is none."""
     p = pack_of(snapshot, scope, as_of)
     generated_at = generated_at or dt.datetime.now()
-    return compile_pdf(document(p, generated_at, requested_by), generated_at)
+    return compile_pdf(document(p, generated_at, requested_by, since), generated_at)
 
 
 # --- the command line -------------------------------------------------------------------------------------------
 
 DESCRIPTION = """\
 Tạo báo cáo giao ban (tệp PDF) từ bản dữ liệu đang dùng: tình hình chung, việc cần xử lý, bản đồ, tiến độ chỉ tiêu,
-ca bệnh F0, cơ sở điều trị, vắc xin tồn kho; mỗi trang ghi tỉnh, phạm vi, ngày số liệu, mã bản dữ liệu, thời điểm tạo
+ca bệnh F0, cơ sở điều trị, vắc xin tồn kho, thay đổi từ buổi giao ban trước (buổi giao ban gần nhất có số liệu đến
+ngày đó hoặc trước đó); mỗi trang ghi tỉnh, phạm vi, ngày số liệu, mã bản dữ liệu, thời điểm tạo
 và số trang. Phạm vi là phạm vi của tài khoản: tài khoản huyện chỉ có huyện mình, ủy viên các huyện được phân công.
 Mỗi lần tạo được ghi vào nhật ký (sự kiện briefing_pack_generated).
 
@@ -160,7 +168,8 @@ def run(args) -> int:
     as_of = parse_date(args.as_of) if args.as_of else last
     if not first <= as_of <= last:
         raise Refused(f"ngày {F.date(as_of)} nằm ngoài số liệu của bản dữ liệu ({F.date(first)} đến {F.date(last)})")
-    pdf = build_pack(snapshot, scope, as_of, requested_by=account.login)
+    since = C.last_briefing(settings, str(meta["province_code"]), as_of=as_of, later=snapshot)
+    pdf = build_pack(snapshot, scope, as_of, requested_by=account.login, since=since)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.dang-ghi")

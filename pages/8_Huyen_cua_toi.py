@@ -2,13 +2,16 @@
 health department and the administrators pick one district of the province at a time), the exceptions first — coverage
 targets missed or at risk with the people still needed, the pace required and achieved and the district secretary who
 answers for them, F0 rising, F0 left without medicine or monitoring and growing, facilities over their bed quota,
-reports late or missing — then a few of the district's figures beside the province's.
+reports late or missing — then a few of the district's figures beside the province's, then what changed since the
+province's last briefing (app.changes_view: target statuses, coverage, F0, exceptions new and resolved, figures of days
+already briefed that a resent report changed).
 
 Every exception comes from the scoped query the overview and the other pages draw from, called with the one district as
 scope (one definition, no copy); the province's figures are its aggregates only (coverage summed over every district,
 the province's row of the F0 table), never another district's row."""
 import streamlit as st
 
+from app import changes_view as CV
 from app import formatting as F
 from app import ledger_view as LV
 from app import signin
@@ -227,6 +230,7 @@ def exceptions(code: str) -> None:
     reports(code)
 
 
+since = CV.default_baseline(f)  # the province's last briefing with data up to the date shown: one for every district
 for code in shown:
     st.subheader(F.md(names[code]))
     st.markdown("##### Việc cần xử lý")
@@ -234,6 +238,7 @@ for code in shown:
     W.section(("my_district_exceptions", f.snapshot, code, f.as_of), lambda code=code: exceptions(code))
     ledger(code)  # the ledger changes without a new snapshot: drawn on every run
     W.section(("my_district_compared", f.snapshot, code, f.as_of), lambda code=code: compared(code, *rows_of(code)))
+    CV.show_since(f, (code,), since, key=f"since_{code}")  # its revisions' table has an Excel button: every run
     st.divider()
 
 st.page_link(PAGE["Tiến độ thực hiện chỉ tiêu"], label="→ Tiến độ từng chỉ tiêu theo huyện, theo xã")

@@ -21,6 +21,7 @@ from app import (
     signin,
     widgets,
 )
+from app import briefing_view as BV
 from app import figures
 from app import formatting as F
 from app import queries as q
@@ -106,13 +107,19 @@ def frame(title: str) -> Frame:
     account = signin.require(settings, served=snapshot is not None)
     if snapshot is None:
         _no_snapshot(settings, lost)
-    if q.snapshot_version(snapshot) != MODEL_VERSION:
+    # a briefing viewed (pages/11_Giao_ban.py): its snapshot or rebuilt copy, once ready (app.briefing_view)
+    viewed = BV.viewing(settings)
+    if viewed is not None and viewed.snapshot is not None:
+        snapshot, lost = viewed.snapshot, None
+    elif q.snapshot_version(snapshot) != MODEL_VERSION:
         # first, so that it shows even if a query of this version fails on the older snapshot
         with st.sidebar:
             _rebuild_progress(str(settings.data_dir))
     scope = signin.scope_of(account, snapshot)
     if not scope:
         signin.account_box(settings, account, "chưa có huyện nào")
+        if viewed is not None:
+            st.button(BV.RETURN_LABEL, key="briefing_view_leave", on_click=BV.leave)
         st.title(title)
         st.info("Trong bản dữ liệu đang dùng, tài khoản này chưa được phân công huyện nào (tệp phân công phụ trách "
                 "địa bàn). Hỏi Văn phòng Ban Chỉ đạo nếu đây là nhầm lẫn.")
@@ -122,11 +129,16 @@ def frame(title: str) -> Frame:
     names = _scope_names(snapshot, scope, meta["province_code"] == NATIONAL)
     signin.account_box(settings, account, names)
     signin.guard(settings, account, snapshot, scope)
-    as_of = _as_of_picker(meta)
+    showing = viewed is not None and viewed.snapshot is not None
+    as_of = BV.as_of(viewed, meta) if showing else _as_of_picker(meta)
+    if showing:
+        st.sidebar.markdown(f"Số liệu đến ngày **{F.date(as_of)}** (của buổi giao ban đang xem)")
     figures.begin_page(title, as_of)
     runs = q.run_log(settings)
     _sidebar_freshness(snapshot, meta, scope, as_of, runs)
-    _header(title, meta, as_of, runs)
+    if viewed is not None:
+        BV.banner(settings, viewed, scope)
+    _header(title, meta, as_of, [] if showing else runs)
     if lost:
         st.warning(f"Tệp bản dữ liệu đang được chỉ định ({F.md(lost)}) không còn trên máy chủ: đang hiển thị bản dữ liệu "
                    f"trước đó, dựng lúc {F.datetime(meta['built_at'])}. Lần chạy nạp số liệu tiếp theo sẽ công bố bản "

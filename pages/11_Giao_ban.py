@@ -8,6 +8,7 @@ import datetime as dt
 import streamlit as st
 
 from app import briefing_queue as Q
+from app import briefing_view as BV
 from app import formatting as F
 from app import signin
 from app import widgets as W
@@ -21,7 +22,11 @@ province = str(f.meta["province_code"])
 st.caption("Mỗi buổi giao ban ghi ngày họp, ngày số liệu và bản dữ liệu đã dùng; bản dữ liệu đó được giữ lại "
            "vĩnh viễn, nên tài liệu PDF của buổi giao ban luôn tạo lại được đúng số liệu đã trình bày.")
 
-if Q.briefing_write_allowed(f.account):
+viewed = BV.viewing(f.settings)
+if viewed is not None:
+    st.caption("Đang xem số liệu của một buổi giao ban: quay lại số liệu hiện hành (nút ở đầu trang) để tạo buổi "
+               "giao ban mới.")
+elif Q.briefing_write_allowed(f.account):
     with st.expander("Tạo buổi giao ban"), st.form("briefing_new", clear_on_submit=True):
         held_on = st.date_input("Ngày họp", value=dt.date.today(), format="DD/MM/YYYY", key="briefing_day")
         label = st.text_input("Tên buổi giao ban", key="briefing_label",
@@ -46,6 +51,10 @@ if not listed:
 picked = st.selectbox("Buổi giao ban", list(listed), format_func=listed.get, key="briefing_pick")
 found = Q.briefing(f.settings, picked)
 st.caption(F.md(Q.about(found, f.snapshot)))
+st.button("Xem bảng điều khiển theo số liệu buổi giao ban này", key="briefing_view_go", on_click=BV.view,
+          args=(found.id,), disabled=viewed is not None and viewed.briefing.id == found.id,
+          help="Mọi trang hiển thị bản dữ liệu và ngày số liệu của buổi giao ban, trong phạm vi của tài khoản này, "
+               "với một dòng thông báo ở đầu trang và nút quay lại số liệu hiện hành.")
 
 options = Q.scopes(f.snapshot, f.scope)
 key = st.selectbox("Phạm vi tài liệu", list(options), format_func=lambda k: options[k][0], key="briefing_scope")

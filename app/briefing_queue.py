@@ -6,9 +6,16 @@ on the briefing's snapshot and as-of date, and exits when the queue is empty. A 
 lock exits at once: the holder takes the new request (it looks again after letting go of the lock).
 
 The PDF is cached on disk by snapshot, scope and as-of date (<data_dir>/briefings/<snapshot>/<yyyymmdd>_<scope>.pdf):
-a request the cache answers is done at once, without a worker. The page polls the request's status while it waits.
+a request the cache answers is done at once, without a worker, and says when the file was made and for whom (the
+audit of its generation). The page polls the request's status while it waits.
 
-    python -m app.briefing_queue [--data-dir THƯ_MỤC]
+The command line also attaches a pack to a briefing the night before (cron): the same request as the page's (the
+briefing's packs, the cache, the queue), for an explicit account, within that account's scope on the briefing's
+snapshot, made in that process under the queue's lock (or waiting for the worker that holds it); refusals audited as
+the pages' are (scope_refused), the generation as the worker's (briefing_pack_generated). Exit codes in CLI_HELP.
+
+    python -m app.briefing_queue [--data-dir THƯ_MỤC]                                 the worker
+    python -m app.briefing_queue --briefing N --login L [--district MÃ] [--data-dir THƯ_MỤC]
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,17 +122,19 @@ def scopes(snapshot: str, scope: tuple[str, ...]) -> dict[str, tuple]:
     return first | more
 
 
-def request(settings: Settings, found: Briefing, key: str, choice: tuple, login: str, address: str | None) -> Pack:
+def request(settings: Settings, found: Briefing, key: str, choice: tuple, login: str, address: str | None,
+            start: bool = True) -> Pack:
     """The pack of `found` for a scope of `scopes()`: the one already made or asked for; else the cache's file (made
     for another briefing on the same snapshot, scope and date), recorded done at once; else a new request, and a
-    worker started."""
+    worker started (unless `start` is False: the command line makes it itself)."""
     name, districts, _ = choice
     store = state_of(settings)
     file = pack_file(found.snapshot, found.as_of, key)
     path = settings.data_dir / file
     known = store.pack(found.id, key)
     if known is not None and known.status in WAITING:
-        start_worker(settings)
+        if start:
+            start_worker(settings)
         return known
     if path.exists():
         if known is not None and known.status == "done":
@@ -133,7 +143,8 @@ def request(settings: Settings, found: Briefing, key: str, choice: tuple, login:
         return store.pack_request(found.id, key, name, districts, file, login, address,
                                   made_at=dt.datetime.fromtimestamp(info.st_mtime), size=info.st_size)
     pack = store.pack_request(found.id, key, name, districts, file, login, address, again=True)
-    start_worker(settings)
+    if start:
+        start_worker(settings)
     return pack
 
 
@@ -152,9 +163,21 @@ def keep_waiting(settings: Settings, pack: Pack) -> None:
         start_worker(settings)
 
 
-def status_text(pack: Pack) -> str:
+def made_for(settings: Settings, pack: Pack) -> str | None:
+    """Who the pack's file was first generated for (the audit of its generation: a pack the cache answered was made
+    for an earlier request, perhaps of another briefing on the same snapshot, scope and date); None if not recorded."""
+    if pack.status != "done":
+        return None
+    made = [e for e in state_of(settings).audit_log(event="briefing_pack_generated")
+            if (e["detail"] or {}).get("file") == pack.file]
+    return made[-1]["login"] if made else None  # newest first: the last is the first generation
+
+
+def status_text(pack: Pack, first: str | None = None) -> str:
+    """The pack's state in a sentence; `first`: who its file was generated for (made_for)."""
     if pack.status == "done":
-        return (f"Tài liệu {pack.scope_name}: tạo lúc {F.datetime(pack.generated_at)}, "
+        who = f" cho {first}" if first else ""
+        return (f"Tài liệu {pack.scope_name}: tạo lúc {F.datetime(pack.generated_at)}{who}, "
                 f"{F.num(pack.bytes / 1024, 0)} KB.")
     if pack.status == "failed":
         return f"Không tạo được tài liệu {pack.scope_name}: {pack.error}"
@@ -167,10 +190,11 @@ def packs_table(settings: Settings, number: int, scope: tuple[str, ...]):
 
     from app.state import PACK_STATUS
 
-    rows = [(p.scope_name, PACK_STATUS[p.status], p.requested_by, p.requested_at, p.generated_at, p.bytes)
+    rows = [(p.scope_name, PACK_STATUS[p.status], p.requested_by, p.requested_at, p.generated_at,
+             made_for(settings, p), p.bytes)
             for p in state_of(settings).packs(number) if set(p.districts) <= set(scope)]
     frame = pd.DataFrame(rows, columns=["scope_name", "status", "requested_by", "requested_at", "generated_at",
-                                        "bytes"])
+                                        "generated_for", "bytes"])
     return frame.assign(kb=(frame["bytes"] / 1024).round(0)).drop(columns="bytes")
 
 
@@ -243,6 +267,7 @@ def run_queue(settings: Settings) -> int:
 def make(settings: Settings, store: State, pack: Pack) -> int:
     """One pack: its file written whole (unless the cache has it), the request done and audited; or failed, with the
     reason in Vietnamese."""
+    from app import changes as C
     from app import queries as q
     from app.briefing import Refused, build_pack
     from etl.snapshots import snapshots_dir
@@ -258,7 +283,8 @@ def make(settings: Settings, store: State, pack: Pack) -> int:
             if q.snapshot_version(str(snapshot)) != MODEL_VERSION:
                 raise Refused(f"bản dữ liệu {found.snapshot} do phiên bản cũ của chương trình nạp số liệu dựng: chưa "
                               "tạo được tài liệu theo định nghĩa hiện hành")
-            pdf = build_pack(str(snapshot), pack.districts, found.as_of, requested_by=pack.requested_by)
+            since = C.last_briefing(settings, found.province_code, before_briefing=found.id)
+            pdf = build_pack(str(snapshot), pack.districts, found.as_of, requested_by=pack.requested_by, since=since)
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_name(f".{path.name}.dang-ghi")
             partial.write_bytes(pdf)
@@ -274,22 +300,98 @@ def make(settings: Settings, store: State, pack: Pack) -> int:
     return 1
 
 
+CLI_HELP = """\
+Không có --briefing: tạo lần lượt các tài liệu giao ban (PDF) đang chờ trong hàng đợi (trang «Giao ban» tự chạy).
+
+Với --briefing: tạo tài liệu của một buổi giao ban cho một tài khoản (cron, tối trước buổi giao ban) và ghi vào danh
+sách tài liệu của buổi giao ban như trên trang: cả phạm vi của tài khoản (tính trên bản dữ liệu của buổi giao ban) hoặc
+một huyện trong đó (--district). Tài liệu đã có (cùng bản dữ liệu, phạm vi, ngày số liệu) được dùng lại ngay; nếu chưa
+có thì được tạo trong lệnh này. Mỗi lần tạo và mỗi yêu cầu ngoài phạm vi được ghi vào nhật ký. Ví dụ cron:
+  0 21 * * 0  cd /srv/bcd && .venv/bin/python -m app.briefing_queue --briefing 12 --login bcd.tinh --district 243
+
+Thư mục dữ liệu: --data-dir, nếu không có thì $COVID_DATA_DIR, nếu không có thì ./data.
+Mã thoát: 0 tài liệu đã có (vừa tạo hoặc dùng lại); 1 không tạo được (lý do trên stderr); 2 dùng sai lệnh hoặc bị
+từ chối (tài khoản, buổi giao ban, phạm vi; lý do trên stderr); 3 quá thời gian chờ (--wait giây): yêu cầu vẫn ở trong
+hàng đợi và sẽ được tạo.
+"""
+EXIT_DONE, EXIT_FAILED, EXIT_REFUSED, EXIT_WAITING = 0, 1, 2, 3
+
+
+def attach(settings: Settings, number: int, login: str, district: str | None, wait_s: float = 3600.0) -> Pack:
+    """The pack of briefing `number` for account `login` (its whole scope on the briefing's snapshot, or `district`
+    within it), recorded in the briefing's packs and made in this process (under the queue's lock, or by the worker
+    that holds it, waited for up to `wait_s`). Raises app.briefing.Refused (the scope refusal audited)."""
+    from app.briefing import Refused, _address, requested_scope
+    from app.state import open_state
+    from etl.snapshots import snapshots_dir
+
+    store = open_state(settings)
+    account = store.account(login)
+    if account is None or account.disabled:
+        raise Refused(f"không có tài khoản {login}" if account is None else f"tài khoản {login} đã bị khóa")
+    try:
+        found = store.briefing(number)
+    except LookupError as error:
+        raise Refused(str(error)) from None
+    snapshot = snapshots_dir(settings) / found.snapshot
+    if not snapshot.exists():
+        raise Refused(f"bản dữ liệu {found.snapshot} của buổi giao ban không còn trên máy chủ")
+    try:
+        scope = requested_scope(account, str(snapshot), district)
+    except Refused as refusal:
+        store.audit("scope_refused", account.login, _address(),
+                    {"what": "tài liệu giao ban", "briefing": found.id, "district": district, "reason": str(refusal)})
+        raise
+    options = scopes(str(snapshot), scope)  # the first: the whole scope asked for (the province, or the district)
+    key = next(iter(options))
+    pack = request(settings, found, key, options[key], account.login, _address(), start=False)
+    deadline = time.monotonic() + wait_s
+    while waiting(pack := pack_of(settings, found.id, key)) and time.monotonic() < deadline:
+        run_queue(settings)  # ours to make, with any other queued; at once if a worker holds the lock
+        if waiting(pack_of(settings, found.id, key)):
+            time.sleep(1.0)
+    return pack
+
+
 def main(argv: list[str] | None = None) -> int:
+    from app.briefing import Refused
     from etl.argparse_vi import vietnamese_argparse
     from etl.settings import load_settings
 
     with vietnamese_argparse():
-        p = argparse.ArgumentParser(prog="python -m app.briefing_queue",
-                                    description="Tạo lần lượt các tài liệu giao ban (PDF) đang chờ trong hàng đợi.")
+        p = argparse.ArgumentParser(prog="python -m app.briefing_queue", description=CLI_HELP,
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("--data-dir", metavar="THƯ_MỤC",
                        help="thư mục dữ liệu (mặc định $COVID_DATA_DIR, nếu không có thì ./data)")
+        p.add_argument("--briefing", type=int, metavar="SỐ", help="số của buổi giao ban (trang «Giao ban»)")
+        p.add_argument("--login", metavar="TÊN_ĐĂNG_NHẬP",
+                       help="tài khoản yêu cầu tài liệu: phạm vi của tài khoản được áp dụng và được ghi vào nhật ký")
+        p.add_argument("--district", metavar="MÃ", help="chỉ một huyện (mã GSO), trong phạm vi của tài khoản")
+        p.add_argument("--wait", type=float, default=3600.0, metavar="GIÂY",
+                       help="chờ tối đa bao lâu khi hàng đợi đang tạo tài liệu khác (mặc định 3600)")
         args = p.parse_args(argv)
+        if args.briefing is None and (args.login or args.district):
+            p.error("--login và --district chỉ dùng cùng --briefing")
+        if args.briefing is not None and not args.login:
+            p.error("--briefing cần --login (tài khoản yêu cầu tài liệu)")
     import logging
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    made = run_queue(load_settings(args.data_dir))
-    print(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} đã tạo {made} tài liệu giao ban", flush=True)
-    return 0
+    settings = load_settings(args.data_dir)
+    if args.briefing is None:
+        made = run_queue(settings)
+        print(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} đã tạo {made} tài liệu giao ban", flush=True)
+        return 0
+    try:
+        pack = attach(settings, args.briefing, args.login, args.district, args.wait)
+    except Refused as refusal:
+        print(f"{p.prog}: lỗi: {refusal}", file=sys.stderr, flush=True)
+        return EXIT_REFUSED
+    if pack.status == "done":
+        print(f"{status_text(pack, made_for(settings, pack))} Tệp: {settings.data_dir / pack.file}", flush=True)
+        return EXIT_DONE
+    print(status_text(pack), file=sys.stderr if pack.status == "failed" else sys.stdout, flush=True)
+    return EXIT_FAILED if pack.status == "failed" else EXIT_WAITING
 
 
 if __name__ == "__main__":

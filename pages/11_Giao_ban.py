@@ -76,7 +76,7 @@ def wait_for(number: int, scope_key: str) -> None:
 if Q.waiting(pack):
     wait_for(picked, key)
 elif pack is not None and pack.status == "done":
-    st.success(F.md(Q.status_text(pack)))
+    st.success(F.md(Q.status_text(pack, Q.made_for(f.settings, pack))))
     st.download_button("Tải tài liệu PDF", data=Q.pdf_writer(f.settings, pack, st.session_state.get(W.DOWNLOAD_AUDIT)),
                        file_name=Q.download_name(found, pack), mime="application/pdf", key="briefing_pdf",
                        on_click="ignore")
@@ -87,5 +87,6 @@ st.subheader("Tài liệu đã tạo cho buổi giao ban")
 W.table(Q.packs_table(f.settings, picked, f.scope),
         {"scope_name": W.Col("Phạm vi"), "status": W.Col("Tình trạng"), "requested_by": W.Col("Người yêu cầu"),
          "requested_at": W.Col("Yêu cầu lúc", "datetime"), "generated_at": W.Col("Tạo lúc", "datetime"),
+         "generated_for": W.Col("Tạo cho"),
          "kb": W.Col("Cỡ tệp (KB)", "int")},
         key="briefing_packs", file_name=f"tai_lieu_giao_ban_{picked}")

@@ -204,9 +204,13 @@ def _lock(settings: Settings) -> Iterator[None]:
 def _source_meta(source: Path) -> tuple[list[dict], object, dict]:
     """(meta.files as records of the manifest's form, meta.runs, meta.snapshot) of the source snapshot."""
     with duckdb.connect(str(source), read_only=True) as con:
-        files = con.execute("SELECT * FROM meta.files").df()
-        runs = con.execute("SELECT * FROM meta.runs").df()
-        snap = con.execute("SELECT * FROM meta.snapshot").df().iloc[0].to_dict()
+        try:
+            files = con.execute("SELECT * FROM meta.files").df()
+            runs = con.execute("SELECT * FROM meta.runs").df()
+            snap = con.execute("SELECT * FROM meta.snapshot").df().iloc[0].to_dict()
+        except duckdb.CatalogException as error:
+            raise CopyError(f"bản dữ liệu {source.name} không ghi danh sách tệp đã dùng hoặc thông tin lần dựng "
+                            f"(bảng meta của nó: {error}): không dựng lại được") from None
     records = []
     for n, f in enumerate(files.to_dict("records"), start=1):
         seq = f.get("arrival_seq")
@@ -299,7 +303,9 @@ def build(settings: Settings, snapshot_name: str, progress: Progress | None = No
     progress = progress or Progress()
     progress.on_fraction = staged
     started = time.monotonic()
-    if comparable(settings, name) is None:
+    known = _read_status(settings, name)
+    if comparable(settings, name) is None and not (known.get("state") == "building"
+                                                   and S.process_alive(known.get("pid"))):
         _write_status(settings, name, state="queued", pid=os.getpid())
     with _lock(settings):
         found = comparable(settings, name)
@@ -314,7 +320,9 @@ def build(settings: Settings, snapshot_name: str, progress: Progress | None = No
             _CopyRun(settings, progress, result, run_id, source).go()
         except Exception as exc:  # nothing placed; the reason is kept for status()
             result.status, result.exit_code = "failed", EXIT_FAILED
-            result.error = str(exc) if isinstance(exc, CopyError) else f"{type(exc).__name__}: {exc}"
+            result.error = (str(exc) if isinstance(exc, CopyError) else
+                            f"lỗi không lường trước ({type(exc).__name__}: {exc}); chi tiết kỹ thuật trong nhật ký "
+                            "của lần dựng lại")
             result.traceback = None if isinstance(exc, CopyError) else traceback.format_exc()
             progress(f"LỖI: {result.error}")
             if result.traceback:

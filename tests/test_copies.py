@@ -138,3 +138,12 @@ def test_request_builds_out_of_the_calling_process_once(settings):
     assert copies.comparable(settings, OLD) is not None, copies.status(settings, OLD)
     log = (settings.warehouse / "copies" / f"2022-03-01T000000_000000.{MODEL_VERSION}.log").read_text()
     assert log.count("== models") == 1
+
+
+def test_the_command_line_speaks_vietnamese_and_refuses_an_unknown_snapshot(settings, capsys):
+    assert copies.main(["--data-dir", str(settings.data_dir), "khong-co.duckdb"]) == 2
+    assert capsys.readouterr().err == (f"Không có bản dữ liệu khong-co.duckdb trong "
+                                       f"{settings.warehouse / 'snapshots'}\n")
+    with pytest.raises(SystemExit) as shown:
+        copies.main(["--help"])
+    assert shown.value.code == 0 and "cách dùng: python -m etl.copies" in capsys.readouterr().out

@@ -16,6 +16,10 @@ vial that only a split vial would give (47,3 doses of a 10-dose lot need 5 vials
 from __future__ import annotations
 
 import math
+import time
+
+import highspy
+import numpy as np
 
 from app.allocation_inputs import PROVINCE_LOT
 from app.allocation_model import INF, Built, usable_rows
@@ -51,3 +55,90 @@ def cuts(b: Built) -> list[tuple[float, float, list[tuple[int, float]]]]:
             if r > EPS and q - r > EPS:
                 rows.append((-INF, (q - r) * n, [(i[2], 1.0) for i in group] + [(i[3], -r) for i in group]))
     return rows
+
+
+def owners(b: Built) -> np.ndarray:
+    """The district (index into b.pre.districts) each column of the model belongs to: every column is one
+    district's (its vials, shipments, doses used, given, unmet)."""
+    where = {d: i for i, d in enumerate(b.pre.districts)}
+    owner = np.full(len(b.lb), -1, dtype=np.int64)
+    for columns in (b.x, b.z, b.s, b.y, b.w, b.u):
+        for key, col in columns.items():
+            owner[col] = where[key[0]]
+    return owner
+
+
+def lagrangian(b: Built, lp: highspy._Highs, costs: np.ndarray, seconds: float = 1.0) -> tuple[float, dict]:
+    """A lower bound of min costs·x over the whole vials of the model as lp holds it (its rows: the model's, the cuts,
+    the earlier stages kept), lp solved to optimality as an LP: the rows joining districts (each lot's stock, the
+    earlier stages) are priced at lp's duals λ and every district's own problem is solved in whole vials,
+    L(λ) = Σ_rows λ·bound + Σ_d min {(costs − Aᵀλ)·x_d : x_d in district d's own rows, whole vials} ≤ the optimum
+    (weak duality: any x of the MIP is in every district's set and satisfies the joining rows). A district whose
+    part of lp's solution is already in whole vials has that part as its optimum at these prices (complementary
+    slackness), so only the others are solved, each with HiGHS to its proven dual bound. Returns the bound and the
+    districts' solutions {district index: (columns, values)}."""
+    model, solution = lp.getLp(), lp.getSolution()
+    n, m = model.num_col_, model.num_row_
+    start = np.array(model.a_matrix_.start_, dtype=np.int64)
+    index = np.array(model.a_matrix_.index_, dtype=np.int64)
+    value = np.array(model.a_matrix_.value_, dtype=np.float64)
+    cols = np.repeat(np.arange(n), np.diff(start))  # column-wise: entry k is in column cols[k], row index[k]
+    owner = owners(b)
+    lo, hi = np.array(model.row_lower_), np.array(model.row_upper_)
+    first, last = np.full(m, len(b.pre.districts)), np.full(m, -1)
+    np.minimum.at(first, index, owner[cols])
+    np.maximum.at(last, index, owner[cols])
+    joining = first != last
+    lam = np.where(joining, np.array(solution.row_dual), 0.0)
+    lam = np.where((lam > 0) & np.isfinite(lo) | (lam < 0) & np.isfinite(hi), lam, 0.0)
+    constant = float(np.sum(np.where(lam > 0, lam * np.where(np.isfinite(lo), lo, 0.0),
+                                     lam * np.where(np.isfinite(hi), hi, 0.0))))
+    priced = costs - np.bincount(cols, weights=value * lam[index], minlength=n)
+    x = np.array(solution.col_value)
+    integer = np.array(b.integer)
+    total, found = constant, {}
+    local = ~joining[index]
+    order = np.argsort(index[local], kind="stable")
+    l_rows, l_cols, l_vals = index[local][order], cols[local][order], value[local][order]
+    row_owner = np.where(joining, -1, first)
+    deadline = time.perf_counter() + seconds
+    for d in range(len(b.pre.districts)):
+        mine = np.flatnonzero(owner == d)
+        if not len(mine):
+            continue
+        fractional = integer[mine] & (np.abs(x[mine] - np.round(x[mine])) > 1e-6)
+        if not fractional.any() or time.perf_counter() > deadline:  # out of time: its LP value, a bound still
+            total += float(priced[mine] @ x[mine])
+            continue
+        rows = np.flatnonzero(row_owner == d)
+        part = _district(b, mine, rows, (l_rows, l_cols, l_vals), lo, hi, priced, found, d, deadline)
+        total += part if np.isfinite(part) else float(priced[mine] @ x[mine])
+    return total, found
+
+
+def _district(b, mine, rows, local, lo, hi, priced, found, d, deadline) -> float:
+    """District d's problem at the prices, in whole vials: HiGHS's proven lower bound of it (its optimum, or where
+    it stops at the deadline, its dual bound); its solution into found."""
+    l_rows, l_cols, l_vals = local
+    h = highspy._Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", int(b.pre.options.threads))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1e-6)
+    h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
+    position = np.full(len(b.lb), -1, dtype=np.int64)
+    position[mine] = np.arange(len(mine))
+    h.addVars(len(mine), np.array(b.lb, dtype=np.float64)[mine], np.array(b.ub, dtype=np.float64)[mine])
+    h.changeColsCost(len(mine), np.arange(len(mine), dtype=np.int32), priced[mine])
+    ints = np.flatnonzero(np.array(b.integer)[mine]).astype(np.int32)
+    h.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kInteger.value, np.uint8))
+    take = np.isin(l_rows, rows)
+    r, c, v = l_rows[take], position[l_cols[take]], l_vals[take]
+    renum = np.searchsorted(rows, r)
+    starts = np.searchsorted(renum, np.arange(len(rows))).astype(np.int32)
+    h.addRows(len(rows), lo[rows], hi[rows], len(c), starts, c.astype(np.int32), v)
+    h.run()
+    info = h.getInfo()
+    if info.primal_solution_status == 2:
+        found[d] = (mine, np.array(h.getSolution().col_value))
+    return float(info.mip_dual_bound)

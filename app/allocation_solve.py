@@ -19,7 +19,7 @@ import time
 import highspy
 import numpy as np
 
-from app.allocation_bounds import cuts
+from app.allocation_bounds import cuts, lagrangian
 from app.allocation_model import (EVALUATE_STAGES, INF, STAGE_TOL_ABS, STAGE_TOL_REL, STAGES, Built, Solved,
                                   StageReport, model_highs)
 
@@ -78,6 +78,10 @@ BOX_NODES = 1000  # branch-and-bound nodes of the MIP around the guide (those me
 ROUNDED_SECONDS = 0.2  # seconds it may take at least (its root can take seconds, and rarely gains after 0,2 s)
 LOOKAHEAD = 0.5  # of a stage's allowed gap, the most the next stage's objective may weigh in its search
 BOX_GAP = 0.1  # the MIP around the guide stops within this share of the allowed gap (1: FEFO and expiring worse)
+# the districts' problems in whole vials (app.allocation_bounds.lagrangian) and the MIP around their solution take
+# at most this long each; they bound and guide the expiring stage, and the unmet stage when a stage may search as long
+DISTRICT_SECONDS = 0.2
+DISTRICT_GAP = 0.5  # of the allowed gap: the MIP around the districts' solution stops there
 NEAR = 3.0  # vials: how far from the guide's neighbourhood the best solution so far may pull it
 
 
@@ -180,9 +184,21 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         weights, shift = s.ahead(name, (names[names.index(name) + 1:] or [None])[0], allowed)
         h.changeColsCost(s.n, s.all, weights)
         small = limit if name == "shipments" else max(limit, ROUNDED_SECONDS)
-        tries = [("rounded", _near(b, box, best), small)] + ([("mip", full, limit)] if limit > 0 else [])
-        for method, (lo, hi), seconds in tries:
-            found, dual = _mip(h, lo, hi, best, seconds, allowed * (1.0 if method == "mip" else BOX_GAP),
+        decomposed = name == "expiring" or name == "unmet" and opt.time_limit >= DISTRICT_SECONDS
+        tries = [("rounded", small)] + ([("districts", DISTRICT_SECONDS)] if decomposed else []) + \
+            ([("mip", limit)] if limit > 0 else [])
+        for method, seconds in tries:
+            if method == "districts":  # each district in whole vials at the LP's prices: a bound, and a guide
+                if not reports:
+                    _lp(bounds_lp)
+                dual, parts = lagrangian(b, bounds_lp, s.costs(name), seconds)
+                bound = max(bound, dual)
+                if best is not None and s.gap(name, s.value(name, best), bound) <= target:
+                    break
+                lo, hi = _near(b, _box(b, _combined(bounds_lp, parts)), best, INF)
+            else:
+                lo, hi = _near(b, box, best) if method == "rounded" else full
+            found, dual = _mip(h, lo, hi, best, seconds, allowed * {"mip": 1.0, "districts": DISTRICT_GAP}.get(method, BOX_GAP),
                                2**31 - 1 if method == "mip" else BOX_NODES)
             best = s.better(weights, found, best)
             if method == "mip" and np.isfinite(dual) and h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
@@ -198,6 +214,14 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         s.keep([h, bounds_lp], name, value)  # the next stages keep this stage at its value
     h.changeColsBounds(s.n, s.all, *full)
     return Solved("optimal", best, _activities(b, best), _final_gaps(s, names, best, reports, bounds))
+
+
+def _combined(lp: highspy._Highs, parts: dict) -> np.ndarray:
+    """The LP's solution with the districts solved in whole vials put in (app.allocation_bounds.lagrangian)."""
+    col = np.array(lp.getSolution().col_value)
+    for columns, values in parts.values():
+        col[columns] = values
+    return col
 
 
 def _add_rows(hs: list, rows: list) -> None:

@@ -1,0 +1,84 @@
+"""The bounds of app/allocation_bounds.py are bounds: on seeded random instances (test_allocation_properties'
+machinery, with capacity and minimum shipments), every whole-vial allocation HiGHS finds satisfies every cut, and the
+LP relaxation with the cuts and the districts' (Lagrangian) bound never exceed the exact optimum of the stage, the
+earlier stage held at its exact optimum. The exact optima come from HiGHS's MIP on the model without the cuts, solved
+to a gap of 0."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_allocation_properties import instance
+
+from app import allocation as A
+from app.allocation_bounds import cuts, lagrangian
+from app.allocation_model import build, model_highs
+from app.allocation_solve import _add_rows, _lp, _Stages
+
+SEEDS = range(16)
+BIGGER = range(100, 106)  # more vials a lot: vials matter less, the cuts and the districts more
+
+
+def exact(b, s: _Stages, name: str, keep: list[tuple[str, float]]):
+    """The stage's exact optimum in whole vials (the earlier stages kept at their values), without the cuts."""
+    h = model_highs(b, integer=True)
+    for earlier, value in keep:
+        s.keep([h], earlier, value)
+    s.aim([h], name)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1e-9)
+    h.run()
+    assert str(h.getModelStatus()).endswith("kOptimal")
+    return h.getInfo().objective_function_value, np.array(h.getSolution().col_value)
+
+
+def cut_violation(rows, col) -> float:
+    worst = 0.0
+    for lo, hi, terms in rows:
+        activity = sum(col[c] * v for c, v in terms)
+        worst = max(worst, activity - hi, lo - activity)
+    return worst
+
+
+@pytest.mark.parametrize("seed", list(SEEDS) + list(BIGGER))
+def test_the_cuts_and_the_districts_bound_never_exceed_the_exact_optimum(seed):
+    inp = instance(seed, capacity=seed % 2 == 0, vials=150 if seed in BIGGER else 30)
+    b = build(A.prepare(inp))
+    if not b.x:
+        pytest.skip("no province lot can go anywhere")
+    s, rows = _Stages(b), cuts(b)
+    keep = []
+    for name in ("expiring", "unmet", "fefo"):
+        optimum, col = exact(b, s, name, keep)
+        # the MIP's optimum, and HiGHS's solution for each stage, in whole vials: every cut holds
+        assert cut_violation(rows, col) <= 1e-6
+        lp = model_highs(b, integer=False)
+        _add_rows([lp], rows)
+        for earlier, value in keep:
+            s.keep([lp], earlier, value)
+        s.aim([lp], name)
+        relaxed = _lp(lp)
+        assert relaxed is not None and relaxed <= optimum + 1e-6 * max(1.0, abs(optimum))
+        districts, _ = lagrangian(b, lp, s.costs(name), 10.0)
+        assert relaxed - 1e-6 * max(1.0, abs(relaxed)) <= districts <= optimum + 1e-6 * max(1.0, abs(optimum)), \
+            (name, relaxed, districts, optimum)
+        keep.append((name, optimum))
+
+
+def test_the_districts_bound_closes_a_gap_the_cuts_leave():
+    """The districts' bound is not the LP's in disguise: on these seeds (cold chains, minimum shipments) it is strictly
+    above the relaxation with the cuts on the unmet stage at least once (the expiring stage held at its optimum)."""
+    above = 0
+    for seed in SEEDS:
+        b = build(A.prepare(instance(seed, capacity=True)))
+        if not b.x:
+            continue
+        s = _Stages(b)
+        optimum, _ = exact(b, s, "expiring", [])
+        lp = model_highs(b, integer=False)
+        _add_rows([lp], cuts(b))
+        s.keep([lp], "expiring", optimum)
+        s.aim([lp], "unmet")
+        relaxed = _lp(lp)
+        districts, _ = lagrangian(b, lp, s.costs("unmet"), 10.0)
+        above += districts > relaxed + 1e-6
+    assert above >= 1

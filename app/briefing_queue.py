@@ -27,7 +27,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,9 +53,11 @@ def scope_key(scope: tuple[str, ...], whole: bool) -> str:
     return WHOLE if whole else "+".join(sorted(scope))
 
 
-def pack_file(snapshot: str, as_of: dt.date, key: str) -> str:
-    """The cache's file of a pack, relative to the data directory: by snapshot, as-of date and scope."""
-    return f"briefings/{Path(snapshot).stem}/{as_of:%Y%m%d}_{key.replace('+', '-')}.pdf"
+def pack_file(snapshot: str, as_of: dt.date, key: str, since: int | None = None) -> str:
+    """The cache's file of a pack, relative to the data directory: by snapshot, as-of date, scope and the briefing its
+    part "since the last briefing" compares with (`since`, app.changes.last_briefing; None: none before it)."""
+    after = f"_sau{since}" if since is not None else ""
+    return f"briefings/{Path(snapshot).stem}/{as_of:%Y%m%d}_{key.replace('+', '-')}{after}.pdf"
 
 
 def download_name(briefing: Briefing, pack: Pack) -> str:
@@ -129,7 +130,10 @@ def request(settings: Settings, found: Briefing, key: str, choice: tuple, login:
     worker started (unless `start` is False: the command line makes it itself)."""
     name, districts, _ = choice
     store = state_of(settings)
-    file = pack_file(found.snapshot, found.as_of, key)
+    from app import changes as C
+
+    since = C.last_briefing(settings, found.province_code, before_briefing=found.id, ask=False).briefing_id
+    file = pack_file(found.snapshot, found.as_of, key, since)
     path = settings.data_dir / file
     known = store.pack(found.id, key)
     if known is not None and known.status in WAITING:
@@ -305,8 +309,8 @@ Không có --briefing: tạo lần lượt các tài liệu giao ban (PDF) đang
 
 Với --briefing: tạo tài liệu của một buổi giao ban cho một tài khoản (cron, tối trước buổi giao ban) và ghi vào danh
 sách tài liệu của buổi giao ban như trên trang: cả phạm vi của tài khoản (tính trên bản dữ liệu của buổi giao ban) hoặc
-một huyện trong đó (--district). Tài liệu đã có (cùng bản dữ liệu, phạm vi, ngày số liệu) được dùng lại ngay; nếu chưa
-có thì được tạo trong lệnh này. Mỗi lần tạo và mỗi yêu cầu ngoài phạm vi được ghi vào nhật ký. Ví dụ cron:
+một huyện trong đó (--district). Tài liệu đã có (cùng bản dữ liệu, phạm vi, ngày số liệu, buổi giao ban trước để so
+sánh) được dùng lại ngay; nếu chưa có thì được tạo trong lệnh này. Mỗi lần tạo và mỗi yêu cầu ngoài phạm vi được ghi vào nhật ký. Ví dụ cron:
   0 21 * * 0  cd /srv/bcd && .venv/bin/python -m app.briefing_queue --briefing 12 --login bcd.tinh --district 243
 
 Thư mục dữ liệu: --data-dir, nếu không có thì $COVID_DATA_DIR, nếu không có thì ./data.
@@ -315,42 +319,6 @@ từ chối (tài khoản, buổi giao ban, phạm vi; lý do trên stderr); 3 q
 hàng đợi và sẽ được tạo.
 """
 EXIT_DONE, EXIT_FAILED, EXIT_REFUSED, EXIT_WAITING = 0, 1, 2, 3
-
-
-def attach(settings: Settings, number: int, login: str, district: str | None, wait_s: float = 3600.0) -> Pack:
-    """The pack of briefing `number` for account `login` (its whole scope on the briefing's snapshot, or `district`
-    within it), recorded in the briefing's packs and made in this process (under the queue's lock, or by the worker
-    that holds it, waited for up to `wait_s`). Raises app.briefing.Refused (the scope refusal audited)."""
-    from app.briefing import Refused, _address, requested_scope
-    from app.state import open_state
-    from etl.snapshots import snapshots_dir
-
-    store = open_state(settings)
-    account = store.account(login)
-    if account is None or account.disabled:
-        raise Refused(f"không có tài khoản {login}" if account is None else f"tài khoản {login} đã bị khóa")
-    try:
-        found = store.briefing(number)
-    except LookupError as error:
-        raise Refused(str(error)) from None
-    snapshot = snapshots_dir(settings) / found.snapshot
-    if not snapshot.exists():
-        raise Refused(f"bản dữ liệu {found.snapshot} của buổi giao ban không còn trên máy chủ")
-    try:
-        scope = requested_scope(account, str(snapshot), district)
-    except Refused as refusal:
-        store.audit("scope_refused", account.login, _address(),
-                    {"what": "tài liệu giao ban", "briefing": found.id, "district": district, "reason": str(refusal)})
-        raise
-    options = scopes(str(snapshot), scope)  # the first: the whole scope asked for (the province, or the district)
-    key = next(iter(options))
-    pack = request(settings, found, key, options[key], account.login, _address(), start=False)
-    deadline = time.monotonic() + wait_s
-    while waiting(pack := pack_of(settings, found.id, key)) and time.monotonic() < deadline:
-        run_queue(settings)  # ours to make, with any other queued; at once if a worker holds the lock
-        if waiting(pack_of(settings, found.id, key)):
-            time.sleep(1.0)
-    return pack
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -383,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} đã tạo {made} tài liệu giao ban", flush=True)
         return 0
     try:
+        from app.briefing_cron import attach
+
         pack = attach(settings, args.briefing, args.login, args.district, args.wait)
     except Refused as refusal:
         print(f"{p.prog}: lỗi: {refusal}", file=sys.stderr, flush=True)

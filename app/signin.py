@@ -35,7 +35,8 @@ AUDIT_EVENTS = {"sign_in": "đăng nhập", "sign_in_failed": "đăng nhập sai
                 "account_disabled": "khóa tài khoản", "account_enabled": "mở khóa tài khoản",
                 "password_reset": "cấp lại mật khẩu", "password_changed": "đổi mật khẩu",
                 "allocation_decision_saved": "lưu quyết định phân bổ vắc xin",
-                "briefing_pack_generated": "tạo tài liệu giao ban (PDF)", "briefing_created": "tạo buổi giao ban"}
+                "briefing_pack_generated": "tạo tài liệu giao ban (PDF)", "briefing_created": "tạo buổi giao ban",
+                "briefing_pack_attached": "lấy tài liệu giao ban đã có (PDF, dòng lệnh)"}
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

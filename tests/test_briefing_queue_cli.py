@@ -68,6 +68,9 @@ def test_cron_attaches_the_pack_to_the_briefing_audited_and_the_cache_says_who_i
     again = store.pack(second, "tinh")
     assert (again.status, again.file, again.requested_by) == ("done", pack.file, "bcd.pho")
     assert len(store.audit_log(event="briefing_pack_generated")) == 2  # the province's once, Vĩnh Yên's once
+    attached = store.audit_log(event="briefing_pack_attached")  # the cache's answer is audited all the same
+    assert [(a["login"], a["detail"]["briefing"], a["detail"]["file"]) for a in attached] == [
+        ("bcd.pho", second, pack.file)]
     assert "cho bcd.tinh" in capsys.readouterr().out
 
     use_data(app_copy)
@@ -104,3 +107,24 @@ def test_a_members_cron_pack_is_refused_outside_their_districts_and_the_attempt_
     assert usage.value.code == 2 and "--briefing cần --login" in capsys.readouterr().err
     assert main(["--data-dir", str(settings.data_dir), "--briefing", "99", "--login", "bcd.tinh"]) == 2
     assert "Không có buổi giao ban số 99" in capsys.readouterr().err
+
+
+def test_the_cached_pack_is_keyed_by_the_briefing_it_compares_with(app_copy, capsys):
+    """The pack's last part compares with the briefing before it: two briefings on the same snapshot and date whose
+    earlier briefings differ get two files, never the other's. Here `fourth` (as of 14/03) compares with `earlier`
+    (as of 07/03; `first`, on the same snapshot and date as `fourth`, has nothing to compare with)."""
+    store = accounts(app_copy, ("bcd.tinh", "committee", None))
+    served = S.current_snapshot(load_settings(app_copy)).name
+    first = briefing(store, served, "Giao ban BCĐ tỉnh 15/03/2022", dt.date(2022, 3, 15))
+    assert main(["--data-dir", str(app_copy), "--briefing", str(first), "--login", "bcd.tinh"]) == 0
+    earlier = store.briefing_create(login="bcd.tinh", address=None, province_code="26", held_on=dt.date(2022, 3, 8),
+                                    label="Giao ban BCĐ tỉnh 08/03/2022", as_of=dt.date(2022, 3, 7), snapshot=served)
+    fourth = briefing(store, served, "Giao ban BCĐ tỉnh 18/03/2022", dt.date(2022, 3, 18))
+    assert main(["--data-dir", str(app_copy), "--briefing", str(fourth), "--login", "bcd.tinh"]) == 0
+    before, after = store.pack(first, "tinh"), store.pack(fourth, "tinh")
+    assert before.file.endswith("/20220314_tinh.pdf") and after.file.endswith(f"/20220314_tinh_sau{earlier}.pdf")
+    assert len(store.audit_log(event="briefing_pack_generated")) == 2 and not store.audit_log(
+        event="briefing_pack_attached")
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(
+        (app_copy / after.file).read_bytes())).pages).split())
+    assert "Giao ban BCĐ tỉnh 08/03/2022" in text

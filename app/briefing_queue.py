@@ -202,6 +202,14 @@ def packs_table(settings: Settings, number: int, scope: tuple[str, ...]):
     return frame.assign(kb=(frame["bytes"] / 1024).round(0)).drop(columns="bytes")
 
 
+def pdf_bytes(settings: Settings, pack: Pack) -> bytes | None:
+    """The pack's PDF, to show in the page (the record of what the briefing showed); None if its file is gone."""
+    try:
+        return (settings.data_dir / pack.file).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
 def pdf_writer(settings: Settings, pack: Pack, audit: dict | None):
     """The PDF's bytes when its button is clicked, the download audited as the tables' are (app.widgets)."""
     path = settings.data_dir / pack.file

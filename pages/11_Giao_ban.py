@@ -9,6 +9,8 @@ import streamlit as st
 
 from app import briefing_queue as Q
 from app import briefing_view as BV
+from app import changes as C
+from app import changes_view as CV
 from app import formatting as F
 from app import signin
 from app import widgets as W
@@ -80,6 +82,9 @@ elif pack is not None and pack.status == "done":
     st.download_button("Tải tài liệu PDF", data=Q.pdf_writer(f.settings, pack, st.session_state.get(W.DOWNLOAD_AUDIT)),
                        file_name=Q.download_name(found, pack), mime="application/pdf", key="briefing_pdf",
                        on_click="ignore")
+    shown = Q.pdf_bytes(f.settings, pack)
+    if shown is not None and st.toggle("Hiện tài liệu PDF trên trang", value=True, key="briefing_pdf_show"):
+        st.pdf(shown, height=900)
 elif pack is not None:
     st.error(F.md(Q.status_text(pack)))
 
@@ -90,3 +95,13 @@ W.table(Q.packs_table(f.settings, picked, f.scope),
          "generated_for": W.Col("Tạo cho"),
          "kb": W.Col("Cỡ tệp (KB)", "int")},
         key="briefing_packs", file_name=f"tai_lieu_giao_ban_{picked}")
+
+st.subheader("Thay đổi từ buổi giao ban trước")
+SINCE = {"den_nay": f"Từ buổi giao ban này đến số liệu đang xem (ngày {F.date(f.as_of)})",
+         "truoc_do": "Từ buổi giao ban trước đó đến buổi giao ban này"}
+since = st.radio("So sánh", list(SINCE), format_func=SINCE.get, key="briefing_since", horizontal=True)
+if since == "den_nay":
+    CV.show_since(f, f.scope, C.resolved(f.settings, found), key="giaoban_since", heading=False)
+else:
+    CV.show_since(f, f.scope, C.last_briefing(f.settings, province, before_briefing=found.id),
+                  later=C.resolved(f.settings, found), key="giaoban_since", heading=False)

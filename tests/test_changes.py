@@ -297,3 +297,22 @@ def test_huyen_cua_toi_shows_the_changes_of_the_district_since_the_last_briefing
                                       "trễ hạn — đạt ngày 12/03/2022, trễ 71 ngày"]
     f0 = table(at, f"since_{VINH_YEN}_f0")
     assert list(f0[["Buổi trước", "Nay", "Thay đổi", "Chiều"]].iloc[0]) == [233.3, 433.3, "+200,0", "▲ tăng"]
+
+
+def test_giao_ban_compares_the_briefing_with_now_and_with_the_briefing_before(two, use_data):
+    """The page "Giao ban", briefing of 11/03 (data to 10/03) picked: by default from it to the data viewed (14/03),
+    the same revisions as the pack and "Huyện của tôi"; then from the briefing before it, of which there is none."""
+    from conftest_app import open_page, table, texts
+
+    settings, a, b = two
+    use_data(settings.data_dir)
+    at = open_page("pages/11_Giao_ban.py", role="committee", login="kiemthu.giaoban")
+    shown = texts(at)
+    assert "Thay đổi từ buổi giao ban trước" in shown and "**14/03/2022**" in shown and "**10/03/2022**" in shown
+    revised = table(at, "giaoban_since_revisions")
+    expected = whole(two).revisions
+    assert len(revised) == len(expected) and list(revised["Buổi trước"]) == list(expected["before"])
+    at.radio(key="briefing_since").set_value("truoc_do").run()
+    assert C.NO_BRIEFING in texts(at)
+    with pytest.raises(AssertionError, match="no table"):
+        table(at, "giaoban_since_revisions")

@@ -80,7 +80,7 @@ LOOKAHEAD = 0.5  # of a stage's allowed gap, the most the next stage's objective
 BOX_GAP = 0.1  # the MIP around the guide stops within this share of the allowed gap (1: FEFO and expiring worse)
 # the districts' problems in whole vials (app.allocation_bounds.lagrangian) and the MIP around their solution take
 # at most this long each; they bound and guide the expiring stage, and the unmet stage when a stage may search as long
-DISTRICT_SECONDS = 0.2
+DISTRICT_SECONDS = 0.5
 DISTRICT_GAP = 0.5  # of the allowed gap: the MIP around the districts' solution stops there
 NEAR = 3.0  # vials: how far from the guide's neighbourhood the best solution so far may pull it
 

@@ -289,6 +289,40 @@ def _looks_numeric(text: str) -> bool:
     return t.lstrip("-").isdigit()
 
 
+STANDARD_CSV = ", delim=',', quote='\"', escape='\"', strict_mode=false"
+
+
+def _csv_names(con: duckdb.DuckDBPyConnection, spath: str, encoding: str, dialect: str) -> list[str]:
+    return [d[0] for d in con.execute(
+        f"SELECT * FROM read_csv('{spath}', all_varchar=true, header=true, encoding='{encoding}'{dialect}) LIMIT 0"
+    ).description]
+
+
+def csv_structure_error(path: Path, encoding: str) -> FileError:
+    """Why a CSV file cannot be read, said in Vietnamese with the row where it goes wrong: the first row whose number
+    of columns differs from the header's, or a quote left open (Python's csv module reads it again for this)."""
+    import csv
+
+    general = ("không nhận ra cấu trúc tệp CSV: cần một dòng tiêu đề, các cột cách nhau bằng dấu phẩy, mỗi dòng "
+               "cùng số cột với dòng tiêu đề, ô có dấu phẩy đặt trong dấu ngoặc kép")
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            rows = csv.reader(fh, strict=True)
+            header = next(rows, None)
+            if not header or len(header) < 2:
+                return FileError(general + " (dòng 1 không có dấu phẩy nào: dấu phân cách khác, hoặc không phải CSV)",
+                                 row=1)
+            for row in rows:
+                if row and len(row) != len(header):
+                    return FileError(f"{general}: dòng {rows.line_num} có {len(row)} cột, dòng tiêu đề có "
+                                     f"{len(header)} cột", row=rows.line_num)
+    except csv.Error:
+        return FileError(f"{general}: dấu ngoặc kép chưa đóng hoặc đặt sai (từ dòng {rows.line_num})", row=rows.line_num)
+    except (OSError, UnicodeDecodeError):
+        pass
+    return FileError(general)
+
+
 def read_csv(path: Path, source: Source, con: duckdb.DuckDBPyConnection) -> RawTable:
     """CSV stays inside DuckDB: a national platform export has tens of millions of rows."""
     encoding = "utf-8"
@@ -300,12 +334,20 @@ def read_csv(path: Path, source: Source, con: duckdb.DuckDBPyConnection) -> RawT
     except OSError as exc:
         raise FileError(f"không đọc được tệp ({exc})") from exc
     spath = str(path).replace("'", "''")
+    dialect = ""  # DuckDB's sniffer finds delimiter, quote and line ending
     try:
-        names = [d[0] for d in con.execute(
-            f"SELECT * FROM read_csv('{spath}', all_varchar=true, header=true, encoding='{encoding}') LIMIT 0"
-        ).description]
-    except duckdb.Error as exc:
-        raise FileError(f"không đọc được tệp CSV ({exc.__class__.__name__}: {str(exc).splitlines()[0]})") from exc
+        names = _csv_names(con, spath, encoding, dialect)
+        if len(names) == 1 and "," in names[0]:  # the sniffer gave up on commas: rows of unequal width
+            raise duckdb.InvalidInputException(names[0])
+    except duckdb.Error:
+        # The sniffer refuses a file whose lines end both ways (CRLF and LF: a correction typed under the header of
+        # an exported file), however regular. Said explicitly, the standard dialect reads it, and still refuses a
+        # row of the wrong width or an unclosed quote.
+        dialect = STANDARD_CSV
+        try:
+            names = _csv_names(con, spath, encoding, dialect)
+        except duckdb.Error as exc:
+            raise csv_structure_error(path, encoding) from exc
     raw_names = names
     if encoding != "utf-8":
         names = [fix_text(n) for n in names]
@@ -314,7 +356,7 @@ def read_csv(path: Path, source: Source, con: duckdb.DuckDBPyConnection) -> RawT
     select = ", ".join(f'"{raw_names[pos]}" AS {name}' for name, (pos, _) in found.items())
     relation_sql = (
         f"SELECT {select} FROM "
-        f"read_csv('{spath}', all_varchar=true, header=true, encoding='{encoding}', "
+        f"read_csv('{spath}', all_varchar=true, header=true, encoding='{encoding}'{dialect}, "
         f"columns={{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in raw_names)}}})"
     )
     headers = {name: (col_letter(pos), header) for name, (pos, header) in found.items()}

@@ -121,6 +121,8 @@ class Briefings:
         number. Only an enabled account of a role in BRIEFING_WRITERS may (PermissionError otherwise)."""
         login = (login or "").strip().lower()
         label = (label or "").strip()
+        # days, whatever a caller passes (a pandas Timestamp, a datetime): stored as ISO days
+        held_on, as_of = (d.date() if isinstance(d, dt.datetime) else d for d in (held_on, as_of))
         if not label:
             raise ValueError("Cần tên buổi giao ban, ví dụ «Giao ban BCĐ tỉnh 15/03/2022»")
         if not snapshot:

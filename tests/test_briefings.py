@@ -367,3 +367,18 @@ def test_retention_deletes_nothing_while_the_pins_cannot_be_read(settings, snap,
     assert (settings.warehouse / "pins.json").exists()  # left for a person to mend, not renamed
     (settings.warehouse / "pins.json").write_text("{}", encoding="utf-8")
     assert S.prune(settings) == [names[0]]
+
+
+def test_a_briefing_s_days_are_days_whatever_the_caller_passes(settings):
+    """A pandas Timestamp or a datetime (a snapshot's last date, as read from DuckDB) is stored as its day: the page
+    lists the briefing (it read "2022-06-24T00:00:00" back as a day and failed before)."""
+    import pandas as pd
+
+    store = state(settings)
+    account(store, "bcd.tinh", "committee")
+    number = store.briefing_create(login="bcd.tinh", address=None, province_code="26",
+                                   held_on=dt.datetime(2022, 6, 24, 9, 30), label="Giao ban BCĐ tỉnh 24/06/2022",
+                                   as_of=pd.Timestamp("2022-06-23"), snapshot="2022-06-23T220000_000000.duckdb")
+    found = store.briefing(number)
+    assert (found.held_on, found.as_of) == (dt.date(2022, 6, 24), dt.date(2022, 6, 23))
+    assert [b.id for b in store.briefings("26")] == [number]

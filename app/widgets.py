@@ -199,11 +199,16 @@ LONG_TABLE_ROWS = 2000  # rows shown of a table too long for the screen (its Exc
 
 def table(frame: pd.DataFrame, cols: dict[str, Col], key: str, file_name: str, note: str | None = None,
           max_rows: int = 12, bar_max: float = 100.0, download: bool = True, extract: Extract | None = None,
-          row_key: tuple[str, ...] | None = None) -> None:
+          row_key: tuple[str, ...] | None = None, empty: str = "Không có dòng nào.") -> None:
     """A sortable table (numbers stay numbers, shown in Vietnamese format) and its Excel download. It is as tall as
     its rows up to max_rows, then scrolls. download=False for extracts whose full, downloadable table is a link
     away. extract: only part of the rows is drawn, under a caption saying how many of how many (extract_caption); the
-    Excel file keeps every row of `frame`."""
+    Excel file keeps every row of `frame`. A table without rows is the sentence `empty` (the grid would say "empty",
+    in English), and no download."""
+    if frame.empty:
+        with st.container(key=f"table_{key}"):
+            st.caption(F.md(empty))
+        return
     # pandas' Styler refuses more cells than styler.render.max_elements (a national warehouse's ledger has 190.000
     # rows): beyond it the screen shows the first rows, and says so; the Excel file keeps every row
     screen_cols = sum(1 + bool(c.bar) for c in cols.values() if c.screen)

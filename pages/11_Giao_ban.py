@@ -94,7 +94,8 @@ W.table(Q.packs_table(f.settings, picked, f.scope),
          "requested_at": W.Col("Yêu cầu lúc", "datetime"), "generated_at": W.Col("Tạo lúc", "datetime"),
          "generated_for": W.Col("Tạo cho"),
          "kb": W.Col("Cỡ tệp (KB)", "int")},
-        key="briefing_packs", file_name=f"tai_lieu_giao_ban_{picked}")
+        key="briefing_packs", file_name=f"tai_lieu_giao_ban_{picked}",
+        empty="Chưa có tài liệu nào được tạo cho buổi giao ban này trong phạm vi của tài khoản.")
 
 st.subheader("Thay đổi từ buổi giao ban trước")
 SINCE = {"den_nay": f"Từ buổi giao ban này đến số liệu đang xem (ngày {F.date(f.as_of)})",

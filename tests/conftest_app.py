@@ -272,6 +272,7 @@ def table(at: AppTest, key: str):
 
     block = walk(at.main) or walk(at.sidebar)
     assert block is not None, f"no table {key!r} on the page"
+    assert len(block.dataframe), f"no table {key!r} on the page, its sentence for no rows instead"
     return block.dataframe[0].value
 
 

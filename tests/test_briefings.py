@@ -296,7 +296,10 @@ def test_a_district_account_sees_briefings_but_only_packs_of_its_district(app_co
     assert at.selectbox(key="briefing_pick").options == ["Giao ban BCĐ tỉnh 15/03/2022 — họp ngày 15/03/2022, số "
                                                          "liệu đến ngày 14/03/2022"]
     assert at.selectbox(key="briefing_scope").options == ["Huyện Tam Đảo"]
-    assert table(at, "briefing_packs").empty  # the province's pack is not theirs to see
+    # the province's pack is not theirs to see: no table, a sentence (the grid would say "empty")
+    assert "Chưa có tài liệu nào được tạo cho buổi giao ban này trong phạm vi của tài khoản." in texts(at)
+    with pytest.raises(AssertionError, match="no table"):
+        table(at, "briefing_packs")
     assert "Toàn tỉnh" not in texts(at)
 
 

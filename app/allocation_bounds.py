@@ -68,6 +68,21 @@ def owners(b: Built) -> np.ndarray:
     return owner
 
 
+def entries(model: highspy.HighsLp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The constraint matrix of a HiGHS model as (row, column, value) arrays, column by column, whichever way HiGHS
+    holds it (row-wise after rows were added to a solved instance, column-wise otherwise)."""
+    matrix = model.a_matrix_
+    start = np.array(matrix.start_, dtype=np.int64)
+    index = np.array(matrix.index_, dtype=np.int64)
+    value = np.array(matrix.value_, dtype=np.float64)
+    if matrix.format_ == highspy.MatrixFormat.kRowwise:
+        rows, cols = np.repeat(np.arange(model.num_row_), np.diff(start)), index
+    else:
+        rows, cols = index, np.repeat(np.arange(model.num_col_), np.diff(start))
+    order = np.lexsort((rows, cols))
+    return rows[order], cols[order], value[order]
+
+
 def lagrangian(b: Built, lp: highspy._Highs, costs: np.ndarray, seconds: float = 1.0) -> tuple[float, dict]:
     """A lower bound of min costs·x over the whole vials of the model as lp holds it (its rows: the model's, the cuts,
     the earlier stages kept), lp solved to optimality as an LP: the rows joining districts (each lot's stock, the
@@ -79,10 +94,7 @@ def lagrangian(b: Built, lp: highspy._Highs, costs: np.ndarray, seconds: float =
     districts' solutions {district index: (columns, values)}."""
     model, solution = lp.getLp(), lp.getSolution()
     n, m = model.num_col_, model.num_row_
-    start = np.array(model.a_matrix_.start_, dtype=np.int64)
-    index = np.array(model.a_matrix_.index_, dtype=np.int64)
-    value = np.array(model.a_matrix_.value_, dtype=np.float64)
-    cols = np.repeat(np.arange(n), np.diff(start))  # column-wise: entry k is in column cols[k], row index[k]
+    index, cols, value = entries(model)  # entry k: row index[k], column cols[k]
     owner = owners(b)
     lo, hi = np.array(model.row_lower_), np.array(model.row_upper_)
     first, last = np.full(m, len(b.pre.districts)), np.full(m, -1)

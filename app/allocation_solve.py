@@ -20,6 +20,7 @@ import highspy
 import numpy as np
 
 from app.allocation_bounds import cuts, lagrangian
+from app.allocation_search import Exchanges
 from app.allocation_model import (EVALUATE_STAGES, INF, STAGE_TOL_ABS, STAGE_TOL_REL, STAGES, Built, Solved,
                                   StageReport, model_highs)
 
@@ -82,6 +83,9 @@ BOX_GAP = 0.1  # the MIP around the guide stops within this share of the allowed
 # at most this long each; they bound and guide the expiring stage, and the unmet stage when a stage may search as long
 DISTRICT_SECONDS = 0.5
 DISTRICT_GAP = 0.5  # of the allowed gap: the MIP around the districts' solution stops there
+EXCHANGED = ("unmet",)  # the stages searched by exchanges between pairs of districts (app.allocation_search)
+EXCHANGE_SECONDS = 0.15  # ... for at most this long each
+EXCHANGE_FIRST = 4  # ... starting from the four districts that weigh most in the stage's objective (most unmet)
 NEAR = 3.0  # vials: how far from the guide's neighbourhood the best solution so far may pull it
 
 
@@ -186,7 +190,7 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         small = limit if name == "shipments" else max(limit, ROUNDED_SECONDS)
         decomposed = name == "expiring" or name == "unmet" and opt.time_limit >= DISTRICT_SECONDS
         tries = [("rounded", small)] + ([("districts", DISTRICT_SECONDS)] if decomposed else []) + \
-            ([("mip", limit)] if limit > 0 else [])
+            ([("exchanges", EXCHANGE_SECONDS)] if name in EXCHANGED else []) + ([("mip", limit)] if limit > 0 else [])
         for method, seconds in tries:
             if method == "districts":  # each district in whole vials at the LP's prices: a bound, and a guide
                 if not reports:
@@ -196,6 +200,15 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
                 if best is not None and s.gap(name, s.value(name, best), bound) <= target:
                     break
                 lo, hi = _near(b, _box(b, _combined(bounds_lp, parts)), best, INF)
+            elif method == "exchanges":  # pairs of districts, the others fixed (app.allocation_search)
+                if best is not None:
+                    search = Exchanges(b, h)
+                    weigh = np.bincount(search.owner, weights=s.costs(name) * best, minlength=len(b.pre.districts))
+                    first = np.argsort(-weigh, kind="stable")[:EXCHANGE_FIRST].tolist()
+                    best = s.better(weights, search.improve(weights, best, first, seconds), best)
+                    if s.gap(name, s.value(name, best), bound) <= target:
+                        break
+                continue
             else:
                 lo, hi = _near(b, box, best) if method == "rounded" else full
             found, dual = _mip(h, lo, hi, best, seconds, allowed * {"mip": 1.0, "districts": DISTRICT_GAP}.get(method, BOX_GAP),

@@ -61,6 +61,8 @@ class Exchanges:
 
     def _pair(self, weights, best, d, e, deadline):
         mine = np.flatnonzero((self.owner == d) | (self.owner == e))
+        if not self.integer[mine].any():  # neither district may receive anything
+            return None
         entries = np.concatenate([np.arange(self.start[j], self.start[j + 1]) for j in mine])
         rows = np.unique(self.index[entries])
         inside = np.zeros(self.n, dtype=bool)

@@ -170,6 +170,15 @@ def _statuses(e: Side, la: Side, scope: q.Scope, own: list[str], names: dict) ->
     return both, changed.reset_index(drop=True)
 
 
+def _total_first(names: dict) -> dict:
+    """Rows' order: the scope's total first (the province's line a briefing reads first; `names` ends with it when
+    the scope has several districts), then the districts."""
+    codes = list(names)
+    if len(codes) > 1:
+        codes = codes[-1:] + codes[:-1]
+    return {c: i for i, c in enumerate(codes)}
+
+
 def _coverage(e: Side, la: Side, units: dict[str, q.Scope], names: dict) -> pd.DataFrame:
     """Each unit's headline cohort × dose coverage (the overview's query over the unit's districts) on both dates."""
     frames = []
@@ -187,7 +196,7 @@ def _coverage(e: Side, la: Side, units: dict[str, q.Scope], names: dict) -> pd.D
                                                           zip(out["cohort"], out["dose"], strict=True)],
                      change_pp=(out["coverage_pct_after"] - out["coverage_pct_before"]).round(2),
                      change_text=(out["coverage_pct_after"] - out["coverage_pct_before"]).round(2).map(F.signed),
-                     _u=out["unit_code"].map({c: i for i, c in enumerate(names)}), _c=out["cohort"].map(order))
+                     _u=out["unit_code"].map(_total_first(names)), _c=out["cohort"].map(order))
     return out.sort_values(["_u", "_c", "dose"], kind="stable").drop(columns=["_u", "_c"]).reset_index(drop=True)
 
 
@@ -208,7 +217,7 @@ def _f0(e: Side, la: Side, scope: q.Scope, names: dict, total: str | None) -> pd
     sign = change.map(lambda v: None if F.missing(v) else (v > 0) - (v < 0))
     out = out.assign(unit_name=out["unit_code"].map(names), change=change, direction=sign.map(DIRECTION_OF),
                      change_text=change.map(lambda v: F.signed(v, 1)),
-                     _u=out["unit_code"].map({c: i for i, c in enumerate(names)}))
+                     _u=out["unit_code"].map(_total_first(names)))
     return out.sort_values("_u").drop(columns="_u").reset_index(drop=True)
 
 

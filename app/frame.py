@@ -89,7 +89,7 @@ def one_province(f: Frame, key: str) -> tuple[q.Scope, str]:
     member sees the districts assigned to them; everyone else the province."""
     if f.national:
         names = q.provinces(f.snapshot, f.scope)
-        province = st.selectbox("Tỉnh, thành phố", list(names), key=key, format_func=names.get)
+        province = st.selectbox("Tỉnh, thành phố", list(names), key=key, format_func=names.get, placeholder="Chọn…")
         return q.province_scope(f.snapshot, f.scope, province), names[province]
     if len(f.scope) < len(q.all_districts(f.snapshot)):
         assigned = q.districts(f.snapshot, f.scope)["district_name"].tolist()

@@ -51,14 +51,15 @@ with st.form("alloc_form"):
     chosen = st.multiselect("Chỉ tiêu quyết định nhu cầu", list(goal_labels), default=list(goal_labels),
                             format_func=goal_labels.get, key="alloc_targets",
                             help="Các chỉ tiêu bao phủ còn thiếu người ngày đang xem (Tiến độ thực hiện chỉ tiêu). "
-                                 "Bỏ chọn một chỉ tiêu để xem đề xuất khi chỉ tiêu đó không được tính.")
+                                 "Bỏ chọn một chỉ tiêu để xem đề xuất khi chỉ tiêu đó không được tính.",
+                            placeholder="Chưa chọn chỉ tiêu nào")
     mode = st.radio("Tính nhu cầu theo", list(D.NEED_MODES), format_func=D.NEED_MODES.get, horizontal=True,
                     key="alloc_mode")
     with st.expander("Thử phương án: loại lô, loại huyện, cố định dòng, kỳ kế hoạch"):
         excluded_lots = st.multiselect("Không phân bổ các lô", list(lot_labels), format_func=lot_labels.get,
-                                       key="alloc_excluded_lots")
+                                       key="alloc_excluded_lots", placeholder="Không loại lô nào")
         excluded_districts = st.multiselect("Không phân bổ cho các huyện", list(names), format_func=names.get,
-                                            key="alloc_excluded_districts")
+                                            key="alloc_excluded_districts", placeholder="Không loại huyện nào")
         horizon = st.number_input("Kỳ kế hoạch (ngày)", min_value=30, max_value=365, value=90, step=15,
                                   key="alloc_horizon",
                                   help="Lô hết hạn trong kỳ này mà không tiêm hết được tính là liều hết hạn chưa "

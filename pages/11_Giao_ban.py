@@ -50,7 +50,7 @@ st.caption(f"Các buổi giao ban của {F.md(f.province)}: {W.show(W.fig('brief
 if not listed:
     st.caption("Chưa có buổi giao ban nào.")
     st.stop()
-picked = st.selectbox("Buổi giao ban", list(listed), format_func=listed.get, key="briefing_pick")
+picked = st.selectbox("Buổi giao ban", list(listed), format_func=listed.get, key="briefing_pick", placeholder="Chọn…")
 found = Q.briefing(f.settings, picked)
 st.caption(F.md(Q.about(found, f.snapshot)))
 st.button("Xem bảng điều khiển theo số liệu buổi giao ban này", key="briefing_view_go", on_click=BV.view,
@@ -59,7 +59,8 @@ st.button("Xem bảng điều khiển theo số liệu buổi giao ban này", ke
                "với một dòng thông báo ở đầu trang và nút quay lại số liệu hiện hành.")
 
 options = Q.scopes(f.snapshot, f.scope)
-key = st.selectbox("Phạm vi tài liệu", list(options), format_func=lambda k: options[k][0], key="briefing_scope")
+key = st.selectbox("Phạm vi tài liệu", list(options), format_func=lambda k: options[k][0], key="briefing_scope",
+                   placeholder="Chọn…")
 pack = Q.pack_of(f.settings, picked, key)
 if st.button("Tạo tài liệu PDF", key="briefing_make", type="primary", disabled=Q.waiting(pack)):
     pack = Q.request(f.settings, found, key, options[key], f.account.login, signin.address())

@@ -67,7 +67,7 @@ if f.national:
     W.table(top, unit_cols, key="cov_provinces", file_name=f"bao_phu_tinh_{vax_date:%Y%m%d}", note=note)
     provinces = dict(zip(top["unit_code"], top["unit_name"]))
     province = st.selectbox("Xem các huyện của tỉnh, thành phố", list(provinces), key="cov_province",
-                            format_func=provinces.get)
+                            format_func=provinces.get, placeholder="Chọn…")
     scope = q.province_scope(f.snapshot, f.scope, province)
     units = q.coverage_units(f.snapshot, scope, f.as_of, cohort, dose, population, metric)
     note = f"{provinces.get(province, f.province)}: {note}"
@@ -106,7 +106,7 @@ else:
         W.table(units, unit_cols, key="cov_table", file_name=f"bao_phu_huyen_{vax_date:%Y%m%d}", note=note)
 
 district = st.selectbox("Xem các xã của huyện", [None, *codes], key="cov_district",
-                        format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
+                        format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c), placeholder="Chọn…")
 if district:
     communes = q.coverage_units(f.snapshot, scope, f.as_of, cohort, dose, population, metric, district)
     st.markdown(f"**Các xã, phường, thị trấn của {F.md(names[district])}** — bấm vào tiêu đề cột để sắp xếp")

@@ -173,7 +173,8 @@ def growing_warning(rows, level: str) -> None:
 @st.fragment
 def communes_of(names: dict, gap_day) -> None:
     district = st.selectbox("Xem các xã của huyện", [None, *names], key="gap_district",
-                            format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
+                            format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c),
+                            placeholder="Chọn…")
     if district:
         communes = q.care_gap_units(f.snapshot, scope, f.as_of, district)
         shapes = M.commune_shapes(f.snapshot, scope, district)

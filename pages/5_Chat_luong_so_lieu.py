@@ -20,7 +20,7 @@ def rec_communes(rec_cols: dict) -> None:
     names = q.districts(f.snapshot, f.scope)
     label = dict(zip(names["district_code"], names["district_name"]))
     district = st.selectbox("Xem các xã của huyện", [None, *label], key="rec_district",
-                            format_func=lambda c: "— chọn huyện —" if c is None else label[c])
+                            format_func=lambda c: "— chọn huyện —" if c is None else label[c], placeholder="Chọn…")
     if district:
         W.table(q.reconciliation_units(f.snapshot, f.scope, f.as_of, district), rec_cols, key="rec_communes",
                 file_name=f"doi_chieu_xa_{district}_{f.as_of:%Y%m%d}",
@@ -36,19 +36,20 @@ def update_item(writable, store) -> None:
         found = q.districts(f.snapshot, f.scope)
         names = dict(zip(found["district_code"], found["district_name"])) | {LV.PROVINCE_LEVEL: f.province}
         district = st.selectbox("Huyện của mục cần cập nhật", districts, key="ledger_district",
-                                format_func=lambda c: names.get(c, c))
+                                format_func=lambda c: names.get(c, c), placeholder="Chọn…")
     items = LV.choices(writable, district)
     picked = st.selectbox("Cập nhật một mục", list(items), key="ledger_item",
-                          format_func=lambda k: LV.label(items[k]))
+                          format_func=lambda k: LV.label(items[k]), placeholder="Chọn…")
     row = items[picked]
     st.markdown(f"{F.md(row.kind_text)}, {F.md(row.unit_name)}: {F.md(row.detail)}")
     reasons = [None, *LEDGER_REASONS]
     with st.form("ledger_form"):
         status = st.selectbox("Tình trạng", list(LEDGER_STATUS), key=f"ledger_status_{picked}",
-                              index=list(LEDGER_STATUS).index(row.status or "new"), format_func=LEDGER_STATUS.get)
+                              index=list(LEDGER_STATUS).index(row.status or "new"), format_func=LEDGER_STATUS.get,
+                              placeholder="Chọn…")
         reason = st.selectbox("Lý do", reasons, key=f"ledger_reason_{picked}",
                               index=reasons.index(row.reason) if row.reason in reasons else 0,
-                              format_func=lambda r: "— chưa chọn —" if r is None else r)
+                              format_func=lambda r: "— chưa chọn —" if r is None else r, placeholder="Chọn…")
         note = st.text_area("Ghi chú (giải trình, việc đã làm)", value=row.note or "", key=f"ledger_note_{picked}")
         owner = st.text_input("Người phụ trách", value=row.owner or "", key=f"ledger_owner_{picked}")
         submitted = st.form_submit_button("Ghi vào sổ", type="primary", key="ledger_submit")
@@ -75,7 +76,7 @@ def update_item(writable, store) -> None:
 def check_detail(options: list, titles: dict, flagged) -> None:
     check = st.selectbox("Xem các dòng bất thường của kiểm tra", options, key="check_rows",
                          index=options.index(asked) if asked in titles else 0,
-                         format_func=lambda c: "— chọn kiểm tra —" if c is None else titles[c])
+                         format_func=lambda c: "— chọn kiểm tra —" if c is None else titles[c], placeholder="Chọn…")
     if check:
         LIMIT = 500
         rows = q.check_rows(f.snapshot, f.scope, check, LIMIT)

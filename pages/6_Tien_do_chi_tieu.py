@@ -22,7 +22,7 @@ if targets.empty:
     st.info("Bản dữ liệu chưa có chỉ tiêu bao phủ tiêm chủng nào (tệp chỉ tiêu theo văn bản chỉ đạo).")
     st.stop()
 labels = {r.target_id: F.target_label(r.title, r.deadline, r.original_deadline) for r in targets.itertuples()}
-target = st.selectbox("Chỉ tiêu", list(labels), format_func=labels.get, key="dl_target")
+target = st.selectbox("Chỉ tiêu", list(labels), format_func=labels.get, key="dl_target", placeholder="Chọn…")
 t = targets[targets["target_id"] == target].iloc[0]
 
 st.subheader(F.md(F.dashed(t["title"])))
@@ -198,7 +198,8 @@ else:
 def communes_needed() -> None:
     names = dict(zip(districts["unit_code"], districts["unit_name"]))
     district = st.selectbox("Huyện, thành phố", [None, *names], key="dl_district",
-                            format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c))
+                            format_func=lambda c: "— chọn huyện —" if c is None else names.get(c, c),
+                            placeholder="Chọn…")
     if district:
         communes = q.deadline_communes(f.snapshot, scope, f.as_of, target, district)
         shapes = M.commune_shapes(f.snapshot, scope, district)

@@ -28,7 +28,8 @@ whole = "cả nước" if f.national else "toàn tỉnh"
 if f.account.role in WHOLE_PROVINCE:  # one district of the province at a time
     st.caption("Trang của Ủy viên Ban Thường vụ Tỉnh ủy phụ trách địa bàn: việc cần xử lý của một huyện trước, rồi "
                f"huyện so với {whole}. Chọn huyện để xem.")
-    shown = [st.selectbox("Huyện, thành phố", list(names), key="my_district", format_func=names.get)]
+    shown = [st.selectbox("Huyện, thành phố", list(names), key="my_district", format_func=names.get,
+                          placeholder="Chọn…")]
 elif f.account.role == "member":
     st.caption("Các huyện, thành phố được phân công phụ trách: việc cần xử lý trước (Ủy viên Ban Thường vụ chịu trách "
                f"nhiệm trước Ban Thường vụ Tỉnh ủy về địa bàn phụ trách), rồi từng huyện so với {whole}.")

@@ -30,7 +30,7 @@ W.table(signin.accounts_table(store), {"login": W.Col("Tên đăng nhập"), "fu
 with st.expander("Tạo tài khoản"), st.form("create_account", clear_on_submit=True):
     login = st.text_input("Tên đăng nhập", key="new_login", help="Chữ thường không dấu, số, dấu chấm: uv.nguyenvana")
     name = st.text_input("Họ tên", key="new_name")
-    role = st.selectbox("Vai trò", list(ROLES), format_func=ROLES.get, key="new_role")
+    role = st.selectbox("Vai trò", list(ROLES), format_func=ROLES.get, key="new_role", placeholder="Chọn…")
     district = st.text_input("Mã huyện (chỉ tài khoản huyện)", key="new_district")
     province = st.text_input("Mã tỉnh (tùy chọn: trên bản dữ liệu toàn quốc chỉ thấy tỉnh này)", key="new_province")
     if st.form_submit_button("Tạo tài khoản"):
@@ -58,7 +58,7 @@ with st.expander("Tạo tài khoản cho các ủy viên trong bảng phân côn
 
 with st.expander("Khóa, mở khóa, cấp lại mật khẩu"):
     logins = [a.login for a in store.accounts()]
-    chosen = st.selectbox("Tài khoản", logins, key="admin_account")
+    chosen = st.selectbox("Tài khoản", logins, key="admin_account", placeholder="Chọn…")
     c1, c2, c3 = st.columns(3)
     try:
         if c1.button("Khóa", key="admin_disable"):

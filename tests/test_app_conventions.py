@@ -245,3 +245,22 @@ def test_nothing_is_fetched_from_the_internet():
                          ids=lambda p: p.name)
 def test_modules_stay_small(path):
     assert len(path.read_text(encoding="utf-8").splitlines()) < 400
+
+
+def _pickers_without_placeholder(source: str) -> list[int]:
+    """Lines of st.selectbox / st.multiselect calls that leave Streamlit's English placeholder ("Choose an option",
+    "Choose options": shown whenever the box is empty, an empty multiselect at once)."""
+    return [n.lineno for n in ast.walk(ast.parse(source))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr in ("selectbox", "multiselect") and isinstance(n.func.value, ast.Name)
+            and n.func.value.id == "st" and not any(k.arg == "placeholder" for k in n.keywords)]
+
+
+@pytest.mark.parametrize("path", [*PAGES, *APP], ids=lambda p: p.name)
+def test_every_picker_has_a_vietnamese_placeholder(path):
+    assert _pickers_without_placeholder(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_placeholder_guard_sees_a_picker_without_one():
+    assert _pickers_without_placeholder('st.multiselect("Huyện", ["1"])\nst.selectbox("A", [1], placeholder="Chọn…")\n'
+                                        ) == [1]

@@ -25,6 +25,7 @@ from app.allocation_inputs import PROVINCE_LOT
 from app.allocation_model import INF, Built, usable_rows
 
 EPS = 1e-6
+UNBOUNDED = 1e7  # doses: more than a province holds; a column without an upper bound counts as at most this
 
 
 def cuts(b: Built) -> list[tuple[float, float, list[tuple[int, float]]]]:
@@ -154,3 +155,35 @@ def _district(b, mine, rows, local, lo, hi, priced, found, d, deadline) -> float
     if info.primal_solution_status == 2:
         found[d] = (mine, np.array(h.getSolution().col_value))
     return float(info.mip_dual_bound)
+
+
+def implied(lp: highspy._Highs, costs: np.ndarray, limit: float, margin: float = 1e-6):
+    """Bounds every solution of lp's rows (and its columns' bounds) with costs·x ≤ limit satisfies: reduced-cost
+    fixing, for the stages after the one costs are (lp solved to optimality as an LP on them). With lp's duals y,
+    r = costs − Aᵀy and L = Σ y·(the row bound y prices) + Σ_j min(r_j lb_j, r_j ub_j) ≤ costs·x for every x of the
+    rows, costs·x − L is a sum of terms ≥ 0 — r_j (x_j − lb_j) for r_j > 0, y_i (a_i x − lo_i) for y_i > 0, and
+    their mirror images —, so each is at most δ = limit − L: x_j ≤ lb_j + δ/r_j, a_i x ≤ lo_i + δ/y_i. Computed from
+    y and A alone, valid whatever the LP's tolerances (reduced costs below 10⁻⁹ count as 0, their most effect added
+    to δ, with margin relative to L). Returns the columns' lower and upper bounds and the rows' (lp's rows)."""
+    model, solution = lp.getLp(), lp.getSolution()
+    n = model.num_col_
+    index, cols, value = entries(model)
+    lo, hi = np.array(model.row_lower_), np.array(model.row_upper_)
+    lb, ub = np.array(model.col_lower_), np.array(model.col_upper_)
+    y = np.array(solution.row_dual)
+    y = np.where((y > 0) & np.isfinite(lo) | (y < 0) & np.isfinite(hi), y, 0.0)
+    r = costs - np.bincount(cols, weights=value * y[index], minlength=n)
+    small = (np.abs(r) < 1e-9) | (r > 0) & ~np.isfinite(lb) | (r < 0) & ~np.isfinite(ub)
+    slack = float(np.sum(np.abs(r[small]) * np.minimum(np.maximum(np.abs(lb), np.abs(ub)), UNBOUNDED)[small]))
+    r = np.where(small, 0.0, r)
+    dual = float(np.sum(np.where(y > 0, y * np.where(np.isfinite(lo), lo, 0.0), y * np.where(np.isfinite(hi), hi, 0.0))))
+    dual += float(np.sum(np.where(r > 0, r * np.where(np.isfinite(lb), lb, 0.0), r * np.where(np.isfinite(ub), ub, 0.0))))
+    delta = limit - dual + slack + margin * max(1.0, abs(dual))
+    if not np.isfinite(delta) or delta < 0:
+        return lb, ub, lo, hi
+    with np.errstate(divide="ignore", invalid="ignore"):
+        col_hi = np.where(r > 0, np.minimum(ub, lb + delta / np.where(r > 0, r, 1.0)), ub)
+        col_lo = np.where(r < 0, np.maximum(lb, ub + delta / np.where(r < 0, r, 1.0)), lb)
+        row_hi = np.where(y > 0, np.minimum(hi, lo + delta / np.where(y > 0, y, 1.0)), hi)
+        row_lo = np.where(y < 0, np.maximum(lo, hi + delta / np.where(y < 0, y, 1.0)), lo)
+    return col_lo, col_hi, row_lo, row_hi

@@ -19,7 +19,7 @@ import time
 import highspy
 import numpy as np
 
-from app.allocation_bounds import cuts, lagrangian
+from app.allocation_bounds import cuts, entries, implied, lagrangian
 from app.allocation_search import Exchanges
 from app.allocation_model import (EVALUATE_STAGES, INF, STAGE_TOL_ABS, STAGE_TOL_REL, STAGES, Built, Solved,
                                   StageReport, model_highs)
@@ -75,6 +75,7 @@ class _Stages:
 
 
 OPTIMAL = highspy.HighsModelStatus.kOptimal
+TARGETED = ("expiring", "unmet")  # the stages held to mip_rel_gap; the others are tie-breaks (docs/allocation-model.md)
 BOX_NODES = 1000  # branch-and-bound nodes of the MIP around the guide (those measured end at the root)
 ROUNDED_SECONDS = 0.2  # seconds it may take at least (its root can take seconds, and rarely gains after 0,2 s)
 LOOKAHEAD = 0.5  # of a stage's allowed gap, the most the next stage's objective may weigh in its search
@@ -84,8 +85,9 @@ BOX_GAP = 0.1  # the MIP around the guide stops within this share of the allowed
 DISTRICT_SECONDS = 0.5
 DISTRICT_GAP = 0.5  # of the allowed gap: the MIP around the districts' solution stops there
 EXCHANGED = ("unmet",)  # the stages searched by exchanges between pairs of districts (app.allocation_search)
-EXCHANGE_SECONDS = 0.15  # ... for at most this long each
-EXCHANGE_FIRST = 4  # ... starting from the four districts that weigh most in the stage's objective (most unmet)
+EXCHANGE_SECONDS = 0.4  # ... for at most this long each
+REGUIDED = ("unmet",)  # the stages guided by their own bound LP rather than the lexicographic LP's solution
+IMPLIED = ("expiring",)  # the stages whose value bounds the next stages' search (reduced-cost fixing)
 NEAR = 3.0  # vials: how far from the guide's neighbourhood the best solution so far may pull it
 
 
@@ -178,7 +180,7 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
     for name in names:
         started, off = time.perf_counter(), s.offset(name)
         s.aim([bounds_lp], name)
-        bound = first if not reports else _lp(bounds_lp)  # the first stage's: the guide's first LP
+        bound = _lp(bounds_lp)  # the first stage's is the guide's first LP, solved again for its duals (implied)
         if bound is None:
             return Solved("infeasible", None, None, reports)
         # the shipments stage is a tie-break (its LP bound is weak: it stops at its own, shorter time limit)
@@ -187,7 +189,7 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         # around the guide (and the best solution so far), then the whole model while not within the allowed gap
         weights, shift = s.ahead(name, (names[names.index(name) + 1:] or [None])[0], allowed)
         h.changeColsCost(s.n, s.all, weights)
-        small = limit if name == "shipments" else max(limit, ROUNDED_SECONDS)
+        small = max(limit, ROUNDED_SECONDS) if name in TARGETED else limit
         decomposed = name == "expiring" or name == "unmet" and opt.time_limit >= DISTRICT_SECONDS
         tries = [("rounded", small)] + ([("districts", DISTRICT_SECONDS)] if decomposed else []) + \
             ([("exchanges", EXCHANGE_SECONDS)] if name in EXCHANGED else []) + ([("mip", limit)] if limit > 0 else [])
@@ -199,18 +201,18 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
                 bound = max(bound, dual)
                 if best is not None and s.gap(name, s.value(name, best), bound) <= target:
                     break
-                lo, hi = _near(b, _box(b, _combined(bounds_lp, parts)), best, INF)
+                lo, hi = _near(b, _clip(_box(b, _combined(bounds_lp, parts)), full), best, INF)
             elif method == "exchanges":  # pairs of districts, the others fixed (app.allocation_search)
                 if best is not None:
-                    search = Exchanges(b, h)
-                    weigh = np.bincount(search.owner, weights=s.costs(name) * best, minlength=len(b.pre.districts))
-                    first = np.argsort(-weigh, kind="stable")[:EXCHANGE_FIRST].tolist()
-                    best = s.better(weights, search.improve(weights, best, first, seconds), best)
+                    found = Exchanges(b, h, *full).improve(s.costs(name), best, seconds)
+                    best = found if s.value(name, found) < s.value(name, best) - 1e-9 else best
                     if s.gap(name, s.value(name, best), bound) <= target:
                         break
                 continue
             else:
-                lo, hi = _near(b, box, best) if method == "rounded" else full
+                if reports and name in REGUIDED:  # the stage's bound LP, the earlier stages at the proposal's values
+                    box = _box(b, np.array(bounds_lp.getSolution().col_value))
+                lo, hi = _near(b, _clip(box, full), best) if method == "rounded" else full
             found, dual = _mip(h, lo, hi, best, seconds, allowed * {"mip": 1.0, "districts": DISTRICT_GAP}.get(method, BOX_GAP),
                                2**31 - 1 if method == "mip" else BOX_NODES)
             best = s.better(weights, found, best)
@@ -224,9 +226,30 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
             return Solved("infeasible", None, None, reports)
         value, bounds[name] = s.value(name, best), bound
         reports.append(StageReport(name, value + off, 0.0, time.perf_counter() - started, bound + off, method))
+        if name in IMPLIED and name != names[-1]:  # the next stages search only where this stage's value allows
+            full = _restrict(b, h, implied(bounds_lp, s.costs(name), value + STAGE_TOL_ABS + STAGE_TOL_REL * abs(value)),
+                             full, best)
         s.keep([h, bounds_lp], name, value)  # the next stages keep this stage at its value
     h.changeColsBounds(s.n, s.all, *full)
     return Solved("optimal", best, _activities(b, best), _final_gaps(s, names, best, reports, bounds))
+
+
+def _clip(box, full):
+    return np.clip(box[0], *full), np.clip(box[1], *full)
+
+
+def _restrict(b: Built, h: highspy._Highs, bounds, full, best):
+    """The columns' and rows' bounds implied by a stage's value (app.allocation_bounds.implied) put on the search
+    model h, the columns' in whole vials, widened to hold the best solution (it stays a start, whatever the
+    rounding). Returns the columns' bounds."""
+    col_lo, col_hi, row_lo, row_hi = bounds
+    integer = np.array(b.integer)
+    col_lo, col_hi = np.where(integer, np.ceil(col_lo - 1e-6), col_lo), np.where(integer, np.floor(col_hi + 1e-6), col_hi)
+    index, cols, value = entries(h.getLp())
+    m = len(row_lo)
+    activity = np.bincount(index, weights=value * best[cols], minlength=h.getNumRow())[:m]
+    h.changeRowsBounds(m, np.arange(m, dtype=np.int32), np.minimum(row_lo, activity), np.maximum(row_hi, activity))
+    return np.minimum(np.maximum(full[0], col_lo), best), np.maximum(np.minimum(full[1], col_hi), best)
 
 
 def _combined(lp: highspy._Highs, parts: dict) -> np.ndarray:

@@ -10,7 +10,7 @@ import pytest
 from test_allocation_properties import instance
 
 from app import allocation as A
-from app.allocation_bounds import cuts, lagrangian
+from app.allocation_bounds import cuts, entries, implied, lagrangian
 from app.allocation_model import build, model_highs
 from app.allocation_search import Exchanges
 from app.allocation_solve import _add_rows, _lp, _Stages
@@ -98,7 +98,7 @@ def test_exchanges_between_two_districts_keep_every_rule_and_never_lose(seed):
     _add_rows([h], cuts(b))
     s.keep([h], "expiring", optimum)
     search = Exchanges(b, h)
-    found = search.improve(s.costs("unmet"), start, list(range(len(b.pre.districts))), 10.0)
+    found = search.improve(s.costs("unmet"), start, 10.0)
     activity = search.activity(found)
     assert np.all(activity >= search.lo - 1e-6) and np.all(activity <= search.hi + 1e-6)
     assert np.all(found >= search.lb - 1e-9) and np.all(found <= search.ub + 1e-9)
@@ -115,3 +115,29 @@ def test_the_exchanges_improved_some_start():
     """Runs after the test above in this file's order: on some seed the exchanges found less unmet need."""
     if len(IMPROVED) >= 8:
         assert any(IMPROVED)
+
+
+@pytest.mark.parametrize("seed", list(SEEDS) + list(BIGGER))
+def test_the_bounds_implied_by_the_first_stage_hold_for_the_next_stages_optima(seed):
+    """Reduced-cost fixing (implied): the columns' and rows' bounds implied by the expiring stage's LP and its value
+    hold for the exact optimum of the unmet and FEFO stages (the expiring stage held at its exact optimum), so the
+    searches restricted to them can still reach it."""
+    inp = instance(seed, capacity=seed % 2 == 0, vials=150 if seed in BIGGER else 30)
+    b = build(A.prepare(inp))
+    if not b.x:
+        pytest.skip("no province lot can go anywhere")
+    s = _Stages(b)
+    optimum, _ = exact(b, s, "expiring", [])
+    lp = model_highs(b, integer=False)
+    _add_rows([lp], cuts(b))
+    s.aim([lp], "expiring")
+    _lp(lp)
+    col_lo, col_hi, row_lo, row_hi = implied(lp, s.costs("expiring"), optimum + 1e-5 + 1e-7 * abs(optimum))
+    index, cols, value = entries(lp.getLp())
+    keep = [("expiring", optimum)]
+    for name in ("unmet", "fefo"):
+        value_, col = exact(b, s, name, keep)
+        keep.append((name, value_))
+        activity = np.bincount(index, weights=value * col[cols], minlength=len(row_lo))
+        assert np.all(col >= col_lo - 1e-6) and np.all(col <= col_hi + 1e-6)
+        assert np.all(activity >= row_lo - 1e-5) and np.all(activity <= row_hi + 1e-5)

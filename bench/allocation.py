@@ -166,13 +166,13 @@ def national(args: argparse.Namespace) -> None:
         gaps = sorted(row[2] for row in rows)
         absolute = sorted(row[3] - row[4] for row in rows)
         within = sum(g <= args.gap * (1 + 1e-6) for g in gaps)
-        methods = {m: sum(row[5] == m for row in rows) for m in ("rounded", "districts", "mip")}
+        methods = {m: sum(row[5] == m for row in rows) for m in ("rounded", "districts", "exchanges", "mip")}
         print(f"  stage {name:<10} time total {num(sum(row[1] for row in rows), 2)} s, largest "
               f"{num(max(row[1] for row in rows) * 1000, 1)} ms; gap ≤ target in {within} of {len(rows)} provinces, "
               f"median {pct(gaps[len(gaps) // 2] * 100, 3)}, largest {pct(gaps[-1] * 100, 2)}; objective − bound: "
               f"median {num(absolute[len(absolute) // 2], 1)}, largest {num(absolute[-1], 1)}; "
               f"{methods['rounded']} around the LP, {methods['districts']} around the districts' solutions, "
-              f"{methods['mip']} whole MIP")
+              f"{methods['exchanges']} by exchanges, {methods['mip']} whole MIP")
     if args.verbose:
         for r in sorted(results, key=lambda r: r["code"]):
             print(f"  {r['code']} {r['districts']:>2} districts {num(r['seconds'], 2):>5} s  " + "  ".join(

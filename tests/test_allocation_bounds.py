@@ -15,7 +15,10 @@ from app.allocation_model import build, model_highs
 from app.allocation_search import Exchanges
 from app.allocation_solve import _add_rows, _lp, _Stages
 
-SEEDS = range(16)
+# Seeds whose instance has a usable province lot (a product approved for a row with need, in a district with a positive
+# pace for it, days left): seed 1 draws only AstraZeneca lots where the one row with need is 5-11, so it is left out
+# and every test below asserts its instance has a lot that can go somewhere instead of skipping.
+SEEDS = (0, *range(2, 17))
 BIGGER = range(100, 106)  # more vials a lot: vials matter less, the cuts and the districts more
 
 
@@ -44,8 +47,7 @@ def cut_violation(rows, col) -> float:
 def test_the_cuts_and_the_districts_bound_never_exceed_the_exact_optimum(seed):
     inp = instance(seed, capacity=seed % 2 == 0, vials=150 if seed in BIGGER else 30)
     b = build(A.prepare(inp))
-    if not b.x:
-        pytest.skip("no province lot can go anywhere")
+    assert b.x, "no province lot can go anywhere: the instance checks nothing"
     s, rows = _Stages(b), cuts(b)
     keep = []
     for name in ("expiring", "unmet", "fefo"):
@@ -71,8 +73,7 @@ def test_the_districts_bound_closes_a_gap_the_cuts_leave():
     above = 0
     for seed in SEEDS:
         b = build(A.prepare(instance(seed, capacity=True)))
-        if not b.x:
-            continue
+        assert b.x, (seed, "no province lot can go anywhere")
         s = _Stages(b)
         optimum, _ = exact(b, s, "expiring", [])
         lp = model_highs(b, integer=False)
@@ -90,8 +91,7 @@ def test_exchanges_between_two_districts_keep_every_rule_and_never_lose(seed):
     """From the expiring stage's optimum, the pairs' search on the unmet stage (the expiring stage held) returns whole
     vials within every row and bound of the model (the cuts and the held stage included), no worse on unmet need."""
     b = build(A.prepare(instance(seed, capacity=seed % 2 == 0)))
-    if not b.x:
-        pytest.skip("no province lot can go anywhere")
+    assert b.x, "no province lot can go anywhere: the instance checks nothing"
     s = _Stages(b)
     optimum, start = exact(b, s, "expiring", [])
     h = model_highs(b, integer=True)
@@ -124,8 +124,7 @@ def test_the_bounds_implied_by_the_first_stage_hold_for_the_next_stages_optima(s
     searches restricted to them can still reach it."""
     inp = instance(seed, capacity=seed % 2 == 0, vials=150 if seed in BIGGER else 30)
     b = build(A.prepare(inp))
-    if not b.x:
-        pytest.skip("no province lot can go anywhere")
+    assert b.x, "no province lot can go anywhere: the instance checks nothing"
     s = _Stages(b)
     optimum, _ = exact(b, s, "expiring", [])
     lp = model_highs(b, integer=False)

@@ -65,15 +65,25 @@ SOURCE_NOTE = (
     "mang số liệu mới, theo thời điểm nhận.")
 
 
+def _section(title: str, rows, cols: dict[str, W.Col], key: str, file_name: str, empty: str,
+             before: str | None = None, after: str | None = None, **table) -> None:
+    """A section of the comparison: its bold title, then its table, or the sentence `empty` when it has no rows
+    (W.table); `before` and `after` are captions around a table that has rows (what the rows are, their source)."""
+    st.markdown(title)
+    if before and not rows.empty:
+        st.caption(before)
+    W.table(rows, cols, key=key, file_name=file_name, empty=empty, **table)
+    if after and not rows.empty:
+        st.caption(after)
+
+
 def _statuses(ch: C.Changes, key: str) -> None:
     rows = ch.statuses
-    st.markdown(f"**Chỉ tiêu đổi tình trạng** ({F.num(len(rows))})")
-    if rows.empty:
-        st.caption("Không có chỉ tiêu nào đổi tình trạng.")
-        return
-    W.table(rows, {"unit_name": W.Col("Đơn vị"), "about": W.Col("Chỉ tiêu, hạn"),
-                   "text_before": W.Col("Buổi trước"), "text_after": W.Col("Nay")},
-            key=f"{key}_statuses", download=False, file_name=f"{key}_tinh_trang", row_key=("unit_code", "target_id"))
+    _section(f"**Chỉ tiêu đổi tình trạng** ({F.num(len(rows))})", rows,
+             {"unit_name": W.Col("Đơn vị"), "about": W.Col("Chỉ tiêu, hạn"),
+              "text_before": W.Col("Buổi trước"), "text_after": W.Col("Nay")},
+             f"{key}_statuses", f"{key}_tinh_trang", "Không có chỉ tiêu nào đổi tình trạng.",
+             download=False, row_key=("unit_code", "target_id"))
 
 
 def _exceptions(ch: C.Changes, key: str) -> None:
@@ -90,46 +100,37 @@ def _exceptions(ch: C.Changes, key: str) -> None:
 
 
 def _coverage(ch: C.Changes, key: str) -> None:
-    rows = ch.coverage
-    st.markdown("**Bao phủ tiêm chủng**")
-    if rows.empty:
-        st.caption("Chưa có số liệu bao phủ để so sánh.")
-        return
-    W.table(rows, {"unit_name": W.Col("Đơn vị"), "label": W.Col("Nhóm tuổi, mũi"),
-                   "coverage_pct_before": W.Col("Buổi trước", "pct"), "coverage_pct_after": W.Col("Nay", "pct"),
-                   "change_text": W.Col("Thay đổi (điểm %)")},
-            key=f"{key}_coverage", download=False, file_name=f"{key}_bao_phu", max_rows=8,
-            row_key=("unit_code",))
-    st.caption(f"Tỷ lệ người đã tiêm ≥ mũi trên dân số đầu kỳ, số liệu đến ngày {F.date(ch.earlier.as_of)} và "
-               f"{F.date(ch.later.as_of)}; nguồn: {F.SOURCES['platform']}.")
+    _section("**Bao phủ tiêm chủng**", ch.coverage,
+             {"unit_name": W.Col("Đơn vị"), "label": W.Col("Nhóm tuổi, mũi"),
+              "coverage_pct_before": W.Col("Buổi trước", "pct"), "coverage_pct_after": W.Col("Nay", "pct"),
+              "change_text": W.Col("Thay đổi (điểm %)")},
+             f"{key}_coverage", f"{key}_bao_phu", "Chưa có số liệu bao phủ để so sánh.",
+             after=f"Tỷ lệ người đã tiêm ≥ mũi trên dân số đầu kỳ, số liệu đến ngày {F.date(ch.earlier.as_of)} và "
+                   f"{F.date(ch.later.as_of)}; nguồn: {F.SOURCES['platform']}.",
+             download=False, max_rows=8, row_key=("unit_code",))
 
 
 def _f0(ch: C.Changes, key: str) -> None:
-    rows = ch.f0
-    st.markdown("**F0 7 ngày /100.000 dân**")
-    if rows.empty:
-        st.caption("Chưa có báo cáo ca bệnh để so sánh.")
-        return
-    W.table(rows, {"unit_name": W.Col("Đơn vị"), "report_date_before": W.Col("Ngày (trước)", "date"),
-                   "rate_before": W.Col("Buổi trước", "num1"), "report_date_after": W.Col("Ngày (nay)", "date"),
-                   "rate_after": W.Col("Nay", "num1"), "change_text": W.Col("Thay đổi"),
-                   "direction": W.Col("Chiều", words=F.TREND_ARROW, colours=F.TREND_COLOURS)},
-            key=f"{key}_f0", download=False, file_name=f"{key}_f0", row_key=("unit_code",))
-    st.caption(f"F0 mới 7 ngày đến ngày báo cáo trên 100.000 dân (dân số đầu kỳ); ▲ tăng là xấu. Nguồn: "
-               f"{F.SOURCES['cases']}.")
+    _section("**F0 7 ngày /100.000 dân**", ch.f0,
+             {"unit_name": W.Col("Đơn vị"), "report_date_before": W.Col("Ngày (trước)", "date"),
+              "rate_before": W.Col("Buổi trước", "num1"), "report_date_after": W.Col("Ngày (nay)", "date"),
+              "rate_after": W.Col("Nay", "num1"), "change_text": W.Col("Thay đổi"),
+              "direction": W.Col("Chiều", words=F.TREND_ARROW, colours=F.TREND_COLOURS)},
+             f"{key}_f0", f"{key}_f0", "Chưa có báo cáo ca bệnh để so sánh.",
+             after=f"F0 mới 7 ngày đến ngày báo cáo trên 100.000 dân (dân số đầu kỳ); ▲ tăng là xấu. Nguồn: "
+                   f"{F.SOURCES['cases']}.",
+             download=False, row_key=("unit_code",))
 
 
 def _revisions(ch: C.Changes, key: str) -> None:
-    rows = ch.revisions
-    st.markdown(f"**Số liệu đã báo cáo được sửa** ({F.num(len(rows))})")
-    if rows.empty:
-        st.caption(f"Không có số liệu nào của các ngày đến {F.date(ch.earlier.as_of)} khác với buổi giao ban trước.")
-        return
-    st.caption(f"Số liệu của các ngày đến {F.date(ch.earlier.as_of)} (đã trình bày ở buổi giao ban trước) nay khác đi "
-               "vì huyện gửi lại báo cáo: cần dùng số mới khi trích dẫn.")
-    W.table(rows, {"day": W.Col("Ngày", "date"), "unit_name": W.Col("Huyện"), "what": W.Col("Số liệu"),
-                   "before": W.Col("Buổi trước", "int"), "after": W.Col("Nay", "int"),
-                   "change_text": W.Col("Chênh lệch"), "file_name": W.Col("Tệp gửi lại"),
-                   "received_at": W.Col("Nhận lúc", "datetime")},
-            key=f"{key}_revisions", file_name=f"so_lieu_duoc_sua_{ch.later.as_of:%Y%m%d}", row_key=("row",),
-            note=f"Số liệu được sửa so với buổi giao ban «{ch.earlier.label}»")
+    rows, day = ch.revisions, F.date(ch.earlier.as_of)
+    _section(f"**Số liệu đã báo cáo được sửa** ({F.num(len(rows))})", rows,
+             {"day": W.Col("Ngày", "date"), "unit_name": W.Col("Huyện"), "what": W.Col("Số liệu"),
+              "before": W.Col("Buổi trước", "int"), "after": W.Col("Nay", "int"),
+              "change_text": W.Col("Chênh lệch"), "file_name": W.Col("Tệp gửi lại"),
+              "received_at": W.Col("Nhận lúc", "datetime")},
+             f"{key}_revisions", f"so_lieu_duoc_sua_{ch.later.as_of:%Y%m%d}",
+             f"Không có số liệu nào của các ngày đến {day} khác với buổi giao ban trước.",
+             before=f"Số liệu của các ngày đến {day} (đã trình bày ở buổi giao ban trước) nay khác đi vì huyện gửi "
+                    "lại báo cáo: cần dùng số mới khi trích dẫn.",
+             row_key=("row",), note=f"Số liệu được sửa so với buổi giao ban «{ch.earlier.label}»")

@@ -116,3 +116,126 @@ class Exchanges:
         out = best.copy()
         out[mine] = found
         return out
+
+
+class Swaps:
+    """First-expiry-first-out repair (the FEFO stage, docs/allocation-model.md "How it is solved"): where a district
+    receives vials of a lot while an earlier-expiring lot of the same product and vial size is left at the province
+    store, it receives the earlier lot's vials instead, as many as every row of the model still allows — its pace by
+    each expiry date, the cuts, each lot's stock, the earlier stages kept, the minimum shipment. The doses move with
+    the vials (the district administers the earlier lot's where it administered the later one's), so the people served
+    are the same and no more doses expire: a lot in the horizon is never later than one outside it. Checked on the
+    rows the change touches, in microseconds, where a MIP per district took 0,1-0,4 s (its rows held exactly)."""
+
+    def __init__(self, b: Built, h: highspy._Highs, lb: np.ndarray, ub: np.ndarray):
+        self.search = Exchanges(b, h, lb, ub)
+        self.b = b
+
+    def improve(self, best: np.ndarray, seconds: float) -> np.ndarray:
+        """best with every such swap made that the rows allow, the latest lots given back first."""
+        deadline, col, ex = time.perf_counter() + seconds, best.copy(), self.search
+        activity = ex.activity(col)
+        pre = self.b.pre
+        groups: dict[tuple[str, int], list] = {}
+        for lot in pre.lots:
+            groups.setdefault((lot.product, lot.doses_per_vial), []).append(lot)
+        for group in groups.values():
+            group.sort(key=lambda lot: (lot.expiry, lot.lot))
+        left = {lot.lot: lot.vials - sum(col[b_x] for (_, code), b_x in self.b.x.items() if code == lot.lot)
+                for lot in pre.lots}
+        moved = True
+        while moved:  # a swap can make room for another (a lot's stock, a pace row): again until none is made
+            moved = False
+            for d in pre.districts:
+                for group in groups.values():
+                    for j in range(len(group) - 1, 0, -1):
+                        x = self.b.x.get((d, group[j].lot))
+                        if x is None or col[x] < 0.5:
+                            continue
+                        for i in range(j):
+                            if left[group[i].lot] < 0.5 or not group[i].expiry < group[j].expiry:
+                                continue
+                            if time.perf_counter() > deadline:
+                                return col
+                            sent = col[x]
+                            after = self._swap(col, activity, d, group[j], group[i])
+                            if after is not activity:
+                                moved, activity = True, after
+                                left[group[j].lot] += sent - col[x]
+                                left[group[i].lot] -= sent - col[x]
+                            if col[x] < 0.5:
+                                break
+        return col
+
+    def _swap(self, col, activity, d, later, earlier):
+        """Moves as many vials of d from later to earlier as the rows allow (halving the number until they do)."""
+        b, ex = self.b, self.search
+        keys = [(d, later.lot), (d, earlier.lot)]
+        if any(key not in b.x for key in keys) or (d, "province", later.lot) not in b.y \
+                or (d, "province", earlier.lot) not in b.y:
+            return activity
+        x2, x1 = b.x[keys[0]], b.x[keys[1]]
+        y2, y1 = b.y[(d, "province", later.lot)], b.y[(d, "province", earlier.lot)]
+        q = later.doses_per_vial
+        flags = [b.z[key] for key in keys if key in b.z]
+        k = int(min(round(col[x2]), col[y2] // q, ex.ub[x1] - round(col[x1]),
+                    self._room(activity, x2, x1, y2, y1, q, flags)))
+        low = b.pre.min_vials.get(d, 0)
+        while k >= 1:
+            change = {x2: -k, x1: k, y2: -k * q, y1: k * q}
+            left, now = round(col[x2]) - k, round(col[x1]) + k
+            if 0 < left < low:
+                k = round(col[x2]) - low  # keep the later lot's shipment at its minimum
+                continue
+            if now < low:
+                return activity
+            if keys[0] in b.z and left == 0:
+                change[b.z[keys[0]]] = -col[b.z[keys[0]]]
+            if keys[1] in b.z and col[b.z[keys[1]]] < 0.5:
+                change[b.z[keys[1]]] = 1.0
+            moved = self._fits(col, activity, change)
+            if moved is not None:
+                return moved
+            k //= 2
+        return activity
+
+    def _room(self, activity, x2, x1, y2, y1, q, flags) -> float:
+        """The most vials the rows the move touches allow, but for the shipment rows (the flags change with the
+        move): per row, the room left in the direction the move pushes it, divided by what one vial moved pushes it."""
+        ex = self.search
+        shipment = ex.index[np.concatenate([np.arange(ex.start[j], ex.start[j + 1]) for j in flags] or [[]]).astype(int)]
+        cols = np.array([x2, x1, y2, y1], dtype=np.int64)
+        spans = [np.arange(ex.start[j], ex.start[j + 1]) for j in cols]
+        at = np.concatenate(spans)
+        step = np.bincount(ex.index[at], weights=ex.value[at] * np.repeat([-1.0, 1.0, -q, q], [len(s) for s in spans]))
+        step[shipment[shipment < len(step)]] = 0.0
+        rows = np.flatnonzero(np.abs(step) > 1e-12)
+        push, now = step[rows], activity[rows]
+        room = np.where(push > 0, ex.hi[rows] - now, now - ex.lo[rows]) + 1e-6 + 1e-9 * np.abs(now)
+        return float(np.min(np.floor(np.maximum(room, 0.0) / np.abs(push) + 1e-9), initial=np.inf))
+
+    def _fits(self, col, activity, change):
+        """The new activity if the change keeps every column within its bounds and every row it touches within
+        its own (then applied to col), else None."""
+        ex = self.search
+        cols = np.array(list(change), dtype=np.int64)
+        delta = np.array(list(change.values()), dtype=np.float64)
+        new = col[cols] + delta
+        if np.any(new < ex.lb[cols] - 1e-9) or np.any(new > ex.ub[cols] + 1e-9):
+            return None
+        spans = [np.arange(ex.start[j], ex.start[j + 1]) for j in cols]
+        at = np.concatenate(spans)
+        rows = ex.index[at]
+        step = np.bincount(rows, weights=ex.value[at] * np.repeat(delta, [len(s) for s in spans]), minlength=len(ex.lo))
+        touched = np.unique(rows)
+        before, after = activity[touched], activity[touched] + step[touched]
+        lo, hi = ex.lo[touched], ex.hi[touched]
+        # no row further outside its bounds than the solver's tolerance, or than it already was
+        was = np.maximum(np.maximum(lo - before, before - hi), 0.0)
+        now = np.maximum(lo - after, after - hi)
+        if np.any(now > np.maximum(was, 1e-6 + 1e-9 * np.abs(after))):
+            return None
+        col[cols] = new
+        activity = activity.copy()
+        activity[touched] = after
+        return activity

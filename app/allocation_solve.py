@@ -20,7 +20,7 @@ import highspy
 import numpy as np
 
 from app.allocation_bounds import cuts, entries, implied, lagrangian
-from app.allocation_search import Exchanges
+from app.allocation_search import Exchanges, Swaps
 from app.allocation_model import (EVALUATE_STAGES, INF, STAGE_TOL_ABS, STAGE_TOL_REL, STAGES, Built, Solved,
                                   StageReport, model_highs)
 
@@ -86,6 +86,8 @@ DISTRICT_SECONDS = 0.5
 DISTRICT_GAP = 0.5  # of the allowed gap: the MIP around the districts' solution stops there
 EXCHANGED = ("unmet",)  # the stages searched by exchanges between pairs of districts (app.allocation_search)
 EXCHANGE_SECONDS = 0.4  # ... for at most this long each
+SWAPPED = ("fefo",)  # the stages whose result is repaired by swapping later lots for earlier ones (Swaps)
+SWAP_SECONDS = 0.1  # ... for at most this long
 REGUIDED = ("unmet",)  # the stages guided by their own bound LP rather than the lexicographic LP's solution
 IMPLIED = ("expiring",)  # the stages whose value bounds the next stages' search (reduced-cost fixing)
 NEAR = 3.0  # vials: how far from the guide's neighbourhood the best solution so far may pull it
@@ -224,6 +226,8 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
             best = _mip(h, *full, None, max(opt.time_limit, 60.0), allowed)[0]  # not proven infeasible: a longer look
         if best is None:
             return Solved("infeasible", None, None, reports)
+        if name in SWAPPED:
+            best = Swaps(b, h, *full).improve(best, SWAP_SECONDS)
         value, bounds[name] = s.value(name, best), bound
         reports.append(StageReport(name, value + off, 0.0, time.perf_counter() - started, bound + off, method))
         if name in IMPLIED and name != names[-1]:  # the next stages search only where this stage's value allows

@@ -87,7 +87,8 @@ DISTRICT_GAP = 0.5  # of the allowed gap: the MIP around the districts' solution
 EXCHANGED = ("unmet",)  # the stages searched by exchanges between pairs of districts (app.allocation_search)
 EXCHANGE_SECONDS = 0.4  # ... for at most this long each
 SWAPPED = ("fefo",)  # the stages whose result is repaired by swapping later lots for earlier ones (Swaps)
-SWAP_SECONDS = 0.1  # ... for at most this long
+SWAP_SECONDS = 0.1  # ... for at most this long, or half the stage's time limit (the page: 0,5 s)
+REBALANCE_LIMIT = 0.5  # ... the swaps that need an LP (1-2 ms each) tried when a stage may search this long (the page)
 REGUIDED = ("unmet",)  # the stages guided by their own bound LP rather than the lexicographic LP's solution
 IMPLIED = ("expiring",)  # the stages whose value bounds the next stages' search (reduced-cost fixing)
 NEAR = 3.0  # vials: how far from the guide's neighbourhood the best solution so far may pull it
@@ -227,7 +228,8 @@ def solve_stages(b: Built, stages: tuple[str, ...] | None = None) -> Solved:
         if best is None:
             return Solved("infeasible", None, None, reports)
         if name in SWAPPED:
-            best = Swaps(b, h, *full).improve(best, SWAP_SECONDS)
+            best = Swaps(b, h, *full).improve(best, max(SWAP_SECONDS, opt.time_limit / 2),
+                                              rebalance=opt.time_limit >= REBALANCE_LIMIT)
         value, bounds[name] = s.value(name, best), bound
         reports.append(StageReport(name, value + off, 0.0, time.perf_counter() - started, bound + off, method))
         if name in IMPLIED and name != names[-1]:  # the next stages search only where this stage's value allows

@@ -20,35 +20,46 @@ AS_OF = dt.date(2022, 6, 30)
 PFIZER = A.Approval("Pfizer", ("18+",), (3,), 6, "Quyết định 2626/QĐ-BYT")
 
 
-def one_district(pace: float, min_vials: int = 0) -> A.AllocationInput:
+def one_district(pace: float, min_vials: int = 0, own: int = 0) -> A.AllocationInput:
     """District A, Pfizer (6 doses a vial), 300 people 18+ dose 3. Horizon 30 days: neither lot is at risk.
-    P1 expires 29/08/2022 (60 days), P2 28/09/2022 (90 days), 100 vials each."""
+    P1 expires 29/08/2022 (60 days), P2 28/09/2022 (90 days), 100 vials each; with own, the district holds that many
+    doses of its own lot O, expiring 19/08/2022 (50 days, after the horizon too)."""
     lots = pd.DataFrame([("P1", "Pfizer", dt.date(2022, 8, 29), 100), ("P2", "Pfizer", dt.date(2022, 9, 28), 100)],
                         columns=["lot", "product", "expiry", "vials"])
     districts = pd.DataFrame([("A", "Huyện A", min_vials)], columns=["district", "name", "min_vials"])
     need = pd.DataFrame([("A", "18+", 3, 300, 1)], columns=["district", "cohort", "dose", "people", "weight"])
     rate = pd.DataFrame([("A", "Pfizer", pace, 7)], columns=["district", "product", "doses_per_day", "window_days"])
-    return A.AllocationInput(AS_OF, lots, districts, need, rate, [PFIZER], options=A.Options(horizon_days=30))
+    stock = pd.DataFrame([("A", "Pfizer", "O", dt.date(2022, 8, 19), own)] if own else [],
+                         columns=["district", "product", "lot", "expiry", "doses"])
+    return A.AllocationInput(AS_OF, lots, districts, need, rate, [PFIZER], district_stock=stock,
+                             options=A.Options(horizon_days=30))
 
 
-def later_lot_only(b) -> np.ndarray:
-    """The allocation a search could leave: all 300 doses from 50 vials of the later lot P2."""
+def later_lot_only(b, own: int = 0) -> np.ndarray:
+    """The allocation a search could leave: the 300 doses from the own lot and vials of the later lot P2 (the last
+    one opened, not emptied)."""
     col = np.zeros(len(b.lb))
-    col[b.x[("A", "P2")]], col[b.z[("A", "P2")]] = 50, 1
-    col[b.y[("A", "province", "P2")]] = 300
+    vials = -(-(300 - own) // 6)
+    col[b.x[("A", "P2")]], col[b.z[("A", "P2")]] = vials, 1
+    col[b.y[("A", "province", "P2")]], col[b.s[("A", "P2")]] = 300 - own, 6 * vials - (300 - own)
+    if own:
+        col[b.y[("A", "district", "O")]] = own
     col[b.w[("A", "Pfizer", "18+", 3)]] = 300
     return col
 
 
-def repaired(inp: A.AllocationInput) -> tuple[dict, np.ndarray, object]:
+def repaired(inp: A.AllocationInput, own: int = 0, rebalance: bool = True) -> tuple[dict, np.ndarray, object]:
     b = build(A.prepare(inp))
     h = model_highs(b, integer=True)
     _add_rows([h], cuts(b))
-    start = later_lot_only(b)
+    start = later_lot_only(b, own)
+    stages = _Stages(b)
+    for name in ("expiring", "unmet"):  # the earlier stages kept at the start's values, as in the solve
+        stages.keep([h], name, stages.value(name, start))
     search = Exchanges(b, h)
     activity = search.activity(start)
     assert np.all(activity <= search.hi + 1e-9) and np.all(activity >= search.lo - 1e-9)  # a valid start
-    col = Swaps(b, h, np.array(b.lb), np.array(b.ub)).improve(start, 10.0)
+    col = Swaps(b, h, np.array(b.lb), np.array(b.ub)).improve(start, 10.0, rebalance)
     return {lot: int(round(col[b.x[("A", lot)]])) for lot in ("P1", "P2")}, col, (b, search)
 
 
@@ -77,6 +88,24 @@ def test_a_swap_keeps_the_minimum_shipment_of_both_lots():
     # P1 can take while P2 keeps 12 is 38 (228 doses by 29/08, within 240)
     sent, _, _ = repaired(one_district(4.0, min_vials=12))
     assert sent == {"P1": 38, "P2": 12}
+
+
+def test_a_swap_that_needs_the_district_s_own_lot_used_less_early_is_made_by_the_linear_programme():
+    # pace 4 a day: 200 doses by 19/08, 240 by 29/08, 360 by 28/09; own lot O 100 doses (19/08), P2 34 vials (204
+    # doses, 200 used). Doses moving with the vials: P1 + O <= 240 by 29/08 -> 6k + 100 <= 240, k <= 23 (P1 23, P2 11).
+    # With the doses free (the last vial opened may keep up to 5 doses unused): P1 24 (144 doses, 139-144 used) and
+    # P2 10 (60, all used): O + P1 used = 240 (by 29/08, full) and + 60 = 300, feasible; P1 25 (at least 145 used)
+    # and P2 9 (54): O <= 240 - 145 = 95 and O >= 300 - 150 - 54 = 96, infeasible. Neither lot nor O is at risk.
+    inp = one_district(4.0, own=100)
+    assert repaired(inp, own=100, rebalance=False)[0] == {"P1": 23, "P2": 11}
+    sent, col, (b, search) = repaired(inp, own=100)
+    assert sent == {"P1": 24, "P2": 10}
+    used = {lot: col[b.y[("A", "province", lot)]] for lot in ("P1", "P2")}
+    assert used["P2"] == pytest.approx(60) and used["P1"] >= 139 - 1e-6
+    assert col[b.y[("A", "district", "O")]] + used["P1"] == pytest.approx(240)
+    assert col[b.u[("A", "18+", 3)]] == pytest.approx(0, abs=1e-4)  # the stage kept within its 10⁻⁵ tolerance
+    activity = search.activity(col)
+    assert np.all(activity <= search.hi + 1e-6) and np.all(activity >= search.lo - 1e-6)
 
 
 @pytest.mark.parametrize("seed", [0, 2, 3, 4, 5, 6, 7, 9])  # seeds 1 and 8: no lot any district may take

@@ -260,6 +260,20 @@ def start_worker(settings: Settings) -> subprocess.Popen:
     return worker
 
 
+def _rebuilt(settings, name: str) -> Path:
+    """The copy of an older model version's snapshot rebuilt with today's definitions (etl.copies), from exactly the
+    files it had; until it is ready its build is started (out of this process) and the pack refused, saying so."""
+    from app.briefing import Refused
+    from etl import copies
+
+    copy = copies.comparable(settings, name)
+    if copy is None:
+        copies.request(settings, name)
+        raise Refused(f"{copies.status(settings, name)} Tài liệu sẽ được tạo từ bản dựng lại: yêu cầu lại khi bản "
+                      "dựng lại xong.")
+    return copy
+
+
 def run_queue(settings: Settings) -> int:
     """Make every queued pack, in order, while holding the queue's lock; how many were made. 0 at once when another
     worker holds it."""
@@ -292,9 +306,8 @@ def make(settings: Settings, store: State, pack: Pack) -> int:
             snapshot = snapshots_dir(settings) / found.snapshot
             if not snapshot.exists():
                 raise Refused(f"bản dữ liệu {found.snapshot} không còn trên máy chủ")
-            if q.snapshot_version(str(snapshot)) != MODEL_VERSION:
-                raise Refused(f"bản dữ liệu {found.snapshot} do phiên bản cũ của chương trình nạp số liệu dựng: chưa "
-                              "tạo được tài liệu theo định nghĩa hiện hành")
+            if q.snapshot_version(str(snapshot)) != MODEL_VERSION:  # read through its copy rebuilt with today's code
+                snapshot = _rebuilt(settings, found.snapshot)
             since = C.last_briefing(settings, found.province_code, before_briefing=found.id)
             pdf = build_pack(str(snapshot), pack.districts, found.as_of, requested_by=pack.requested_by, since=since)
             path.parent.mkdir(parents=True, exist_ok=True)

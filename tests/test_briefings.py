@@ -332,36 +332,6 @@ def test_in_the_browser_the_page_waits_for_the_worker_then_offers_the_pdf(app_co
             if e["event"] != "sign_in"][:3] == ["download", "briefing_pack_generated", "briefing_created"]
 
 
-def test_a_pack_whose_file_is_gone_is_made_again_and_an_older_models_snapshot_is_refused(settings, snap, monkeypatch):
-    from app import briefing_queue as Q
-
-    names = publish(settings, snap, ["2022-03-14T220000_0.duckdb"])
-    store = state(settings)
-    account(store, "bcd", "committee")
-    found = store.briefing(store.briefing_create(login="bcd", address=None, province_code="26",
-                                                 held_on=dt.date(2022, 3, 15), label="Giao ban",
-                                                 as_of=dt.date(2022, 3, 10), snapshot=names[0]))
-    started = []
-    monkeypatch.setattr(Q, "start_worker", lambda s: started.append(s.data_dir))
-    choice = Q.scopes(str(snap), (TAM_DAO,))[TAM_DAO]
-    assert Q.request(settings, found, TAM_DAO, choice, "bcd", "10.0.0.7").status == "queued" and len(started) == 1
-    assert Q.run_queue(settings) == 1
-    made = store.pack(found.id, TAM_DAO)
-    path = settings.data_dir / made.file
-    assert made.status == "done" and made.file == "briefings/2022-03-14T220000_0/20220310_248.pdf"
-    assert path.read_bytes()[:5] == b"%PDF-" and made.bytes == path.stat().st_size
-    assert Q.request(settings, found, TAM_DAO, choice, "bcd", None) == made and len(started) == 1  # no new work
-    path.unlink()
-    assert Q.request(settings, found, TAM_DAO, choice, "bcd", None).status == "queued" and len(started) == 2
-    monkeypatch.setattr("etl.version.MODEL_VERSION", "phien_ban_moi")
-    assert Q.run_queue(settings) == 0
-    refused = store.pack(found.id, TAM_DAO)
-    assert (refused.status, refused.error) == ("failed", "bản dữ liệu 2022-03-14T220000_0.duckdb do phiên bản cũ của "
-                                               "chương trình nạp số liệu dựng: chưa tạo được tài liệu theo định nghĩa "
-                                               "hiện hành")
-    assert not path.exists()
-
-
 def test_retention_deletes_nothing_while_the_pins_cannot_be_read(settings, snap, capsys):
     names = publish(settings, snap, ["2022-03-13T220000_0.duckdb", "2022-03-14T220000_0.duckdb"])
     (settings.warehouse / "pins.json").write_text("{hỏng", encoding="utf-8")

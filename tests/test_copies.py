@@ -147,3 +147,38 @@ def test_the_command_line_speaks_vietnamese_and_refuses_an_unknown_snapshot(sett
     with pytest.raises(SystemExit) as shown:
         copies.main(["--help"])
     assert shown.value.code == 0 and "cách dùng: python -m etl.copies" in capsys.readouterr().out
+
+
+def test_a_briefing_pack_on_an_older_versions_snapshot_is_made_from_its_copy_once_ready(settings, monkeypatch):
+    """The briefing was held on OLD (an older model version built it): its pack is refused while the copy is not built
+    (the build asked for, the reason in words), then made from the copy."""
+    from app import briefing as B
+    from app import briefing_queue as Q
+    from app.state import open_state
+
+    store = open_state(settings)
+    store.create_account("bcd", "Kiểm thử bcd", "committee", None, "mat-khau-kiem-thu", chosen=True,
+                         password_hash=store.hash_password("mat-khau-kiem-thu"))
+    found = store.briefing(store.briefing_create(login="bcd", address=None, province_code="26",
+                                                 held_on=dt.date(2022, 3, 4), label="Giao ban BCĐ tỉnh",
+                                                 as_of=dt.date(2022, 3, 3), snapshot=OLD))
+    asked, made_from, original = [], [], B.build_pack
+    monkeypatch.setattr(copies, "request", lambda s, name, again=False: asked.append(name))
+    monkeypatch.setattr(B, "build_pack", lambda snapshot, *a, **k: made_from.append(snapshot) or original(snapshot, *a, **k))
+    from app import queries as q
+
+    source = str(S.snapshots_dir(settings) / OLD)
+    choice = Q.scopes(source, tuple(q.all_districts(source)))[Q.WHOLE]
+    Q.request(settings, found, Q.WHOLE, choice, "bcd", None, start=False)
+    assert Q.run_queue(settings) == 0
+    refused = store.pack(found.id, Q.WHOLE)
+    assert refused.status == "failed" and asked == [OLD] and made_from == []
+    assert refused.error.startswith(f"Bản dữ liệu {OLD} do phiên bản cũ của chương trình dựng và chưa được dựng lại")
+    assert refused.error.endswith("Tài liệu sẽ được tạo từ bản dựng lại: yêu cầu lại khi bản dựng lại xong.")
+
+    assert copies.build(settings, OLD, quiet()).exit_code == 0
+    Q.request(settings, found, Q.WHOLE, choice, "bcd", None, start=False)
+    assert Q.run_queue(settings) == 1
+    made = store.pack(found.id, Q.WHOLE)
+    assert made.status == "done" and made_from == [str(copies.comparable(settings, OLD))]
+    assert (settings.data_dir / made.file).read_bytes()[:5] == b"%PDF-"

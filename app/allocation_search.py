@@ -15,6 +15,7 @@ import highspy
 import numpy as np
 
 from app.allocation_bounds import entries, owners
+from app.allocation_inputs import PROVINCE_LOT
 from app.allocation_model import Built
 
 
@@ -229,11 +230,11 @@ class Swaps:
         """Moves as many vials of d from later to earlier as the rows allow (halving the number until they do)."""
         b, ex = self.b, self.search
         keys = [(d, later.lot), (d, earlier.lot)]
-        if any(key not in b.x for key in keys) or (d, "province", later.lot) not in b.y \
-                or (d, "province", earlier.lot) not in b.y:
+        uses = [(d, PROVINCE_LOT, later.lot), (d, PROVINCE_LOT, earlier.lot)]
+        if any(key not in b.x for key in keys) or any(key not in b.y for key in uses):
             return activity
         x2, x1 = b.x[keys[0]], b.x[keys[1]]
-        y2, y1 = b.y[(d, "province", later.lot)], b.y[(d, "province", earlier.lot)]
+        y2, y1 = b.y[uses[0]], b.y[uses[1]]
         q = later.doses_per_vial
         flags = [b.z[key] for key in keys if key in b.z]
         k = int(min(round(col[x2]), col[y2] // q, ex.ub[x1] - round(col[x1]),
@@ -261,16 +262,21 @@ class Swaps:
         """The most vials the rows the move touches allow, but for the shipment rows (the flags change with the
         move): per row, the room left in the direction the move pushes it, divided by what one vial moved pushes it."""
         ex = self.search
-        shipment = ex.index[np.concatenate([np.arange(ex.start[j], ex.start[j + 1]) for j in flags] or [[]]).astype(int)]
-        cols = np.array([x2, x1, y2, y1], dtype=np.int64)
-        spans = [np.arange(ex.start[j], ex.start[j + 1]) for j in cols]
-        at = np.concatenate(spans)
-        step = np.bincount(ex.index[at], weights=ex.value[at] * np.repeat([-1.0, 1.0, -q, q], [len(s) for s in spans]))
-        step[shipment[shipment < len(step)]] = 0.0
+        step = self._push([x2, x1, y2, y1], [-1.0, 1.0, -q, q])
+        for flag in flags:
+            step[ex.index[ex.start[flag]:ex.start[flag + 1]]] = 0.0
         rows = np.flatnonzero(np.abs(step) > 1e-12)
         push, now = step[rows], activity[rows]
         room = np.where(push > 0, ex.hi[rows] - now, now - ex.lo[rows]) + 1e-6 + 1e-9 * np.abs(now)
         return float(np.min(np.floor(np.maximum(room, 0.0) / np.abs(push) + 1e-9), initial=np.inf))
+
+    def _push(self, cols, per_column) -> np.ndarray:
+        """How far each row moves when each of cols moves by its per_column amount (0 for the rows it misses)."""
+        ex = self.search
+        spans = [np.arange(ex.start[j], ex.start[j + 1]) for j in cols]
+        at = np.concatenate(spans)
+        weights = ex.value[at] * np.repeat(np.asarray(per_column, dtype=np.float64), [len(s) for s in spans])
+        return np.bincount(ex.index[at], weights=weights, minlength=len(ex.lo))
 
     def _fits(self, col, activity, change):
         """The new activity if the change keeps every column within its bounds and every row it touches within
@@ -281,11 +287,8 @@ class Swaps:
         new = col[cols] + delta
         if np.any(new < ex.lb[cols] - 1e-9) or np.any(new > ex.ub[cols] + 1e-9):
             return None
-        spans = [np.arange(ex.start[j], ex.start[j + 1]) for j in cols]
-        at = np.concatenate(spans)
-        rows = ex.index[at]
-        step = np.bincount(rows, weights=ex.value[at] * np.repeat(delta, [len(s) for s in spans]), minlength=len(ex.lo))
-        touched = np.unique(rows)
+        step = self._push(cols, delta)
+        touched = np.flatnonzero(step)  # a row the change leaves as it was stays within (or outside) its bounds
         before, after = activity[touched], activity[touched] + step[touched]
         lo, hi = ex.lo[touched], ex.hi[touched]
         # no row further outside its bounds than the solver's tolerance, or than it already was
